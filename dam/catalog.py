@@ -1,0 +1,243 @@
+"""Catalog services: batches, recording what came in, and reading assets back for people and scripts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from dam.db import Catalog
+from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
+from dam.errors import NotFoundError
+from dam.models import Asset, Batch, IntakeItem, Job
+from dam.queue import enqueue, requeue_for_asset
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """What a photographer says once for a whole batch."""
+
+    source: str = "cli"
+    created_by: str | None = None
+    event: str | None = None
+    event_date: dt.date | None = None
+    area: str | None = None
+    place: str | None = None
+    photographer: str | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeFacts:
+    """What intake learned of one file before it is recorded."""
+
+    source_path: str
+    original_filename: str
+    sha256: str
+    byte_size: int
+    mime_type: str
+    media_type: MediaType
+    original_key: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: IntakeOutcome
+    source_path: str
+    asset_id: int | None = None
+    error: str | None = None
+
+
+def create_batch(catalog: Catalog, info: BatchInfo) -> int:
+    with catalog.write() as session:
+        batch = Batch(**info.__dict__)
+        session.add(batch)
+        session.flush()
+        return batch.id
+
+
+def find_asset_id(catalog: Catalog, sha256: str) -> int | None:
+    with catalog.read() as session:
+        return session.scalars(select(Asset.id).where(Asset.sha256 == sha256)).first()
+
+
+def record_new(catalog: Catalog, batch_id: int, facts: IntakeFacts, max_attempts: int) -> IntakeResult:
+    """Record a stored original as a pending asset with its processing job, in one transaction.
+
+    If another process recorded the same content meanwhile, the file is a duplicate of that asset.
+    """
+    try:
+        with catalog.write() as session:
+            asset = Asset(
+                sha256=facts.sha256,
+                media_type=facts.media_type,
+                mime_type=facts.mime_type,
+                byte_size=facts.byte_size,
+                original_filename=facts.original_filename,
+                original_key=facts.original_key,
+                batch_id=batch_id,
+                state=AssetState.PENDING,
+            )
+            session.add(asset)
+            session.flush()
+            enqueue(session, JobKind.PROCESS_ASSET, asset.id, max_attempts=max_attempts)
+            _add_item(session, batch_id, facts, IntakeOutcome.NEW, asset.id)
+            return IntakeResult(IntakeOutcome.NEW, facts.source_path, asset.id)
+    except IntegrityError:
+        existing = find_asset_id(catalog, facts.sha256)
+        if existing is None:
+            raise
+        return record_duplicate(catalog, batch_id, facts, existing)
+
+
+def record_duplicate(
+    catalog: Catalog, batch_id: int, facts: IntakeFacts, asset_id: int
+) -> IntakeResult:
+    with catalog.write() as session:
+        _add_item(session, batch_id, facts, IntakeOutcome.DUPLICATE, asset_id)
+    return IntakeResult(IntakeOutcome.DUPLICATE, facts.source_path, asset_id)
+
+
+def record_failure(
+    catalog: Catalog, batch_id: int, source_path: str, filename: str, error: str
+) -> IntakeResult:
+    with catalog.write() as session:
+        session.add(
+            IntakeItem(
+                batch_id=batch_id,
+                source_path=source_path,
+                original_filename=filename,
+                outcome=IntakeOutcome.FAILED,
+                error=error,
+            )
+        )
+    return IntakeResult(IntakeOutcome.FAILED, source_path, error=error)
+
+
+def _add_item(session, batch_id, facts, outcome, asset_id) -> IntakeItem:  # type: ignore[no-untyped-def]
+    item = IntakeItem(
+        batch_id=batch_id,
+        source_path=facts.source_path,
+        original_filename=facts.original_filename,
+        outcome=outcome,
+        asset_id=asset_id,
+        sha256=facts.sha256,
+        byte_size=facts.byte_size,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+ASSET_COLUMNS = tuple(c.key for c in inspect(Asset).mapper.column_attrs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def asset_to_dict(asset: Asset, *, with_renditions: bool = True) -> dict[str, Any]:
+    """Every catalog field by its catalog name, JSON-ready."""
+    data = {name: _jsonable(getattr(asset, name)) for name in ASSET_COLUMNS}
+    if with_renditions:
+        data["renditions"] = [
+            {
+                "kind": str(r.kind),
+                "key": r.key,
+                "mime_type": r.mime_type,
+                "width": r.width,
+                "height": r.height,
+                "byte_size": r.byte_size,
+            }
+            for r in asset.renditions
+        ]
+    return data
+
+
+def get_asset(catalog: Catalog, asset_id: int) -> dict[str, Any]:
+    with catalog.read() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            raise NotFoundError(f"no asset with id {asset_id}")
+        return asset_to_dict(asset)
+
+
+def iter_assets(
+    catalog: Catalog, *, state: AssetState | None = None, batch_size: int = 500
+) -> Iterator[dict[str, Any]]:
+    """All assets in id order, read in keyed pages so memory stays flat."""
+    last_id = 0
+    while True:
+        with catalog.read() as session:
+            query = select(Asset).where(Asset.id > last_id).order_by(Asset.id).limit(batch_size)
+            if state is not None:
+                query = query.where(Asset.state == state)
+            page = [asset_to_dict(a) for a in session.scalars(query)]
+        if not page:
+            return
+        yield from page
+        last_id = page[-1]["id"]
+
+
+def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
+    """Counts by state and type, bytes stored, queue state, and the latest failures with reasons."""
+    with catalog.read() as session:
+        by_state = dict(session.execute(select(Asset.state, func.count()).group_by(Asset.state)))
+        by_type = dict(
+            session.execute(select(Asset.media_type, func.count()).group_by(Asset.media_type))
+        )
+        total_bytes = session.scalar(select(func.coalesce(func.sum(Asset.byte_size), 0)))
+        jobs = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)))
+        intake = dict(
+            session.execute(select(IntakeItem.outcome, func.count()).group_by(IntakeItem.outcome))
+        )
+        failed_assets = session.execute(
+            select(Asset.id, Asset.original_filename, Asset.error)
+            .where(Asset.state == AssetState.FAILED)
+            .order_by(Asset.id.desc())
+            .limit(failures)
+        ).all()
+        failed_intake = session.execute(
+            select(IntakeItem.source_path, IntakeItem.error)
+            .where(IntakeItem.outcome == IntakeOutcome.FAILED)
+            .order_by(IntakeItem.id.desc())
+            .limit(failures)
+        ).all()
+    return {
+        "assets": sum(by_state.values()),
+        "bytes": int(total_bytes or 0),
+        "by_state": {str(k): v for k, v in by_state.items()},
+        "by_type": {str(k): v for k, v in by_type.items()},
+        "jobs": {str(k): v for k, v in jobs.items()},
+        "intake": {str(k): v for k, v in intake.items()},
+        "failed_assets": [
+            {"id": i, "file": f, "error": e} for i, f, e in failed_assets
+        ],
+        "failed_intake": [{"path": p, "error": e} for p, e in failed_intake],
+    }
+
+
+def reprocess(catalog: Catalog, *, only_failed: bool, max_attempts: int) -> int:
+    """Queue assets to be processed again (failed ones, or all); returns how many."""
+    count = 0
+    last_id = 0
+    while True:
+        with catalog.write() as session:
+            query = select(Asset).where(Asset.id > last_id).order_by(Asset.id).limit(500)
+            if only_failed:
+                query = query.where(Asset.state == AssetState.FAILED)
+            page = list(session.scalars(query))
+            for asset in page:
+                asset.state = AssetState.PENDING
+                asset.error = None
+                requeue_for_asset(session, asset.id, JobKind.PROCESS_ASSET, max_attempts)
+            count += len(page)
+        if not page:
+            return count
+        last_id = page[-1].id

@@ -1,0 +1,194 @@
+"""The `dam` command: catalog commands here, plus commands other packages register.
+
+Packages that build on dam (ingest, web) add their commands through the ``dam.commands``
+entry-point group, so dam never imports them. Errors are caught once here: a DamError becomes
+its message on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dam import catalog as catalog_service
+from dam.config import Settings, load_settings
+from dam.context import Context, open_context, signing_key
+from dam.db import Catalog, migrate
+from dam.enums import AssetState
+from dam.errors import DamError
+from dam.fixity import run_fixity
+
+
+class DamGroup(click.Group):
+    """Turns DamError into a clear message and exit 1, wherever a command raises it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DamError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            ctx.exit(1)
+
+
+def get_settings(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        obj["settings"] = load_settings(obj.get("config_file"))
+    return obj["settings"]
+
+
+def get_context(ctx: click.Context) -> Context:
+    obj = ctx.ensure_object(dict)
+    if "context" not in obj:
+        obj["context"] = open_context(get_settings(ctx))
+        ctx.call_on_close(obj["context"].close)
+    return obj["context"]
+
+
+@click.group(cls=DamGroup)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings file (TOML). Default: $DAM_CONFIG, else ./dam.toml if present.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None, verbose: int) -> None:
+    """Acervo: the press office's photo, video and publications archive."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)["config_file"] = config_file
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the data folders and create or migrate the catalog."""
+    settings = get_settings(ctx)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    Path(settings.index_path).mkdir(parents=True, exist_ok=True)
+    signing_key(settings, create=True)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        before, after = migrate(catalog)
+    finally:
+        catalog.dispose()
+    store = open_context(settings).store
+    if before == after:
+        click.echo(f"catalog is current (schema {after})")
+    else:
+        click.echo(f"catalog migrated from {before or 'empty'} to schema {after}")
+    click.echo(f"catalog: {settings.catalog_url}\nstore:   {store.url}\nindex:   {settings.index_path}")
+
+
+def _print_summary(data: dict[str, Any]) -> None:
+    size_mb = data["bytes"] / 1e6
+    click.echo(f"Assets: {data['assets']} ({size_mb:.1f} MB of originals)")
+    for title, key in (("by state", "by_state"), ("by type", "by_type"),
+                       ("jobs", "jobs"), ("intake", "intake")):
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(data[key].items()))
+        click.echo(f"  {title}: {parts or '-'}")
+    if data["failed_assets"]:
+        click.echo("Failed assets:")
+        for row in data["failed_assets"]:
+            click.echo(f"  #{row['id']} {row['file']}: {row['error']}")
+    if data["failed_intake"]:
+        click.echo("Files not taken in:")
+        for row in data["failed_intake"]:
+            click.echo(f"  {row['path']}: {row['error']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Counts by state and type, the queue, and failures with their reasons."""
+    data = catalog_service.summary(get_context(ctx).catalog)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(data)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of every catalog field.")
+@click.option("--state", type=click.Choice([s.value for s in AssetState]))
+@click.pass_context
+def list_assets(ctx: click.Context, as_json: bool, state: str | None) -> None:
+    """List assets (all catalog fields with --json)."""
+    rows = catalog_service.iter_assets(
+        get_context(ctx).catalog, state=AssetState(state) if state else None
+    )
+    if as_json:
+        out = sys.stdout
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>7}  {row['state']:<10} {row['media_type']:<8} "
+                   f"{row['sha256'][:12]}  {row['original_filename']}")
+
+
+@cli.command()
+@click.argument("asset_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Every catalog field as JSON.")
+@click.pass_context
+def show(ctx: click.Context, asset_id: int, as_json: bool) -> None:
+    """Show one asset."""
+    data = catalog_service.get_asset(get_context(ctx).catalog, asset_id)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key, value in data.items():
+        if key not in {"metadata_json", "renditions"} and value not in (None, [], ""):
+            click.echo(f"{key:>24}: {value}")
+    for r in data["renditions"]:
+        click.echo(f"{'rendition':>24}: {r['kind']} {r['width']}x{r['height']} {r['key']}")
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Reprocess every asset, not only failed.")
+@click.pass_context
+def reprocess(ctx: click.Context, everything: bool) -> None:
+    """Queue failed assets (or all) to be processed again by the workers."""
+    context = get_context(ctx)
+    n = catalog_service.reprocess(context.catalog, only_failed=not everything,
+                                  max_attempts=context.settings.job_max_attempts)
+    click.echo(f"{n} asset(s) queued; run `dam worker` to process them")
+
+
+@cli.command()
+@click.option("--sample", type=int, default=None, help="Check N originals, least recently checked first.")
+@click.pass_context
+def fixity(ctx: click.Context, sample: int | None) -> None:
+    """Re-hash stored originals; report and record any mismatch or missing object."""
+    context = get_context(ctx)
+    report = run_fixity(context.catalog, context.store, sample=sample)
+    click.echo(f"checked {report.checked}: {report.ok} intact, {len(report.problems)} problem(s)")
+    for problem in report.problems:
+        click.secho(f"  #{problem.asset_id} {problem.filename}: {problem.detail}", fg="red")
+    if report.problems:
+        ctx.exit(1)
+
+
+_plugins_loaded = False
+
+
+def get_cli() -> click.Group:
+    """The `dam` group with the commands that other packages register."""
+    global _plugins_loaded
+    if not _plugins_loaded:
+        for ep in entry_points(group="dam.commands"):
+            for command in ep.load():
+                cli.add_command(command)
+        _plugins_loaded = True
+    return cli
+
+
+def main() -> None:
+    get_cli()(obj={})

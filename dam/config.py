@@ -1,0 +1,260 @@
+"""Settings: one frozen object built from defaults, an optional TOML file, then DAM_* variables.
+
+Every setting is declared once in ``SETTINGS`` with its type, default and documentation; the
+README's settings table is checked against it by a test. Values are converted by their declared
+type, never guessed from the string, and validated at start-up with a message that names the
+setting and where its value came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from dam.errors import ConfigError
+
+ENV_PREFIX = "DAM_"
+CONFIG_ENV = "DAM_CONFIG"
+DEFAULT_CONFIG_FILE = "dam.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", str, "var", "Folder for the embedded default (catalog, store, index)."),
+    Setting(
+        "catalog_url",
+        str,
+        "",
+        "SQLAlchemy URL of the catalog. Empty: SQLite at `<data_dir>/catalog.sqlite3`. "
+        "Production: `postgresql+psycopg://user@host/db`.",
+    ),
+    Setting(
+        "store_url",
+        str,
+        "",
+        "Object store: `file:///abs/path` or `s3://bucket/prefix`. Empty: `<data_dir>/store`.",
+    ),
+    Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, moto, ...). Empty: AWS default."),
+    Setting("s3_region", str, "", "S3 region. Empty: from the usual boto3 sources."),
+    Setting("index_path", str, "", "Search index folder. Empty: `<data_dir>/index`."),
+    Setting("workers", int, 0, "Worker processes for `dam worker`. 0: one per CPU core."),
+    Setting("thumbnail_size", int, 400, "Long edge of thumbnails, in pixels."),
+    Setting("preview_size", int, 1440, "Long edge of previews, in pixels."),
+    Setting("rendition_format", str, "jpeg", "Format of renditions: `jpeg` or `webp`."),
+    Setting("rendition_quality", int, 82, "Encoder quality of renditions (1-95)."),
+    Setting("max_image_pixels", int, 250_000_000, "Larger images are refused as possible bombs."),
+    Setting(
+        "job_lease_seconds",
+        int,
+        60,
+        "How long a claimed job is held before another worker "
+        "may take it over (renewed while the job runs).",
+    ),
+    Setting(
+        "job_timeout_seconds", int, 600, "A job running longer than this is killed and retried."
+    ),
+    Setting("job_max_attempts", int, 4, "Tries before a job is recorded as failed."),
+    Setting("job_retry_base_seconds", float, 5.0, "First retry delay; doubles on each try."),
+    Setting(
+        "watch_settle_seconds",
+        float,
+        5.0,
+        "A hot-folder file is taken once it has not grown for this long.",
+    ),
+    Setting(
+        "url_signing_key",
+        str,
+        "",
+        "Secret for time-limited local download URLs. Empty: "
+        "generated and kept in `<data_dir>/secret.key`.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings in force; build with :func:`load_settings`."""
+
+    data_dir: Path
+    catalog_url: str
+    store_url: str
+    s3_endpoint_url: str
+    s3_region: str
+    index_path: Path
+    workers: int
+    thumbnail_size: int
+    preview_size: int
+    rendition_format: str
+    rendition_quality: int
+    max_image_pixels: int
+    job_lease_seconds: int
+    job_timeout_seconds: int
+    job_max_attempts: int
+    job_retry_base_seconds: float
+    watch_settle_seconds: float
+    url_signing_key: str
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def rendition_sizes(self) -> dict[str, int]:
+        return {"thumbnail": self.thumbnail_size, "preview": self.preview_size}
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(setting: Setting, value: Any, source: str) -> Any:
+    """Convert a raw value to the setting's declared type."""
+    try:
+        if setting.type is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if setting.type is int and isinstance(value, bool):
+            raise ValueError(value)
+        return setting.type(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"setting {setting.name!r} from {source} must be {setting.type.__name__}, got {value!r}"
+        ) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+    section = data.get("dam", data)
+    unknown = sorted(set(section) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(unknown)}")
+    return section
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings: defaults, then the TOML file, then DAM_* variables, then overrides.
+
+    The TOML file is ``config_file``, else ``$DAM_CONFIG``, else ``./dam.toml`` when present.
+    Relative paths are taken from ``base_dir`` (default: the current directory).
+    """
+    env = os.environ if env is None else env
+    base = Path(base_dir or os.getcwd())
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    sources: dict[str, str] = {s.name: "default" for s in SETTINGS}
+
+    path = config_file or env.get(CONFIG_ENV)
+    if path is None and (base / DEFAULT_CONFIG_FILE).is_file():
+        path = base / DEFAULT_CONFIG_FILE
+    if path is not None:
+        for name, raw in _read_toml(Path(path)).items():
+            values[name] = _convert(_BY_NAME[name], raw, f"file {path}")
+            sources[name] = f"file {path}"
+
+    for key, raw in env.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name in _BY_NAME:
+            values[name] = _convert(_BY_NAME[name], raw, f"environment {key}")
+            sources[name] = f"environment {key}"
+
+    for name, raw in overrides.items():
+        if name not in _BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}")
+        if raw is not None:
+            values[name] = _convert(_BY_NAME[name], raw, "command line")
+            sources[name] = "command line"
+
+    return _finish(values, sources, base)
+
+
+def _finish(values: dict[str, Any], sources: dict[str, str], base: Path) -> Settings:
+    data_dir = (base / values["data_dir"]).resolve()
+    if not values["catalog_url"]:
+        values["catalog_url"] = f"sqlite:///{data_dir / 'catalog.sqlite3'}"
+    if not values["store_url"]:
+        values["store_url"] = (data_dir / "store").as_uri()
+    values["index_path"] = (base / (values["index_path"] or data_dir / "index")).resolve()
+    values["data_dir"] = data_dir
+    if values["workers"] == 0:
+        values["workers"] = os.cpu_count() or 1
+    settings = Settings(**values, sources=sources)
+    validate(settings)
+    return settings
+
+
+def _fail(settings: Settings, name: str, message: str) -> None:
+    raise ConfigError(f"setting {name!r} ({settings.sources.get(name, 'default')}): {message}")
+
+
+def validate(settings: Settings) -> None:
+    """Raise ConfigError with a clear message for the first invalid setting."""
+    catalog = urlparse(settings.catalog_url)
+    if not catalog.scheme.startswith(("sqlite", "postgresql")):
+        _fail(settings, "catalog_url", "must be a sqlite:// or postgresql:// URL")
+    store = urlparse(settings.store_url)
+    if store.scheme not in {"file", "s3"}:
+        _fail(settings, "store_url", "must start with file:// or s3://")
+    if store.scheme == "s3" and not store.netloc:
+        _fail(settings, "store_url", "an s3:// URL needs a bucket: s3://bucket/prefix")
+    if store.scheme == "file" and not store.path.startswith("/"):
+        _fail(settings, "store_url", "a file:// URL needs an absolute path: file:///srv/acervo")
+    if settings.workers < 1:
+        _fail(settings, "workers", "must be at least 1")
+    for name in ("thumbnail_size", "preview_size"):
+        if not 16 <= getattr(settings, name) <= 8192:
+            _fail(settings, name, "must be between 16 and 8192 pixels")
+    if settings.thumbnail_size > settings.preview_size:
+        _fail(settings, "thumbnail_size", "must not exceed preview_size")
+    if settings.rendition_format not in {"jpeg", "webp"}:
+        _fail(settings, "rendition_format", "must be 'jpeg' or 'webp'")
+    if not 1 <= settings.rendition_quality <= 95:
+        _fail(settings, "rendition_quality", "must be between 1 and 95")
+    if settings.max_image_pixels < 1_000_000:
+        _fail(settings, "max_image_pixels", "must be at least 1000000")
+    for name in ("job_lease_seconds", "job_timeout_seconds", "job_max_attempts"):
+        if getattr(settings, name) < 1:
+            _fail(settings, name, "must be at least 1")
+    if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:
+        _fail(settings, "job_retry_base_seconds", "delays must not be negative")
+
+
+def settings_table_markdown() -> str:
+    """The settings as the Markdown table the README carries."""
+    rows = ["| setting | env | type | default | meaning |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = repr(s.default) if s.default != "" else "(empty)"
+        rows.append(
+            f"| `{s.name}` | `DAM_{s.name.upper()}` | {s.type.__name__} | {default} | {s.doc} |"
+        )
+    return "\n".join(rows)

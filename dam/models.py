@@ -1,0 +1,255 @@
+"""SQLAlchemy models of the catalog: assets, renditions, upload batches, intake records, jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from dam.enums import AssetState, IntakeOutcome, JobKind, JobState, MediaType, RenditionKind
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+# BigInteger ids autoincrement on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum(cls: type) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=24,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JsonType}
+
+
+class Batch(Base):
+    """One upload batch: the files a photographer brought from one event, tagged once."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32), default="cli")  # cli, web, watch
+    event: Mapped[str | None] = mapped_column(String(500))
+    event_date: Mapped[dt.date | None] = mapped_column(Date)
+    area: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(String(500))
+    photographer: Mapped[str | None] = mapped_column(String(200))
+    caption: Mapped[str | None] = mapped_column(Text)
+
+    assets: Mapped[list[Asset]] = relationship(back_populates="batch")
+    items: Mapped[list[IntakeItem]] = relationship(back_populates="batch")
+
+
+class Asset(Base):
+    """One original file, stored once under its SHA-256, and everything known about it."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[MediaType] = mapped_column(_enum(MediaType), default=MediaType.OTHER)
+    mime_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    original_filename: Mapped[str] = mapped_column(String(1000))
+    original_key: Mapped[str] = mapped_column(String(300))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"), index=True)
+
+    state: Mapped[AssetState] = mapped_column(_enum(AssetState), default=AssetState.PENDING)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+    processed_at: Mapped[dt.datetime | None]
+
+    # Pixels as stored (before orientation is applied), as exiftool reports them.
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    orientation: Mapped[int | None]  # EXIF 1-8
+    # Wall-clock time the picture was taken, as the camera recorded it, and its UTC offset.
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=False))
+    taken_at_offset_minutes: Mapped[int | None]
+
+    camera_make: Mapped[str | None] = mapped_column(String(200))
+    camera_model: Mapped[str | None] = mapped_column(String(200))
+    lens_model: Mapped[str | None] = mapped_column(String(200))
+    camera_serial: Mapped[str | None] = mapped_column(String(200))
+    exposure_time: Mapped[float | None] = mapped_column(Float)  # seconds
+    f_number: Mapped[float | None] = mapped_column(Float)
+    iso: Mapped[int | None]
+    focal_length: Mapped[float | None] = mapped_column(Float)  # millimetres
+
+    gps_latitude: Mapped[float | None] = mapped_column(Float)
+    gps_longitude: Mapped[float | None] = mapped_column(Float)
+    gps_altitude: Mapped[float | None] = mapped_column(Float)  # metres above sea level
+
+    headline: Mapped[str | None] = mapped_column(Text)
+    caption: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    creator: Mapped[str | None] = mapped_column(String(500))
+    credit: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(500))
+    copyright_notice: Mapped[str | None] = mapped_column(Text)
+    usage_terms: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(200))
+    sublocation: Mapped[str | None] = mapped_column(String(500))
+    state_province: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(200))
+    country_code: Mapped[str | None] = mapped_column(String(8))
+    event: Mapped[str | None] = mapped_column(String(500))
+    area: Mapped[str | None] = mapped_column(String(500))  # area of government, from the batch
+    persons_shown: Mapped[list[str]] = mapped_column(JsonType, default=list)
+
+    metadata_json: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    phash: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    fixity_checked_at: Mapped[dt.datetime | None]
+    fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
+
+    batch: Mapped[Batch | None] = relationship(back_populates="assets")
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", order_by="Rendition.kind"
+    )
+
+    __table_args__ = (
+        Index("ix_assets_state", "state"),
+        Index("ix_assets_taken_at", "taken_at"),
+        Index("ix_assets_created_at_id", "created_at", "id"),
+    )
+
+
+class Rendition(Base):
+    """A derived file (thumbnail, preview): always regenerable from the original."""
+
+    __tablename__ = "renditions"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    kind: Mapped[RenditionKind] = mapped_column(_enum(RenditionKind))
+    key: Mapped[str] = mapped_column(String(300))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int]
+    height: Mapped[int]
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    asset: Mapped[Asset] = relationship(back_populates="renditions")
+
+    __table_args__ = (UniqueConstraint("asset_id", "kind", name="uq_renditions_asset_kind"),)
+
+
+class IntakeItem(Base):
+    """One file handed in with a batch and what became of it (new, duplicate, failed)."""
+
+    __tablename__ = "intake_items"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    original_filename: Mapped[str] = mapped_column(String(1000))
+    outcome: Mapped[IntakeOutcome] = mapped_column(_enum(IntakeOutcome))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    batch: Mapped[Batch] = relationship(back_populates="items")
+    asset: Mapped[Asset | None] = relationship()
+
+
+class Job(Base):
+    """Durable work: claimed with a lease, retried with backoff, failed after N tries."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    state: Mapped[JobState] = mapped_column(_enum(JobState), default=JobState.QUEUED)
+    priority: Mapped[int] = mapped_column(default=100)  # lower runs first
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=4)
+    run_after: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        Index("ix_jobs_claim", "state", "priority", "run_after"),
+        Index("ix_jobs_asset_id", "asset_id"),
+    )
+
+
+class FixityCheck(Base):
+    """One re-hash of a stored original against its recorded SHA-256."""
+
+    __tablename__ = "fixity_checks"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class WatchedFile(Base):
+    """A file a hot folder has taken, so that it is never ingested twice."""
+
+    __tablename__ = "watched_files"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    folder: Mapped[str] = mapped_column(Text)
+    relative_path: Mapped[str] = mapped_column(Text)
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    intake_item_id: Mapped[int | None] = mapped_column(ForeignKey("intake_items.id"))
+    taken_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "folder", "relative_path", "byte_size", "mtime_ns", name="uq_watched_file"
+        ),
+    )

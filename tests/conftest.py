@@ -1,0 +1,102 @@
+"""Shared fixtures: settings in a temporary folder, a migrated catalog, PostgreSQL when available."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from dam.config import Settings, load_settings
+from dam.context import Context, open_context
+from dam.db import Catalog, migrate
+from tests.conftest_s3 import s3_bucket, s3_server  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+POSTGRES_ENV = "DAM_TEST_POSTGRES_URL"
+
+
+def make_settings(base: Path, **overrides: object) -> Settings:
+    """Settings for a test: everything under ``base``, short leases, quick retries."""
+    values: dict[str, object] = {
+        "data_dir": str(base / "var"),
+        "workers": 2,
+        "job_lease_seconds": 5,
+        "job_retry_base_seconds": 0.05,
+        "job_timeout_seconds": 120,
+        "watch_settle_seconds": 0.0,
+    }
+    values.update(overrides)
+    return load_settings(env={}, base_dir=base, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+def init_catalog(settings: Settings) -> None:
+    catalog = Catalog(settings.catalog_url)
+    try:
+        migrate(catalog)
+    finally:
+        catalog.dispose()
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Context]:
+    init_catalog(settings)
+    context = open_context(settings)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"dam_test_{secrets.token_hex(4)}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings on SQLite, and again on PostgreSQL when it is available."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path)
+    url = request.getfixturevalue("postgres_url")
+    return make_settings(tmp_path, catalog_url=url)
+
+
+@pytest.fixture
+def any_ctx(any_settings: Settings) -> Iterator[Context]:
+    init_catalog(any_settings)
+    context = open_context(any_settings)
+    yield context
+    context.close()
+
+
+def require_corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return CORPUS

@@ -1,0 +1,108 @@
+"""The durable queue: leases, takeover of expired work, retries with backoff, no double claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+
+from sqlalchemy import update
+
+from dam import queue
+from dam.context import Context
+from dam.enums import AssetState, JobKind, JobState, MediaType
+from dam.models import Asset, Job, utcnow
+
+
+def _add_jobs(ctx: Context, n: int, priority: int = 100) -> list[int]:
+    ids = []
+    with ctx.catalog.write() as session:
+        for i in range(n):
+            asset = Asset(sha256=secrets.token_hex(32), media_type=MediaType.PHOTO, byte_size=1, original_filename=f"{i}.jpg",
+                          original_key=f"originals/{i}")
+            session.add(asset)
+            session.flush()
+            ids.append(queue.enqueue(session, JobKind.PROCESS_ASSET, asset.id, priority=priority,
+                                     max_attempts=3).asset_id)
+    return ids
+
+
+def _expire_leases(ctx: Context) -> None:
+    with ctx.catalog.write() as session:
+        session.execute(update(Job).values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+
+
+def test_claim_takes_lowest_priority_first_and_holds_a_lease(any_ctx: Context) -> None:
+    _add_jobs(any_ctx, 2, priority=100)
+    urgent = _add_jobs(any_ctx, 1, priority=10)
+    job = queue.claim(any_ctx.catalog, "w1", 30)
+    assert job is not None and job.asset_id == urgent[0] and job.attempt == 1
+    with any_ctx.catalog.read() as session:
+        row = session.get(Job, job.id)
+        assert row.state == JobState.RUNNING and row.lease_owner == "w1"
+    assert queue.renew(any_ctx.catalog, job.id, "w1", 30)
+    assert not queue.renew(any_ctx.catalog, job.id, "someone-else", 30)
+    assert queue.complete(any_ctx.catalog, job.id, "w1")
+    assert queue.counts(any_ctx.catalog) == {"queued": 2, "done": 1}
+
+
+def test_expired_lease_is_taken_over_and_the_old_owner_cannot_complete(any_ctx: Context) -> None:
+    _add_jobs(any_ctx, 1)
+    first = queue.claim(any_ctx.catalog, "dead-worker", 30)
+    assert queue.claim(any_ctx.catalog, "w2", 30) is None  # lease still valid
+    _expire_leases(any_ctx)
+    second = queue.claim(any_ctx.catalog, "w2", 30)
+    assert second is not None and second.id == first.id and second.attempt == 2
+    assert not queue.complete(any_ctx.catalog, first.id, "dead-worker")
+    assert queue.complete(any_ctx.catalog, second.id, "w2")
+
+
+def test_transient_failure_is_retried_later_then_fails_for_good(any_ctx: Context) -> None:
+    (asset_id,) = _add_jobs(any_ctx, 1)
+    for attempt in (1, 2):
+        job = queue.claim(any_ctx.catalog, "w", 30)
+        assert job is not None and job.attempt == attempt
+        state = queue.fail(any_ctx.catalog, job.id, "w", "store unreachable", transient=True,
+                           retry_base_seconds=60)
+        assert state == JobState.QUEUED
+        assert queue.claim(any_ctx.catalog, "w", 30) is None  # backing off
+        with any_ctx.catalog.write() as session:
+            session.execute(update(Job).values(run_after=utcnow() - dt.timedelta(seconds=1)))
+    job = queue.claim(any_ctx.catalog, "w", 30)
+    assert job is not None and job.attempt == 3
+    assert queue.fail(any_ctx.catalog, job.id, "w", "store unreachable", transient=True,
+                      retry_base_seconds=60) == JobState.FAILED
+    with any_ctx.catalog.read() as session:
+        asset = session.get(Asset, asset_id)
+        assert asset.state == AssetState.FAILED and asset.error == "store unreachable"
+    assert not queue.has_pending_work(any_ctx.catalog)
+
+
+def test_job_whose_worker_keeps_dying_ends_failed(any_ctx: Context) -> None:
+    (asset_id,) = _add_jobs(any_ctx, 1)
+    for _ in range(3):
+        assert queue.claim(any_ctx.catalog, "doomed", 30) is not None
+        _expire_leases(any_ctx)
+    assert queue.claim(any_ctx.catalog, "w", 30) is None
+    with any_ctx.catalog.read() as session:
+        asset = session.get(Asset, asset_id)
+        assert asset.state == AssetState.FAILED
+        assert "stopped (killed or timed out) on all 3 tries" in asset.error
+
+
+def test_concurrent_claimers_never_share_a_job(any_ctx: Context) -> None:
+    _add_jobs(any_ctx, 40)
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def claimer(name: str) -> None:
+        while (job := queue.claim(any_ctx.catalog, name, 30)) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(claimed) == 40 and len(set(claimed)) == 40
