@@ -1,4 +1,4 @@
-"""Catalog services: batches, recording what came in, and reading assets back for people and scripts."""
+"""Catalog services: batches, recording what came in, reading assets back for people and scripts."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def find_asset_id(catalog: Catalog, sha256: str) -> int | None:
         return session.scalars(select(Asset.id).where(Asset.sha256 == sha256)).first()
 
 
-def record_new(catalog: Catalog, batch_id: int, facts: IntakeFacts, max_attempts: int) -> IntakeResult:
+def record_new(
+    catalog: Catalog, batch_id: int, facts: IntakeFacts, max_attempts: int
+) -> IntakeResult:
     """Record a stored original as a pending asset with its processing job, in one transaction.
 
     If another process recorded the same content meanwhile, the file is a duplicate of that asset.
@@ -216,9 +218,7 @@ def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
         "by_type": {str(k): v for k, v in by_type.items()},
         "jobs": {str(k): v for k, v in jobs.items()},
         "intake": {str(k): v for k, v in intake.items()},
-        "failed_assets": [
-            {"id": i, "file": f, "error": e} for i, f, e in failed_assets
-        ],
+        "failed_assets": [{"id": i, "file": f, "error": e} for i, f, e in failed_assets],
         "failed_intake": [{"path": p, "error": e} for p, e in failed_intake],
     }
 

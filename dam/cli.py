@@ -52,8 +52,12 @@ def get_context(ctx: click.Context) -> Context:
 
 
 @click.group(cls=DamGroup)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Settings file (TOML). Default: $DAM_CONFIG, else ./dam.toml if present.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Settings file (TOML). Default: $DAM_CONFIG, else ./dam.toml if present.",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None, verbose: int) -> None:
@@ -81,14 +85,20 @@ def init(ctx: click.Context) -> None:
         click.echo(f"catalog is current (schema {after})")
     else:
         click.echo(f"catalog migrated from {before or 'empty'} to schema {after}")
-    click.echo(f"catalog: {settings.catalog_url}\nstore:   {store.url}\nindex:   {settings.index_path}")
+    click.echo(
+        f"catalog: {settings.catalog_url}\nstore:   {store.url}\nindex:   {settings.index_path}"
+    )
 
 
 def _print_summary(data: dict[str, Any]) -> None:
     size_mb = data["bytes"] / 1e6
     click.echo(f"Assets: {data['assets']} ({size_mb:.1f} MB of originals)")
-    for title, key in (("by state", "by_state"), ("by type", "by_type"),
-                       ("jobs", "jobs"), ("intake", "intake")):
+    for title, key in (
+        ("by state", "by_state"),
+        ("by type", "by_type"),
+        ("jobs", "jobs"),
+        ("intake", "intake"),
+    ):
         parts = ", ".join(f"{k} {v}" for k, v in sorted(data[key].items()))
         click.echo(f"  {title}: {parts or '-'}")
     if data["failed_assets"]:
@@ -130,8 +140,10 @@ def list_assets(ctx: click.Context, as_json: bool, state: str | None) -> None:
         out.write("\n]\n")
         return
     for row in rows:
-        click.echo(f"{row['id']:>7}  {row['state']:<10} {row['media_type']:<8} "
-                   f"{row['sha256'][:12]}  {row['original_filename']}")
+        click.echo(
+            f"{row['id']:>7}  {row['state']:<10} {row['media_type']:<8} "
+            f"{row['sha256'][:12]}  {row['original_filename']}"
+        )
 
 
 @cli.command()
@@ -157,13 +169,16 @@ def show(ctx: click.Context, asset_id: int, as_json: bool) -> None:
 def reprocess(ctx: click.Context, everything: bool) -> None:
     """Queue failed assets (or all) to be processed again by the workers."""
     context = get_context(ctx)
-    n = catalog_service.reprocess(context.catalog, only_failed=not everything,
-                                  max_attempts=context.settings.job_max_attempts)
+    n = catalog_service.reprocess(
+        context.catalog, only_failed=not everything, max_attempts=context.settings.job_max_attempts
+    )
     click.echo(f"{n} asset(s) queued; run `dam worker` to process them")
 
 
 @cli.command()
-@click.option("--sample", type=int, default=None, help="Check N originals, least recently checked first.")
+@click.option(
+    "--sample", type=int, default=None, help="Check N originals, least recently checked first."
+)
 @click.pass_context
 def fixity(ctx: click.Context, sample: int | None) -> None:
     """Re-hash stored originals; report and record any mismatch or missing object."""

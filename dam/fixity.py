@@ -57,10 +57,12 @@ def check_asset(store: ObjectStore, sha256: str, key: str, byte_size: int) -> st
 def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = None) -> FixityReport:
     """Check all originals, or ``sample`` of them, least recently checked first."""
     with catalog.read() as session:
-        query = select(Asset.id, Asset.sha256, Asset.original_key, Asset.byte_size,
-                       Asset.original_filename)
-        query = query.order_by(Asset.fixity_checked_at.is_not(None), Asset.fixity_checked_at,
-                               Asset.id)
+        query = select(
+            Asset.id, Asset.sha256, Asset.original_key, Asset.byte_size, Asset.original_filename
+        )
+        query = query.order_by(
+            Asset.fixity_checked_at.is_not(None), Asset.fixity_checked_at, Asset.id
+        )
         if sample is not None:
             query = query.limit(sample)
         rows = session.execute(query).all()
@@ -69,8 +71,9 @@ def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = Non
         detail = check_asset(store, sha256, key, byte_size)
         now = utcnow()
         with catalog.write() as session:
-            session.add(FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None,
-                                    detail=detail))
+            session.add(
+                FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None, detail=detail)
+            )
             asset = session.get(Asset, asset_id)
             if asset is not None:
                 asset.fixity_checked_at, asset.fixity_ok = now, detail is None

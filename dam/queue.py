@@ -139,7 +139,9 @@ def fail(
             job.lease_owner = None
             job.lease_expires_at = None
             job.last_error = error
-            log.info("job %s failed (try %s), retry in %.0f s: %s", job_id, job.attempts, delay, error)
+            log.info(
+                "job %s failed (try %s), retry in %.0f s: %s", job_id, job.attempts, delay, error
+            )
             return JobState.QUEUED
         _mark_failed(session, job, error)
         return JobState.FAILED

@@ -1,4 +1,4 @@
-"""Shared fixtures: settings in a temporary folder, a migrated catalog, PostgreSQL when available."""
+"""Shared fixtures: settings in a temporary folder, a migrated catalog, PostgreSQL if available."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def test_defaults_put_everything_under_the_data_folder(tmp_path: Path) -> None:
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
     toml = tmp_path / "dam.toml"
-    toml.write_text('[dam]\nthumbnail_size = 300\npreview_size = 1200\nworkers = 3\n')
+    toml.write_text("[dam]\nthumbnail_size = 300\npreview_size = 1200\nworkers = 3\n")
     env = {"DAM_PREVIEW_SIZE": "1000", "DAM_UNRELATED": "x", "OTHER": "1"}
     s = load_settings(env=env, base_dir=tmp_path, workers=5)
     assert (s.thumbnail_size, s.preview_size, s.workers) == (300, 1000, 5)

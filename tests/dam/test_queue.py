@@ -18,12 +18,20 @@ def _add_jobs(ctx: Context, n: int, priority: int = 100) -> list[int]:
     ids = []
     with ctx.catalog.write() as session:
         for i in range(n):
-            asset = Asset(sha256=secrets.token_hex(32), media_type=MediaType.PHOTO, byte_size=1, original_filename=f"{i}.jpg",
-                          original_key=f"originals/{i}")
+            asset = Asset(
+                sha256=secrets.token_hex(32),
+                media_type=MediaType.PHOTO,
+                byte_size=1,
+                original_filename=f"{i}.jpg",
+                original_key=f"originals/{i}",
+            )
             session.add(asset)
             session.flush()
-            ids.append(queue.enqueue(session, JobKind.PROCESS_ASSET, asset.id, priority=priority,
-                                     max_attempts=3).asset_id)
+            ids.append(
+                queue.enqueue(
+                    session, JobKind.PROCESS_ASSET, asset.id, priority=priority, max_attempts=3
+                ).asset_id
+            )
     return ids
 
 
@@ -62,16 +70,21 @@ def test_transient_failure_is_retried_later_then_fails_for_good(any_ctx: Context
     for attempt in (1, 2):
         job = queue.claim(any_ctx.catalog, "w", 30)
         assert job is not None and job.attempt == attempt
-        state = queue.fail(any_ctx.catalog, job.id, "w", "store unreachable", transient=True,
-                           retry_base_seconds=60)
+        state = queue.fail(
+            any_ctx.catalog, job.id, "w", "store unreachable", transient=True, retry_base_seconds=60
+        )
         assert state == JobState.QUEUED
         assert queue.claim(any_ctx.catalog, "w", 30) is None  # backing off
         with any_ctx.catalog.write() as session:
             session.execute(update(Job).values(run_after=utcnow() - dt.timedelta(seconds=1)))
     job = queue.claim(any_ctx.catalog, "w", 30)
     assert job is not None and job.attempt == 3
-    assert queue.fail(any_ctx.catalog, job.id, "w", "store unreachable", transient=True,
-                      retry_base_seconds=60) == JobState.FAILED
+    assert (
+        queue.fail(
+            any_ctx.catalog, job.id, "w", "store unreachable", transient=True, retry_base_seconds=60
+        )
+        == JobState.FAILED
+    )
     with any_ctx.catalog.read() as session:
         asset = session.get(Asset, asset_id)
         assert asset.state == AssetState.FAILED and asset.error == "store unreachable"

@@ -1,0 +1,60 @@
+"""Small photo-like test images made on the fly (EXIF, GPS, orientation) with Pillow."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+
+def _rational(value: float) -> tuple[Fraction, Fraction, Fraction]:
+    deg = int(value)
+    minutes_full = (value - deg) * 60
+    minutes = int(minutes_full)
+    seconds = Fraction(round((minutes_full - minutes) * 60 * 10000), 10000)
+    return Fraction(deg), Fraction(minutes), seconds
+
+
+def make_photo(
+    path: Path,
+    size: tuple[int, int] = (1200, 800),
+    *,
+    seed: int = 0,
+    orientation: int | None = None,
+    gps: tuple[float, float] | None = None,
+    taken: str | None = "2025:03:14 11:30:00",
+    offset: str | None = "-06:00",
+    make: str = "Canon",
+    model: str = "Canon EOS R6",
+    quality: int = 90,
+) -> Path:
+    """A JPEG with gradients and shapes (so renditions and hashes differ by seed) and EXIF."""
+    w, h = size
+    img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for i in range(6):
+        x = (seed * 97 + i * 211) % max(w - 50, 1)
+        y = (seed * 53 + i * 157) % max(h - 50, 1)
+        color = ((seed * 40 + i * 60) % 256, (i * 90) % 256, (seed * 13) % 256)
+        draw.rectangle([x, y, x + w // 5, y + h // 5], fill=color)
+    exif = Image.Exif()
+    exif[0x010F] = make
+    exif[0x0110] = model
+    if orientation:
+        exif[0x0112] = orientation
+    ifd = exif.get_ifd(0x8769)
+    if taken:
+        ifd[0x9003] = taken
+    if offset:
+        ifd[0x9011] = offset
+    if gps:
+        lat, lon = gps
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd[1] = "N" if lat >= 0 else "S"
+        gps_ifd[2] = _rational(abs(lat))
+        gps_ifd[3] = "E" if lon >= 0 else "W"
+        gps_ifd[4] = _rational(abs(lon))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, "JPEG", quality=quality, exif=exif)
+    return path
