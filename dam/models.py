@@ -253,3 +253,18 @@ class WatchedFile(Base):
             "folder", "relative_path", "byte_size", "mtime_ns", name="uq_watched_file"
         ),
     )
+
+
+class AssetChange(Base):
+    """The catalog's change feed: one row, with a growing sequence number, per asset write.
+
+    Projections such as each node's search index follow it from the last sequence they applied.
+    Rows are appended by a session hook (dam.changes), so no write path can forget them.
+    """
+
+    __tablename__ = "asset_changes"
+
+    seq: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(IdType, index=True)  # no FK: deletions are recorded too
+    kind: Mapped[str] = mapped_column(String(16))  # created, updated, deleted
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "batches",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -297,7 +296,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_table("watched_files")
     op.drop_table("renditions")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
