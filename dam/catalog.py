@@ -190,15 +190,14 @@ def iter_assets(
 def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
     """Counts by state and type, bytes stored, queue state, and the latest failures with reasons."""
     with catalog.read() as session:
-        by_state = dict(session.execute(select(Asset.state, func.count()).group_by(Asset.state)))
-        by_type = dict(
-            session.execute(select(Asset.media_type, func.count()).group_by(Asset.media_type))
-        )
+
+        def grouped(column: Any) -> dict[str, int]:
+            rows = session.execute(select(column, func.count()).group_by(column)).all()
+            return {str(key): n for key, n in rows}
+
+        by_state, by_type = grouped(Asset.state), grouped(Asset.media_type)
+        jobs, intake = grouped(Job.state), grouped(IntakeItem.outcome)
         total_bytes = session.scalar(select(func.coalesce(func.sum(Asset.byte_size), 0)))
-        jobs = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)))
-        intake = dict(
-            session.execute(select(IntakeItem.outcome, func.count()).group_by(IntakeItem.outcome))
-        )
         failed_assets = session.execute(
             select(Asset.id, Asset.original_filename, Asset.error)
             .where(Asset.state == AssetState.FAILED)
@@ -214,10 +213,10 @@ def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
     return {
         "assets": sum(by_state.values()),
         "bytes": int(total_bytes or 0),
-        "by_state": {str(k): v for k, v in by_state.items()},
-        "by_type": {str(k): v for k, v in by_type.items()},
-        "jobs": {str(k): v for k, v in jobs.items()},
-        "intake": {str(k): v for k, v in intake.items()},
+        "by_state": by_state,
+        "by_type": by_type,
+        "jobs": jobs,
+        "intake": intake,
         "failed_assets": [{"id": i, "file": f, "error": e} for i, f, e in failed_assets],
         "failed_intake": [{"path": p, "error": e} for p, e in failed_intake],
     }

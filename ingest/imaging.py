@@ -1,0 +1,328 @@
+"""Opening photos for renditions (Pillow, pillow-heif, RAW previews), within pixel limits."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import struct
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pillow_heif
+import rawpy
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+from dam.errors import DamError, IngestError, UnsupportedMediaError
+
+log = logging.getLogger(__name__)
+
+pillow_heif.register_heif_opener()  # once, at import; Pillow 11.3+ reads AVIF natively
+
+RAW_MIME_TYPES = frozenset(
+    {
+        "image/x-adobe-dng",
+        "image/x-canon-cr2",
+        "image/x-canon-cr3",
+        "image/x-nikon-nef",
+        "image/x-sony-arw",
+        "image/x-fuji-raf",
+        "image/x-olympus-orf",
+        "image/x-panasonic-rw2",
+    }
+)
+# MIME type -> the Pillow formats allowed to open it (a sniffed JPEG is never parsed as a PSD).
+PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": ("JPEG", "MPO"),
+    "image/png": ("PNG",),
+    "image/tiff": ("TIFF",),
+    "image/webp": ("WEBP",),
+    "image/gif": ("GIF",),
+    "image/bmp": ("BMP",),
+    "image/avif": ("AVIF",),
+    "image/heic": ("HEIF",),
+    "image/heif": ("HEIF",),
+    "image/jxl": ("JXL", "JPEGXL"),
+}
+# Decoders that apply the container's rotation themselves: EXIF orientation must not be reapplied.
+SELF_ORIENTING_FORMATS = frozenset({"HEIF"})
+# libraw's flip -> EXIF orientation.
+RAW_FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
+JPEG_DRAFT_SCALES = (8, 4, 2)
+LABELS = {
+    "image/x-adobe-dng": "DNG",
+    "image/x-canon-cr2": "Canon CR2",
+    "image/x-canon-cr3": "Canon CR3",
+    "image/x-nikon-nef": "Nikon NEF",
+    "image/x-sony-arw": "Sony ARW",
+    "image/x-fuji-raf": "Fujifilm RAF",
+    "image/x-olympus-orf": "Olympus ORF",
+    "image/x-panasonic-rw2": "Panasonic RW2",
+    "image/jxl": "JPEG XL",
+}
+# Failures of damaged data, as Pillow, libheif and libraw report them (anything else is logged).
+EXPECTED_DECODER_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ArithmeticError,
+    RuntimeError,
+    struct.error,
+    rawpy.LibRawError,
+)
+
+
+@dataclass
+class DecodedImage:
+    """Pixels ready to be reduced: maybe decoded at reduced scale, orientation not yet applied."""
+
+    image: Image.Image
+    full_size: tuple[int, int]  # the decoded picture's size at full scale (sets rendition sizes)
+    source_size: tuple[int, int]  # the original's stored pixels, before orientation, to report
+    orientation: int  # EXIF-style orientation (1-8) still to apply to ``image``
+
+
+def label_for(mime_type: str) -> str:
+    """A short name of the format for messages, e.g. ``JPEG`` or ``Sony ARW``."""
+    return LABELS.get(mime_type, mime_type.rsplit("/", 1)[-1].upper())
+
+
+@contextmanager
+def image_limits(max_pixels: int, label: str) -> Iterator[None]:
+    """Bomb guard on, truncation fatal, harmless warnings logged, every failure an IngestError.
+
+    Pillow's limits and Python's warning filters are process-wide: render in worker processes
+    (or one thread per process), not in several threads of one process.
+    """
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = max_pixels, False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except DamError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the edge: nothing but IngestError may leave
+        raise _as_ingest_error(exc, label) from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
+    for warning in caught:
+        log.debug("%s: ignored decoder warning: %s", label, warning.message)
+
+
+def _as_ingest_error(exc: BaseException, label: str) -> IngestError:
+    message = _message(exc)
+    if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
+        return IngestError(f"{label} too large (decompression bomb guard): {message}")
+    if isinstance(exc, MemoryError):
+        return IngestError(f"{label} needs too much memory to decode")
+    if isinstance(exc, UnidentifiedImageError):
+        return IngestError(f"unreadable {label}: not a valid {label} image or an unknown variant")
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return IngestError(f"cannot read the file: {message}", transient=True)  # I/O, not data
+    if "truncated" in message.lower():
+        return IngestError(f"truncated {label}: {message}")
+    if not isinstance(exc, EXPECTED_DECODER_ERRORS):
+        log.exception("%s: unexpected %s while decoding", label, type(exc).__name__)
+    return IngestError(f"unreadable {label}: {message}")
+
+
+def _message(exc: BaseException) -> str:
+    if exc.args and isinstance(exc.args[0], bytes):  # libraw's messages
+        return exc.args[0].decode("utf-8", "replace")
+    return str(exc) or type(exc).__name__
+
+
+def open_image(
+    path: Path, mime_type: str, long_edge: int, max_pixels: int, orientation: int | None
+) -> DecodedImage:
+    """Decode ``path``, at reduced scale when the format allows, to at least ``long_edge``.
+
+    ``orientation`` (EXIF 1-8, from the caller's metadata) wins over the image's own EXIF, except
+    where the container decides: HEIF (libheif has already rotated), AVIF (``irot``/``imir``).
+    """
+    wanted = orientation if orientation in range(1, 9) else None
+    if mime_type in RAW_MIME_TYPES:
+        return _open_raw(path, long_edge, max_pixels, wanted)
+    formats = PILLOW_FORMATS.get(mime_type)
+    if formats is None:
+        raise UnsupportedMediaError(f"cannot render {mime_type} as a photo")
+    Image.init()
+    available = [name for name in formats if name in Image.OPEN]
+    if not available:
+        raise UnsupportedMediaError(f"{label_for(mime_type)} is not supported by this Pillow build")
+    with open(path, "rb") as fp:
+        image = Image.open(fp, formats=available)
+        return _decode(image, long_edge, max_pixels, wanted)
+
+
+def _decode(
+    image: Image.Image, long_edge: int, max_pixels: int, orientation: int | None
+) -> DecodedImage:
+    full_size = source_size = image.size
+    _check_pixels(full_size, max_pixels)
+    if image.format in SELF_ORIENTING_FORMATS:
+        orientation = 1
+        if _heif_quarter_turned(image):
+            source_size = (full_size[1], full_size[0])
+    if image.format in ("JPEG", "MPO"):
+        _draft_jpeg(image, long_edge)
+    image.load()  # before getexif(): for PNG it would load, and a swallowed error leave garbage
+    if image.format == "AVIF" or orientation is None:
+        orientation = read_orientation(image)  # for AVIF, Pillow maps irot/imir to this tag
+    return DecodedImage(image, full_size, source_size, orientation)
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise IngestError(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise IngestError(
+            f"image too large: {width}x{height} = {width * height} pixels, limit {max_pixels}"
+        )
+
+
+def _draft_jpeg(image: Image.Image, long_edge: int) -> None:
+    """Let libjpeg scale the DCT by 1/2, 1/4 or 1/8, keeping at least ``long_edge`` pixels.
+
+    Pillow picks ``min(W // w, H // h)`` for a requested box (w, h), so a square box on a 3:2
+    picture would decode at full size; asking for ``(W // s, H // s)`` yields exactly scale ``s``.
+    """
+    width, height = image.size
+    longest = max(width, height)
+    for scale in JPEG_DRAFT_SCALES:
+        if math.ceil(longest / scale) >= long_edge and min(width, height) >= scale:
+            image.draft(image.mode, (width // scale, height // scale))
+            return
+
+
+def _heif_quarter_turned(image: Image.Image) -> bool:
+    """Whether libheif turned the picture by 90 or 270 degrees (its ``irot`` transform)."""
+    try:
+        heif_image = image._heif_file[image.tell()]  # type: ignore[attr-defined]
+        turns = heif_image._c_image.transformations  # noqa: SLF001 - not exposed otherwise
+        return any(name == "irot" and value in (90, 270) for name, value in turns)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return bool(image.info.get("original_orientation") in (5, 6, 7, 8))
+
+
+def read_orientation(image: Image.Image) -> int:
+    """EXIF orientation 1-8 of ``image``; 1 when absent or unreadable."""
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception as exc:  # noqa: BLE001 - a broken EXIF block must not stop the rendition
+        log.debug("unreadable EXIF orientation: %s", exc)
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | None) -> DecodedImage:
+    """The camera's embedded preview; libraw's half-size development only when there is none."""
+    with rawpy.imread(str(path)) as raw:
+        sizes = raw.sizes
+        raw_size = (sizes.width, sizes.height)
+        if sizes.width > 0 and sizes.height > 0:
+            _check_pixels(raw_size, max_pixels)
+        if orientation is None:  # previews are stored as the sensor saw them
+            orientation = RAW_FLIP_ORIENTATION.get(sizes.flip, 1)
+        preview = _raw_preview(raw, long_edge, max_pixels, orientation)
+        if preview is not None:
+            if all(raw_size):
+                preview.source_size = raw_size
+            return preview
+        log.info("%s: no usable embedded preview, developing the RAW at half size", path.name)
+        pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
+    image = Image.fromarray(pixels)  # libraw has applied the flip already
+    return DecodedImage(image, image.size, raw_size if all(raw_size) else image.size, 1)
+
+
+def _raw_preview(
+    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int
+) -> DecodedImage | None:
+    try:
+        thumb = raw.extract_thumb()
+    except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+        return None
+    if thumb.format == rawpy.ThumbFormat.JPEG:
+        image = Image.open(io.BytesIO(thumb.data), formats=["JPEG", "MPO"])
+        decoded = _decode(image, long_edge, max_pixels, orientation)
+    elif thumb.format == rawpy.ThumbFormat.BITMAP:
+        image = Image.fromarray(thumb.data)
+        decoded = DecodedImage(image, image.size, image.size, orientation)
+    else:
+        return None
+    if max(decoded.full_size) < min(long_edge, 256):
+        return None  # a postage stamp: better develop the RAW itself
+    return decoded
+
+
+def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """``image`` (see ``to_8bit``) as RGB or RGBA in sRGB, converted from ICC profile ``icc``."""
+    image = to_8bit(image)
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    base_mode = {"RGBA": "RGB", "LA": "L"}.get(image.mode, image.mode)
+    base = image.convert(base_mode) if alpha is not None else image
+    rgb = _apply_profile(base, icc) if icc else None
+    if rgb is None:
+        rgb = base if base.mode == "RGB" else base.convert("RGB")
+    if alpha is not None:
+        rgb.putalpha(alpha)
+    return rgb
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """Reduce exotic modes to L, LA, RGB, RGBA or CMYK, keeping transparency."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        return image
+    if mode in ("P", "PA"):
+        return image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB")
+    if mode.startswith("I;16") or mode == "I":
+        # 16-bit samples: scale to 8 bits (convert("L") would clip everything above 255).
+        wide = image if mode == "I" else image.convert("I")
+        return wide.point(lambda value: value * (1 / 256)).convert("L")  # point() keeps mode I
+    if mode in ("1", "F"):
+        return image.convert("L")
+    if mode in ("La", "RGBa"):
+        return image.convert({"La": "LA", "RGBa": "RGBA"}[mode])
+    return image.convert("RGB")
+
+
+def _apply_profile(image: Image.Image, icc: bytes) -> Image.Image | None:
+    """``image`` converted to sRGB with profile ``icc``; None when it is sRGB or unusable."""
+    if image.mode not in ("L", "RGB", "CMYK"):
+        return None
+    try:
+        transform = _srgb_transform(icc, image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
+        log.debug("ignoring unusable ICC profile: %s", exc)
+        return None
+    if transform is None:
+        return None
+    return ImageCms.applyTransform(image, transform)
+
+
+@lru_cache(maxsize=32)
+def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    if profile.profile.xcolor_space.strip() != {"L": "GRAY", "CMYK": "CMYK"}.get(mode, "RGB"):
+        raise ValueError(f"{profile.profile.xcolor_space.strip()} profile on a {mode} image")
+    description = (profile.profile.profile_description or "").lower()
+    if mode == "RGB" and "srgb" in description and "linear" not in description:
+        return None  # already sRGB: skip the transform
+    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB")
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))

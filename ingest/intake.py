@@ -1,0 +1,140 @@
+"""Intake: the stages that take a file in (sniff, hash, dedup, store, record), before any worker.
+
+Once intake returns NEW, the original is safely in the object store under its SHA-256 and the
+catalog holds a pending asset with its processing job: the worker can die, the source card can be
+pulled, and nothing is lost. An asset row is only written after its original is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dam.catalog import (
+    IntakeFacts,
+    IntakeResult,
+    find_asset_id,
+    record_duplicate,
+    record_failure,
+    record_new,
+)
+from dam.context import Context
+from dam.errors import IngestError
+from ingest.sniff import SniffResult, sniff_file
+from ingest.stages import run_stages
+from storage import original_key
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+STORE_RETRIES = 3
+
+
+@dataclass
+class IntakeState:
+    ctx: Context
+    batch_id: int
+    path: Path
+    filename: str
+    sniffed: SniffResult | None = None
+    sha256: str | None = None
+    byte_size: int | None = None
+    duplicate_of: int | None = None
+    result: IntakeResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def facts(self) -> IntakeFacts:
+        assert self.sniffed and self.sha256 and self.byte_size is not None
+        return IntakeFacts(
+            source_path=str(self.path),
+            original_filename=self.filename,
+            sha256=self.sha256,
+            byte_size=self.byte_size,
+            mime_type=self.sniffed.mime_type,
+            media_type=self.sniffed.media_type,
+            original_key=original_key(self.sha256),
+        )
+
+
+def sniff(state: IntakeState) -> None:
+    """Tell the type from the bytes, not the name."""
+    state.sniffed = sniff_file(state.path)
+
+
+def hash_file(state: IntakeState) -> None:
+    """SHA-256 and size, streamed."""
+    digest = hashlib.sha256()
+    size = 0
+    with state.path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    if size == 0:
+        raise IngestError("empty file (0 bytes)")
+    state.sha256, state.byte_size = digest.hexdigest(), size
+
+
+def find_duplicate(state: IntakeState) -> None:
+    """Same content already catalogued: report and link it, store nothing."""
+    assert state.sha256
+    existing = find_asset_id(state.ctx.catalog, state.sha256)
+    if existing is not None:
+        state.result = record_duplicate(state.ctx.catalog, state.batch_id, state.facts(), existing)
+
+
+def store_original(state: IntakeState) -> None:
+    """Put the original under its content address (once; retried when the store falters)."""
+    facts = state.facts()
+    store = state.ctx.store
+    for attempt in range(1, STORE_RETRIES + 1):
+        try:
+            if (
+                store.exists(facts.original_key)
+                and store.size(facts.original_key) == facts.byte_size
+            ):
+                return
+            store.put_file(facts.original_key, state.path, content_type=facts.mime_type)
+            return
+        except OSError as exc:
+            if attempt == STORE_RETRIES:
+                raise IngestError(f"could not store the original: {exc}", transient=True) from exc
+            log.warning("storing %s failed (try %s): %s", state.path, attempt, exc)
+            time.sleep(0.5 * 2 ** (attempt - 1))
+
+
+def record(state: IntakeState) -> None:
+    """A pending asset and its job, in one transaction."""
+    state.result = record_new(
+        state.ctx.catalog, state.batch_id, state.facts(), state.ctx.settings.job_max_attempts
+    )
+
+
+INTAKE_STAGES = (sniff, hash_file, find_duplicate, store_original, record)
+
+
+def display_name(path: Path) -> str:
+    """The file name as people wrote it, in NFC so accents compare equal across systems."""
+    return unicodedata.normalize("NFC", os.fsdecode(path.name))
+
+
+def intake_file(ctx: Context, batch_id: int, path: Path) -> IntakeResult:
+    """Run intake on one file; a bad file becomes a recorded failure, never an exception."""
+    state = IntakeState(ctx=ctx, batch_id=batch_id, path=path, filename=display_name(path))
+    try:
+        run_stages(INTAKE_STAGES, state)
+    except IngestError as exc:
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
+    except OSError as exc:
+        reason = f"cannot read the file: {exc.strerror or exc}"
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, reason)
+    assert state.result is not None
+    return state.result

@@ -1,0 +1,193 @@
+"""Processing: the stages a worker runs on a stored original (extract, render, store, record).
+
+The stages for each media type are declared in ``PIPELINES``; ``process_asset`` runs them in
+order on one asset and is safe to retry: it reloads the asset, returns early if it is gone or
+already ready, overwrites renditions under the same keys and upserts their rows.
+
+A file that is corrupt is not an error of the job: its metadata is still recorded and the asset
+ends FAILED with the reason. A file we cannot render is READY without renditions, with a note.
+Transient trouble (store unreachable, disk full, database busy) propagates so the queue retries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dam.context import Context
+from dam.enums import AssetState, MediaType, RenditionKind
+from dam.errors import IngestError, UnsupportedMediaError
+from dam.models import Asset, Batch, Rendition, utcnow
+from ingest.metadata import ExtractedMetadata, extract_metadata
+from ingest.renditions import RenditionSet, make_photo_renditions
+from ingest.stages import run_stages
+from storage import rendition_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProcessState:
+    ctx: Context
+    asset_id: int
+    sha256: str
+    mime_type: str
+    media_type: MediaType
+    path: Path
+    metadata: ExtractedMetadata | None = None
+    renditions: RenditionSet | None = None
+    stored: list[Rendition] = field(default_factory=list)
+    failure: str | None = None
+    notes: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+def extract(state: ProcessState) -> None:
+    """Read EXIF, IPTC and XMP into catalog fields (never fails on bad metadata)."""
+    state.metadata = extract_metadata(state.path, state.mime_type)
+
+
+def render(state: ProcessState) -> None:
+    """Thumbnail, preview and perceptual hash, decoded once at reduced scale."""
+    settings = state.ctx.settings
+    orientation = state.metadata.orientation if state.metadata else None
+    try:
+        state.renditions = make_photo_renditions(
+            state.path,
+            state.mime_type,
+            {"preview": settings.preview_size, "thumbnail": settings.thumbnail_size},
+            fmt=settings.rendition_format,
+            quality=settings.rendition_quality,
+            max_pixels=settings.max_image_pixels,
+            orientation=orientation,
+        )
+    except UnsupportedMediaError as exc:
+        state.notes.append(f"no preview: {exc}")
+    except IngestError as exc:
+        if exc.transient:
+            raise
+        state.failure = str(exc)
+
+
+def store_renditions(state: ProcessState) -> None:
+    """Put each rendition in the store; the same key is overwritten on a retry."""
+    if state.renditions is None:
+        return
+    for image in state.renditions.images:
+        key = rendition_key(state.sha256, image.kind, image.extension)
+        state.ctx.store.put_bytes(key, image.data, content_type=image.mime_type)
+        state.stored.append(
+            Rendition(
+                kind=RenditionKind(image.kind),
+                key=key,
+                mime_type=image.mime_type,
+                width=image.width,
+                height=image.height,
+                byte_size=len(image.data),
+            )
+        )
+
+
+def note_unprocessed(state: ProcessState) -> None:
+    """Types without a processor yet are preserved and catalogued as such."""
+    state.notes.append(f"{state.media_type} files are preserved; previews are not made yet")
+
+
+def record(state: ProcessState) -> None:
+    """Write metadata, renditions and the final state in one transaction."""
+    with state.ctx.catalog.write() as session:
+        asset = session.get(Asset, state.asset_id)
+        if asset is None:
+            state.done = True
+            return
+        _apply_metadata(asset, state)
+        _apply_batch_defaults(asset, session.get(Batch, asset.batch_id) if asset.batch_id else None)
+        _replace_renditions(session, asset, state.stored)
+        asset.processed_at = utcnow()
+        asset.state = AssetState.FAILED if state.failure else AssetState.READY
+        asset.error = state.failure
+    state.done = True
+
+
+PHOTO_STAGES = (extract, render, store_renditions, record)
+UNPROCESSED_STAGES = (note_unprocessed, record)
+
+PIPELINES = {
+    MediaType.PHOTO: PHOTO_STAGES,
+    MediaType.VIDEO: UNPROCESSED_STAGES,
+    MediaType.AUDIO: UNPROCESSED_STAGES,
+    MediaType.DOCUMENT: UNPROCESSED_STAGES,
+    MediaType.OTHER: UNPROCESSED_STAGES,
+}
+
+METADATA_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ExtractedMetadata) if f.name not in {"raw", "warnings"}
+)
+
+
+def _apply_metadata(asset: Asset, state: ProcessState) -> None:
+    md = state.metadata
+    raw: dict = {}
+    if md is not None:
+        for name in METADATA_FIELDS:
+            setattr(asset, name, getattr(md, name))
+        raw = dict(md.raw)
+        if md.warnings:
+            raw["warnings"] = list(md.warnings)
+    if state.renditions is not None:
+        if asset.width is None:
+            asset.width = state.renditions.source_width
+            asset.height = state.renditions.source_height
+        asset.phash = state.renditions.phash
+    if state.notes:
+        raw["notes"] = list(state.notes)
+    asset.metadata_json = raw
+
+
+def _apply_batch_defaults(asset: Asset, batch: Batch | None) -> None:
+    """What the photographer said for the batch fills what the file itself does not say."""
+    if batch is None:
+        return
+    asset.event = asset.event or batch.event
+    asset.area = asset.area or batch.area
+    asset.sublocation = asset.sublocation or batch.place
+    asset.creator = asset.creator or batch.photographer
+    asset.caption = asset.caption or batch.caption
+
+
+def _replace_renditions(session, asset: Asset, stored: list[Rendition]) -> None:  # type: ignore[no-untyped-def]
+    existing = {
+        r.kind: r for r in session.scalars(select(Rendition).where(Rendition.asset_id == asset.id))
+    }
+    for new in stored:
+        old = existing.pop(new.kind, None)
+        if old is None:
+            new.asset_id = asset.id
+            session.add(new)
+        else:
+            for attr in ("key", "mime_type", "width", "height", "byte_size"):
+                setattr(old, attr, getattr(new, attr))
+            old.created_at = utcnow()
+    for stale in existing.values():
+        session.delete(stale)
+
+
+def process_asset(ctx: Context, asset_id: int) -> AssetState | None:
+    """Process one asset end to end; returns its final state, or None if it no longer exists."""
+    with ctx.catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            return None
+        if asset.state == AssetState.READY:
+            return AssetState.READY
+        asset.state = AssetState.PROCESSING
+        snapshot = (asset.sha256, asset.mime_type, asset.media_type, asset.original_key)
+    sha256, mime_type, media_type, key = snapshot
+    with ctx.store.local_path(key) as path:
+        state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path)
+        run_stages(PIPELINES[state.media_type], state)
+    return AssetState.FAILED if state.failure else AssetState.READY
