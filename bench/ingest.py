@@ -79,7 +79,7 @@ def _vips_worker(paths: list[str], preview: int, thumb: int) -> int:
     import pyvips
 
     for path in paths:
-        image = pyvips.Image.thumbnail(path, preview)
+        image = pyvips.Image.thumbnail(path, preview).copy_memory()  # reused for the thumbnail
         image.jpegsave_buffer(Q=82)
         image.thumbnail_image(thumb).jpegsave_buffer(Q=82)
     return len(paths)
