@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # Until the web UI exists, the main job ingests the sample photos and prints the catalog summary.
 run: $(VENV)/.installed
 	$(BIN)/dam init
-	$(BIN)/dam ingest tests/fixtures/photos --recursive --process \
+	$(BIN)/dam ingest tests/fixtures/photos --recursive --process --exclude "*.md" \
 		--event "Muestra del acervo" --area "Dirección de Comunicación Social" \
 		--photographer "Equipo de Comunicación Social"
 	$(BIN)/dam status

@@ -32,11 +32,12 @@ def ingest_paths(
     info: BatchInfo,
     *,
     recursive: bool = False,
+    exclude: tuple[str, ...] = (),
     on_found: Callable[[int], None] | None = None,
     on_result: Callable[[IntakeResult], None] | None = None,
 ) -> BatchReport:
     """Take in every file under ``paths`` as one batch; never stops on a bad file."""
-    found = list(find_files(paths, recursive=recursive))
+    found = list(find_files(paths, recursive=recursive, exclude=exclude))
     if on_found:
         on_found(len(found))
     report = BatchReport(batch_id=create_batch(ctx.catalog, info))

@@ -74,6 +74,12 @@ def _describe(result: IntakeResult) -> str:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-r", "--recursive", is_flag=True, help="Descend into sub-folders.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Skip files in folders whose name matches, e.g. '*.md' (repeatable).",
+)
 @batch_options
 @click.option("--process", is_flag=True, help="Run the workers until every file is processed.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -82,6 +88,7 @@ def ingest(
     ctx: click.Context,
     paths: tuple[Path, ...],
     recursive: bool,
+    exclude: tuple[str, ...],
     process: bool,
     no_progress: bool,
     **batch: object,
@@ -101,7 +108,13 @@ def ingest(
             bar.write(_describe(result), file=click.get_text_stream("stderr"))
 
     report = ingest_paths(
-        context, list(paths), info, recursive=recursive, on_found=on_found, on_result=on_result
+        context,
+        list(paths),
+        info,
+        recursive=recursive,
+        exclude=exclude,
+        on_found=on_found,
+        on_result=on_result,
     )
     bar.close()
     click.echo(

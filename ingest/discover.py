@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,16 +18,23 @@ class Found:
     problem: str | None = None  # set when the path cannot be taken (reported, not dropped)
 
 
-def _skip(name: str) -> bool:
-    return name in SYSTEM_FILES or name.startswith("._") or name.startswith(".")
+def _skip(name: str, exclude: Iterable[str]) -> bool:
+    if name in SYSTEM_FILES or name.startswith("."):
+        return True
+    return any(fnmatch.fnmatch(name.casefold(), pattern.casefold()) for pattern in exclude)
 
 
-def find_files(paths: list[Path], *, recursive: bool) -> Iterator[Found]:
+def find_files(
+    paths: list[Path], *, recursive: bool, exclude: Iterable[str] = ()
+) -> Iterator[Found]:
     """Yield each regular file under ``paths``; folders need ``recursive`` past the first level.
 
     Symbolic links are followed, but a folder is entered once only (by device and inode), so a
-    link loop ends instead of recursing forever. Missing paths come back with a problem.
+    link loop ends instead of recursing forever. Missing paths come back with a problem. Names
+    matching an ``exclude`` pattern (shell-style, case-insensitive) inside folders are skipped;
+    a file named explicitly is always taken.
     """
+    exclude = tuple(exclude)
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
     for root in paths:
@@ -41,10 +49,12 @@ def find_files(paths: list[Path], *, recursive: bool) -> Iterator[Found]:
                 seen_files.add(key)
                 yield Found(root)
             continue
-        yield from _walk(root, recursive, seen_dirs, seen_files)
+        yield from _walk(root, recursive, seen_dirs, seen_files, exclude)
 
 
-def _walk(root: Path, recursive: bool, seen_dirs: set, seen_files: set) -> Iterator[Found]:
+def _walk(
+    root: Path, recursive: bool, seen_dirs: set, seen_files: set, exclude: tuple[str, ...]
+) -> Iterator[Found]:
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
         st = os.stat(dirpath)
@@ -54,7 +64,7 @@ def _walk(root: Path, recursive: bool, seen_dirs: set, seen_files: set) -> Itera
         seen_dirs.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
         for name in sorted(filenames):
-            if _skip(name):
+            if _skip(name, exclude):
                 continue
             path = Path(dirpath) / name
             try:
