@@ -96,16 +96,17 @@ def ingest(
     """Take in files and folders as one batch: store originals, queue them for processing."""
     context = get_context(ctx)
     info = make_batch_info("cli", **batch)  # type: ignore[arg-type]
-    bar = tqdm(total=0, unit="file", disable=no_progress, file=click.get_text_stream("stderr"))
+    stderr = click.get_text_stream("stderr")
+    bar = tqdm(total=0, unit="file", disable=True)
 
     def on_found(n: int) -> None:
-        bar.total = n
-        bar.refresh()
+        nonlocal bar
+        bar = tqdm(total=n, unit="file", disable=no_progress, file=stderr)
 
     def on_result(result: IntakeResult) -> None:
         bar.update(1)
         if result.outcome != IntakeOutcome.NEW:
-            bar.write(_describe(result), file=click.get_text_stream("stderr"))
+            bar.write(_describe(result), file=stderr)
 
     report = ingest_paths(
         context,
