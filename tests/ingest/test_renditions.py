@@ -463,3 +463,12 @@ def test_phash_same_for_a_renamed_copy(tmp_path: Path) -> None:
     shutil.copyfile(PHOTOS / "park.png", copy)
     first = make_photo_renditions(PHOTOS / "park.png", "image/png", SIZES).phash
     assert make_photo_renditions(copy, "image/png", SIZES).phash == first
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PHOTOS.glob("*.jpg")))
+def test_phash_is_bit_for_bit_imagehash(name: str) -> None:
+    from ingest.phash import perceptual_hash
+
+    with Image.open(PHOTOS / name) as img:
+        img.draft("RGB", (400, 400))
+        assert perceptual_hash(img) == str(imagehash.phash(img))
