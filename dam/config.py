@@ -52,6 +52,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, moto, ...). Empty: AWS default."),
     Setting("s3_region", str, "", "S3 region. Empty: from the usual boto3 sources."),
     Setting("index_path", str, "", "Search index folder. Empty: `<data_dir>/index`."),
+    Setting(
+        "search_engine",
+        str,
+        "whoosh",
+        "Search engine of the index: `whoosh`, or `tantivy` for archives past ~200,000 assets.",
+    ),
+    Setting(
+        "search_sync_seconds",
+        float,
+        1.0,
+        "How often the search index follows the catalog's changes (seconds).",
+    ),
     Setting("workers", int, 0, "Worker processes for `dam worker`. 0: one per CPU core."),
     Setting("thumbnail_size", int, 400, "Long edge of thumbnails, in pixels."),
     Setting("preview_size", int, 1440, "Long edge of previews, in pixels."),
@@ -162,6 +174,8 @@ def load_settings(
     base_dir: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> Settings:
+    search_engine: str
+    search_sync_seconds: float
     """Build the settings: defaults, then the TOML file, then DAM_* variables, then overrides.
 
     The TOML file is ``config_file``, else ``$DAM_CONFIG``, else ``./dam.toml`` when present.
@@ -258,3 +272,7 @@ def settings_table_markdown() -> str:
             f"| `{s.name}` | `DAM_{s.name.upper()}` | {s.type.__name__} | {default} | {s.doc} |"
         )
     return "\n".join(rows)
+    if settings.search_engine not in {"whoosh", "tantivy"}:
+        _fail(settings, "search_engine", "must be 'whoosh' or 'tantivy'")
+    if not 0.05 <= settings.search_sync_seconds <= 3600:
+        _fail(settings, "search_sync_seconds", "must be between 0.05 and 3600")

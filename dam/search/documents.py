@@ -1,0 +1,174 @@
+"""Turn a catalog asset into the engine-neutral document the search index holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dam.search.analysis import enie_words, fold, keep_enie
+from dam.search.fields import MISSING_INT
+
+EPOCH = dt.date(1970, 1, 1)
+MAX_VALUE = 200
+_FILENAME_SEPARATORS = re.compile(r"[_\-.]+")
+
+
+@dataclass
+class SearchDoc:
+    """What one asset contributes to the index, independent of the engine."""
+
+    asset_id: int
+    text: str = ""
+    stem_text: str = ""  # ``text`` with ñ spelled "nh" (see analysis.keep_enie)
+    ntilde: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    ints: dict[str, int] = field(default_factory=dict)
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01: dates as integers, so a range filter is two comparisons."""
+    return (day - EPOCH).days
+
+
+def _value(obj: Any, name: str) -> Any:
+    value = getattr(obj, name, None) if obj is not None else None
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _clean(values: Any, limit: int = MAX_VALUE) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    seen: list[str] = []
+    for v in values:
+        if v is None:
+            continue
+        text = " ".join(str(v).split())[:limit]
+        if text and text not in seen:
+            seen.append(text)
+    return seen
+
+
+def _slug(value: Any) -> list[str]:
+    """Workflow and rights states are kept folded: "Publicación" → "publicacion"."""
+    return [fold(v) for v in _clean(value)]
+
+
+def _orientation(asset: Any) -> str | None:
+    width, height = _value(asset, "width"), _value(asset, "height")
+    if not width or not height:
+        return None
+    if (_value(asset, "orientation") or 1) in (5, 6, 7, 8):
+        width, height = height, width
+    if abs(width - height) <= 0.02 * max(width, height):
+        return "cuadrada"
+    return "vertical" if height > width else "horizontal"
+
+
+def _taken(asset: Any, batch: Any) -> dt.datetime | None:
+    taken = _value(asset, "taken_at")
+    if taken is None and _value(batch, "event_date") is not None:
+        day = _value(batch, "event_date")
+        taken = dt.datetime(day.year, day.month, day.day)
+    return taken
+
+
+def _timestamp(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+def publication_text(asset: Any) -> str:
+    """Text extracted from a publication (PDF), once the catalog keeps it."""
+    direct = _value(asset, "publication_text")
+    if direct:
+        return str(direct)
+    meta = _value(asset, "metadata_json") or {}
+    text = meta.get("text") if isinstance(meta, dict) else None
+    return str(text) if text else ""
+
+
+def _names(asset: Any, batch: Any) -> dict[str, list[str]]:
+    make, model = _value(asset, "camera_make"), _value(asset, "camera_model")
+    filename = _value(asset, "original_filename") or ""
+    return {
+        "headline": _clean(_value(asset, "headline"), limit=2000),
+        "event": _clean(_value(asset, "event") or _value(batch, "event")),
+        "keywords": _clean(_value(asset, "keywords")),
+        "people": _clean(_value(asset, "persons_shown")),
+        "place": _clean(
+            [_value(asset, "sublocation"), _value(asset, "city"), _value(batch, "place")]
+        ),
+        "area": _clean(_value(asset, "area") or _value(batch, "area")),
+        "creator": _clean(_value(asset, "creator") or _value(batch, "photographer")),
+        "credit": _clean(_value(asset, "credit")),
+        "camera": _clean(" ".join(v for v in (make, model) if v)),
+        "filename": _clean(_FILENAME_SEPARATORS.sub(" ", filename)),
+    }
+
+
+def _dates(asset: Any, batch: Any) -> tuple[dict[str, int], dict[str, list[str]]]:
+    ints = dict.fromkeys(("taken_day", "taken_ts", "added_day", "added_ts"), MISSING_INT)
+    keywords: dict[str, list[str]] = {"year": [], "month": []}
+    taken = _taken(asset, batch)
+    if taken is not None:
+        ints["taken_day"] = day_number(taken.date())
+        ints["taken_ts"] = _timestamp(taken)
+        keywords["year"] = [f"{taken.year:04}"]
+        keywords["month"] = [f"{taken.year:04}-{taken.month:02}"]
+    added = _value(asset, "created_at")
+    if added is not None:
+        ints["added_day"] = day_number(added.date())
+        ints["added_ts"] = _timestamp(added)
+    return ints, keywords
+
+
+def build_document(asset: Any, batch: Any = None) -> SearchDoc:
+    """The index document of an asset (an ORM Asset or any object with the same attributes).
+
+    Fields that later issues add to the catalog (``workflow_state``, ``rights_restriction``,
+    ``publication_text``) are read when the asset has them.
+    """
+    if batch is None:
+        batch = getattr(asset, "batch", None)
+    names = _names(asset, batch)
+    caption = " ".join(_clean(_value(asset, "caption"), limit=1_000_000))
+    parts = [v for key in ("headline", "event", "keywords", "people", "place", "area", "creator")
+             for v in names[key]]
+    parts += [caption, *names["credit"], *names["filename"], *names["camera"],
+              publication_text(asset)]
+    ints, date_keywords = _dates(asset, batch)
+    gps = _value(asset, "gps_latitude") is not None and _value(asset, "gps_longitude") is not None
+    keywords = {
+        "type": _clean(_value(asset, "media_type") or "other"),
+        **date_keywords,
+        "event": names["event"],
+        "area": names["area"],
+        "photographer": names["creator"],
+        "workflow": _slug(_value(asset, "workflow_state")),
+        "rights": _slug(_value(asset, "rights_restriction")),
+        "orientation": _clean(_orientation(asset)),
+        "gps": ["si" if gps else "no"],
+        "state": _clean(_value(asset, "state")),
+        "place": names["place"],
+        "keywords": names["keywords"],
+        "people": names["people"],
+    }
+    text = "\n".join(p for p in parts if p)
+    return SearchDoc(
+        asset_id=int(asset.id),
+        text=text,
+        stem_text=keep_enie(text),
+        ntilde=enie_words(text),
+        names={k: " ".join(v) for k, v in names.items() if v},
+        keywords={k: v for k, v in keywords.items() if v},
+        ints=ints,
+    )

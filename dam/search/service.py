@@ -1,0 +1,264 @@
+"""The search service the CLI and the web call: query, facets, paging, sync and rebuild."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from dam.config import Settings
+from dam.db import Catalog
+from dam.search.engine import (
+    SCHEMA_VERSION,
+    EngineQuery,
+    EngineResult,
+    SearchEngine,
+    engine_factory,
+)
+from dam.search.errors import QuerySyntaxError, SearchIndexError
+from dam.search.fields import DEFAULT_FACETS, KEYWORD_FIELDS, SORT_ALIASES, SORTS
+from dam.search.query import And, Keyword, ParsedQuery, parse_query
+from dam.search.store import DATA_DIR, IndexLocation, meta_stamp, read_meta
+from dam.search.suggest import suggest_query
+from dam.search.sync import ChangeFollower, RebuildReport, catch_up, rebuild
+
+log = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    asset_id: int
+    score: float
+
+
+@dataclass
+class SearchResults:
+    """One page of results; ``error`` holds the message when the query could not be run."""
+
+    query: str
+    total: int = 0
+    page: int = 1
+    per_page: int = 50
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None  # "¿Quiso decir …?"
+    corrected: bool = False  # nothing matched the query: these are the suggestion's results
+    relaxed: bool = False  # nothing matched every word: these match some of them
+    error: str | None = None
+    took_ms: float = 0.0
+
+
+class SearchService:
+    """Searches this node's index replica and keeps it in step with the catalog.
+
+    Readers share one engine (one searcher) refreshed when the index changes; ``sync`` applies
+    the change feed as the node's one writer; ``start`` runs it in a background thread.
+    """
+
+    def __init__(self, settings: Settings, catalog: Catalog | None = None, *,
+                 refresh_seconds: float = 0.5) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.factory = engine_factory(settings.search_engine)
+        self.location = IndexLocation(settings.index_path)
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.RLock()
+        self._engine: SearchEngine | None = None
+        self._stamp: tuple[str, int] | None = None
+        self._checked = 0.0
+        self._follower: ChangeFollower | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- the index ----------------------------------------------------------------------
+    def engine(self) -> SearchEngine:
+        """The open engine, refreshed when the index changed; rebuilt when missing or corrupt."""
+        with self._lock:
+            now = time.monotonic()
+            if self._engine is not None and now - self._checked < self.refresh_seconds:
+                return self._engine
+            self._checked = now
+            generation = self.location.current()
+            stamp = meta_stamp(generation) if generation else None
+            if self._engine is not None and stamp == self._stamp:
+                return self._engine
+            if self._engine is not None and stamp and self._stamp and stamp[0] == self._stamp[0]:
+                self._engine.refresh()
+                self._stamp = stamp
+                return self._engine
+            return self._open()
+
+    def _open(self) -> SearchEngine:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        try:
+            self._engine = self._open_current()
+        except SearchIndexError as exc:
+            if self.catalog is None:
+                raise
+            log.warning("search index unusable (%s): rebuilding it", exc)
+            self.rebuild()
+            self._engine = self._open_current()
+        return self._engine
+
+    def _open_current(self) -> SearchEngine:
+        generation = self.location.current()
+        meta = read_meta(generation) if generation else None
+        if generation is None or meta is None:
+            raise SearchIndexError(f"no search index at {self.location.root}: run `dam reindex`")
+        if meta.engine != self.factory.name or meta.schema_version != SCHEMA_VERSION:
+            raise SearchIndexError(
+                f"the index at {generation} is {meta.engine} v{meta.schema_version}, "
+                f"this version needs {self.factory.name} v{SCHEMA_VERSION}: run `dam reindex`"
+            )
+        engine = self.factory.open(generation / DATA_DIR)
+        try:
+            engine.doc_count()  # touches the files: a damaged index fails here, not mid-search
+        except Exception as exc:
+            engine.close()
+            raise SearchIndexError(f"the search index at {generation} is damaged: {exc}") from exc
+        self._stamp = meta_stamp(generation)
+        self._follower = None
+        return engine
+
+    def rebuild(self) -> RebuildReport:
+        """Rebuild the index from the catalog into a new generation and swap it in."""
+        if self.catalog is None:
+            raise SearchIndexError("rebuilding the index needs the catalog")
+        with self._lock:
+            report = rebuild(self.catalog, self.factory, self.location)
+            self._checked = 0.0
+            return report
+
+    def sync(self) -> int:
+        """Apply the catalog's new changes to this node's index; returns how many were applied.
+
+        Only one process per node writes: if another holds the writer lock, nothing is done.
+        """
+        if self.catalog is None:
+            raise SearchIndexError("keeping the index in step needs the catalog")
+        with self._lock:
+            engine = self.engine()  # may rebuild a missing index, which takes the lock itself
+            with self.location.writer_lock(wait=False) as mine:
+                return self._catch_up(engine) if mine else 0
+
+    def _catch_up(self, engine: SearchEngine) -> int:
+        assert self.catalog is not None
+        generation = self.location.current()
+        assert generation is not None
+        if self._follower is None:
+            meta = read_meta(generation)
+            self._follower = ChangeFollower(self.catalog, meta.last_seq if meta else 0)
+        applied = catch_up(self.catalog, engine, generation, self._follower)
+        if applied:
+            engine.refresh()
+            self._stamp = meta_stamp(generation)
+        return applied
+
+    def start(self, interval: float = 1.0) -> None:
+        """Follow the catalog in a background thread (the web app calls this once per process)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True,
+                                        name="search-sync")
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.sync()
+            except Exception:  # keep following: the next poll retries
+                log.exception("search sync failed; retrying in %.1f s", interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
+    # -- searching ----------------------------------------------------------------------
+    def search(self, query: str, *, page: int = 1, per_page: int = 50, sort: str = "relevance",
+               facets: bool | tuple[str, ...] = True,
+               filters: dict[str, list[str]] | None = None) -> SearchResults:
+        """Run a query of the query language (see dam.search.query); never raises for bad input."""
+        started = time.perf_counter()
+        results = SearchResults(query=query, page=page, per_page=per_page)
+        try:
+            request = self._request(query, page, per_page, sort, facets, filters)
+            self._run_query(results, request)
+        except (QuerySyntaxError, SearchIndexError) as exc:
+            results.error = str(exc)
+        results.took_ms = (time.perf_counter() - started) * 1000
+        return results
+
+    def _request(self, query: str, page: int, per_page: int, sort: str,
+                 facets: bool | tuple[str, ...], filters: dict[str, list[str]] | None
+                 ) -> tuple[ParsedQuery, EngineQuery]:
+        sort_key = SORT_ALIASES.get(sort, sort)
+        if sort_key not in SORTS:
+            raise QuerySyntaxError(f"orden desconocido '{sort}'; use: {', '.join(SORTS)}",
+                                   f"unknown sort {sort!r}")
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            raise QuerySyntaxError(
+                f"página o tamaño de página no válidos (1 a {MAX_PER_PAGE} por página)",
+                "invalid page or page size")
+        parsed = parse_query(query)
+        filter_node = _with_filters(parsed.filter, filters)
+        names = DEFAULT_FACETS if facets is True else tuple(facets or ())
+        eq = EngineQuery(parsed.text, filter_node, sort_key, (page - 1) * per_page, per_page,
+                         names)
+        return parsed, eq
+
+    def _run_query(self, results: SearchResults, request: tuple[ParsedQuery, EngineQuery]) -> None:
+        parsed, eq = request
+        engine = self.engine()
+        found = engine.search(eq)
+        if found.total == 0 and len(parsed.free_words) > 1:
+            found = engine.search(_replace(eq, any_word=True))
+            results.relaxed = found.total > 0
+        if len(parsed.free_words):
+            results.suggestion = suggest_query(engine, parsed.source, parsed.free_words)
+        if found.total == 0 and results.suggestion:
+            corrected = parse_query(results.suggestion)
+            found = engine.search(_replace(eq, text=corrected.text, any_word=False))
+            results.corrected = found.total > 0
+        _fill(results, found)
+
+
+def _replace(eq: EngineQuery, **changes: object) -> EngineQuery:
+    from dataclasses import replace
+
+    return replace(eq, **changes)
+
+
+def _fill(results: SearchResults, found: EngineResult) -> None:
+    results.total = found.total
+    results.hits = [Hit(h.asset_id, h.score) for h in found.hits]
+    results.facets = found.facets
+
+
+def _with_filters(node: object, filters: dict[str, list[str]] | None) -> object:
+    """Add the facet values picked in the UI ({"area": ["Dirección General de Obras"]})."""
+    if not filters:
+        return node
+    parts = [] if node is None else [node]
+    for name, values in filters.items():
+        if name not in KEYWORD_FIELDS:
+            raise QuerySyntaxError(f"filtro desconocido '{name}'", f"unknown filter {name!r}")
+        if values:
+            parts.append(Keyword((name,), tuple(values)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))

@@ -1,0 +1,73 @@
+"""The query language: what each construct parses to, and helpful errors for malformed queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from dam.search.documents import day_number
+from dam.search.errors import QuerySyntaxError
+from dam.search.query import And, Keyword, Not, Or, Phrase, Range, Word, parse_query
+
+
+def test_free_words_phrases_exclusions_and_or() -> None:
+    q = parse_query('mercado "sobre ruedas" -tianguis')
+    assert q.text == And((Word("mercado"), Phrase(("sobre", "ruedas")), Not(Word("tianguis"))))
+    assert parse_query("mercado OR tianguis").text == Or((Word("mercado"), Word("tianguis")))
+    assert parse_query("la de el").text is None  # only stop words: everything
+
+
+def test_fields_in_spanish_and_english() -> None:
+    q = parse_query('fotografo:López persona:"Clara Brugada" photographer:peña')
+    assert q.text == And((Word("lopez", "creator"), Phrase(("clara", "brugada"), "people"),
+                          Word("pena", "creator")))
+
+
+def test_filters_are_split_from_scored_words() -> None:
+    q = parse_query("mercado tipo:foto -estado:embargado fecha:2025-03-01..2025-03-31 gps:si")
+    assert q.text == Word("mercado")
+    first, last = day_number(__import__("datetime").date(2025, 3, 1)), None
+    assert isinstance(q.filter, And)
+    assert q.filter.nodes[0] == Keyword(("type",), ("photo",))
+    assert q.filter.nodes[1] == Not(Keyword(("workflow", "rights"), ("embargado",)))
+    assert q.filter.nodes[2].low == first and q.filter.nodes[2].high == first + 30
+    assert q.filter.nodes[3] == Keyword(("gps",), ("si",))
+    del last
+
+
+@pytest.mark.parametrize(
+    ("value", "days"),
+    [("2025-03", 31), ("2024", 366), ("2025-03..2025-04", 61), ("14/03/2025", 1)],
+)
+def test_date_forms(value: str, days: int) -> None:
+    node = parse_query(f"fecha:{value}").filter
+    assert isinstance(node, Range) and node.high - node.low + 1 == days
+
+
+def test_year_and_open_ranges() -> None:
+    assert parse_query("año:2024").filter == parse_query("fecha:2024").filter
+    assert parse_query("year:2020..2022").filter.low == parse_query("fecha:2020").filter.low
+    assert parse_query("fecha:..2024-12-31").filter.low is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"inauguración del mercado', "comillas"),
+        ("(mercado OR tianguis", "paréntesis"),
+        ("mercado)", "paréntesis"),
+        ("OR mercado", "OR necesita"),
+        ("mercado OR", "OR necesita"),
+        ("fotgrafo:lopez", "¿Quiso decir 'fotografo:'?"),
+        ("fotografo:", "falta el valor"),
+        ("tipo:gif", "valor desconocido"),
+        ("fecha:2025-13-01", "fecha no válida"),
+        ("fecha:2025-05..2025-01", "empieza después"),
+    ],
+)
+def test_malformed_queries_say_what_to_fix(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=message.replace("(", r"\(").replace("?", r"\?")):
+        parse_query(query)
+
+
+def test_a_colon_between_digits_is_text() -> None:
+    assert parse_query("10:30").text == Phrase(("10", "30"))

@@ -1,0 +1,64 @@
+"""The search contract both engines pass: facets, filters, sorting, paging, suggestions, errors."""
+
+from __future__ import annotations
+
+from dam.search.service import SearchService
+from tests.search.archive import IDS, ev
+
+
+def test_facets_count_the_matches(archive_service: SearchService) -> None:
+    r = archive_service.search("mercado", facets=("type", "year", "event", "photographer"))
+    assert r.total == 20  # the market and the recycling market
+    assert dict(r.facets["type"]) == {"photo": 18, "video": 2}
+    assert dict(r.facets["year"]) == {"2025": 10, "2022": 10}
+    assert ("Ana Peña", 10) in r.facets["photographer"]
+
+
+def test_filters_combine(archive_service: SearchService) -> None:
+    r = archive_service.search("tipo:video año:2025", per_page=50)
+    assert {h.asset_id for h in r.hits} == {IDS[k][9] for k in
+                                            ("mercado", "feria_empleo", "drenaje", "conferencia",
+                                             "clinica", "danza")}
+    picked = archive_service.search("", filters={"area": ["Dirección General de Cultura"],
+                                                 "orientation": ["vertical"]}, per_page=100)
+    assert picked.total == 5 * 3  # five cultural events, three vertical photos each
+    assert archive_service.search("gps:si").total == 30 * 3
+
+
+def test_workflow_rights_and_publication_text(archive_service: SearchService) -> None:
+    assert archive_service.search("estado:embargado").total == 1
+    assert archive_service.search("conferencia -estado:embargado").total == 9
+    assert archive_service.search("estado:publicado").total == 30 * 6
+    r = archive_service.search("folleto tipo:pdf")
+    assert {h.asset_id for h in r.hits} == ev("boletin")  # the PDF text is indexed
+
+
+def test_sorting_both_ways_and_paging(archive_service: SearchService) -> None:
+    newest = archive_service.search("", sort="taken_desc", per_page=10, facets=False)
+    oldest = archive_service.search("", sort="taken_asc", per_page=10, facets=False)
+    assert newest.total == oldest.total == 300
+    assert set(h.asset_id for h in newest.hits) <= ev("feria_empleo")  # 2025-05-22
+    assert set(h.asset_id for h in oldest.hits) <= ev("cancha")  # 2020-01-29
+    pages = [archive_service.search("", sort="added_desc", page=p, per_page=100, facets=False)
+             for p in (1, 2, 3, 4)]
+    seen = [h.asset_id for p in pages for h in p.hits]
+    assert len(seen) == len(set(seen)) == 300 and pages[3].hits == []
+
+
+def test_did_you_mean_comes_from_the_vocabulary(archive_service: SearchService) -> None:
+    r = archive_service.search("biblioteka")
+    assert r.suggestion == "biblioteca" and r.corrected and r.total == 10
+    assert archive_service.search("biblioteca").suggestion is None
+
+
+def test_no_word_matches_all_words_then_some_match(archive_service: SearchService) -> None:
+    r = archive_service.search("biblioteca alberca")
+    assert r.relaxed and r.total == 10 + 4
+
+
+def test_malformed_queries_are_results_with_an_error(archive_service: SearchService) -> None:
+    for query in ('"sin cerrar', "fotgrafo:x", "fecha:ayer"):
+        r = archive_service.search(query)
+        assert r.error and r.total == 0 and " / " in r.error
+    assert archive_service.search("x", sort="alfabetico").error
+    assert archive_service.search("x", per_page=10_000).error

@@ -1,0 +1,139 @@
+"""The index follows the catalog (SQLite and PostgreSQL), rebuilds beside itself, heals itself."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from dam.cli import get_cli
+from dam.context import Context
+from dam.enums import MediaType
+from dam.models import Asset
+from dam.search.service import SearchService
+from dam.search.sync import ChangeFollower
+
+
+def _add(ctx: Context, caption: str) -> int:
+    with ctx.catalog.write() as session:
+        asset = Asset(sha256=secrets.token_hex(32), media_type=MediaType.PHOTO, byte_size=1,
+                      original_filename="DSC_0001.JPG", original_key="originals/x",
+                      caption=caption, creator="Ana Peña", area="Dirección General de Obras")
+        session.add(asset)
+        session.flush()
+        return asset.id
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def service(request: pytest.FixtureRequest, any_ctx: Context):  # type: ignore[no-untyped-def]
+    settings = any_ctx.settings.replace(search_engine=request.param)
+    svc = SearchService(settings, any_ctx.catalog, refresh_seconds=0.0)
+    yield svc
+    svc.close()
+
+
+def _ids(svc: SearchService, query: str) -> set[int]:
+    return {h.asset_id for h in svc.search(query, per_page=200).hits}
+
+
+def test_new_edited_and_deleted_assets_follow_the_catalog(any_ctx: Context,
+                                                          service: SearchService) -> None:
+    first = _add(any_ctx, "Inauguración del mercado en Santa Cruz Meyehualco")
+    assert _ids(service, "mercado") == {first}  # a missing index is built on first use
+    second = _add(any_ctx, "Mercados sobre ruedas")
+    assert service.sync() >= 1
+    assert _ids(service, "mercado") == {first, second}
+    with any_ctx.catalog.write() as session:
+        session.get(Asset, first).caption = "Jornada de bacheo"
+    with any_ctx.catalog.write() as session:
+        session.delete(session.get(Asset, second))
+    service.sync()
+    assert _ids(service, "mercado") == set()
+    assert _ids(service, "bacheo") == {first}
+    assert service.sync() == 0
+
+
+def test_background_thread_makes_changes_searchable_within_seconds(
+    any_ctx: Context, service: SearchService
+) -> None:
+    service.rebuild()
+    service.start(interval=0.1)
+    asset_id = _add(any_ctx, "Festival de danza folclórica")
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _ids(service, "danza") != {asset_id}:
+        time.sleep(0.05)
+    assert _ids(service, "danza") == {asset_id}
+
+
+def test_reindex_swaps_while_searches_go_on(any_ctx: Context, service: SearchService) -> None:
+    for i in range(30):
+        _add(any_ctx, f"Recorrido de obra número {i}")
+    service.rebuild()
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        other = SearchService(service.settings, any_ctx.catalog, refresh_seconds=0.0)
+        while not stop.is_set():
+            r = other.search("recorrido", per_page=5)
+            if r.error or r.total != 30:
+                errors.append(r.error or str(r.total))
+        other.close()
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    try:
+        for _ in range(3):
+            service.rebuild()
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert len(list(service.location.root.glob("gen-*"))) <= 2  # old generations removed
+
+
+def test_missing_or_damaged_index_is_rebuilt(any_ctx: Context, service: SearchService) -> None:
+    asset_id = _add(any_ctx, "Reforestación en el Cerro de la Estrella")
+    service.rebuild()
+    current = service.location.current()
+    assert current is not None
+    service.close()
+    for f in (current / "data").iterdir():
+        if f.is_file() and f.suffix not in {".lock"}:
+            f.write_bytes(b"\0garbage")
+    fresh = SearchService(service.settings, any_ctx.catalog)
+    assert _ids(fresh, "arboles OR reforestacion") == {asset_id}
+    fresh.close()
+    shutil.rmtree(service.location.root)
+    again = SearchService(service.settings, any_ctx.catalog)
+    assert _ids(again, "reforestación") == {asset_id}
+    again.close()
+
+
+def test_follower_rereads_sequences_committed_out_of_order(ctx: Context) -> None:
+    follower = ChangeFollower(ctx.catalog, 0, gap_seconds=60)
+    follower._replay_since = None
+    follower._advance([1, 2, 5], now=0.0)
+    assert follower.last_seq == 5 and set(follower.gaps) == {3, 4}
+    follower._advance([3], now=1.0)
+    assert set(follower.gaps) == {4} and follower.last_seq == 5
+
+
+def test_cli_search_reindex_and_sync(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    _add(ctx, "Entrega de becas a estudiantes")
+    monkeypatch.setenv("DAM_DATA_DIR", str(ctx.settings.data_dir))
+    runner = CliRunner()
+    cli = get_cli()
+    out = runner.invoke(cli, ["reindex"], obj={})
+    assert out.exit_code == 0 and "1 asset(s)" in out.output
+    out = runner.invoke(cli, ["search", "becas", "fotografo:peña"], obj={})
+    assert out.exit_code == 0 and "1 resultado(s)" in out.output, out.output
+    out = runner.invoke(cli, ["search", "fecha:2025-13"], obj={})
+    assert out.exit_code == 1 and "fecha no válida" in out.output
+    out = runner.invoke(cli, ["search-sync", "--once"], obj={})
+    assert out.exit_code == 0 and "change(s) applied" in out.output
