@@ -110,6 +110,8 @@ class Settings:
     s3_endpoint_url: str
     s3_region: str
     index_path: Path
+    search_engine: str
+    search_sync_seconds: float
     workers: int
     thumbnail_size: int
     preview_size: int
@@ -174,8 +176,6 @@ def load_settings(
     base_dir: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> Settings:
-    search_engine: str
-    search_sync_seconds: float
     """Build the settings: defaults, then the TOML file, then DAM_* variables, then overrides.
 
     The TOML file is ``config_file``, else ``$DAM_CONFIG``, else ``./dam.toml`` when present.
