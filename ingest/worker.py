@@ -31,7 +31,7 @@ from ingest.pipeline import process_asset
 
 log = logging.getLogger(__name__)
 
-POLL_MIN, POLL_MAX = 0.1, 2.0
+POLL_MIN, POLL_MAX = 0.05, 0.5  # an idle worker notices new work within half a second
 WATCHDOG_GRACE_SECONDS = 30
 
 
