@@ -6,6 +6,7 @@ import contextlib
 import errno
 import hashlib
 import hmac
+import io
 import os
 import shutil
 import stat as stat_mode
@@ -71,7 +72,7 @@ class LocalStore(ObjectStore):
         tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(stream, out, COPY_BUFFER)
+                _copy(stream, out)
                 out.flush()
                 os.fchmod(out.fileno(), _FILE_MODE)
                 os.fsync(out.fileno())
@@ -209,3 +210,22 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _copy(stream: BinaryIO, out: BinaryIO) -> None:
+    """Copy in the kernel (sendfile) when the source is a plain file, else through a buffer.
+
+    For a 10 MB photo this saves a user-space copy: a few milliseconds of CPU per original.
+    """
+    try:
+        src_fd = stream.fileno()
+        offset = stream.tell()
+        if not stat_mode.S_ISREG(os.fstat(src_fd).st_mode):
+            raise OSError("not a regular file")
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        shutil.copyfileobj(stream, out, COPY_BUFFER)
+        return
+    out.flush()
+    while sent := os.sendfile(out.fileno(), src_fd, offset, COPY_BUFFER):
+        offset += sent
+    stream.seek(offset)
