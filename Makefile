@@ -17,13 +17,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed
 
-# Until the web UI exists, the main job ingests the sample photos and prints the catalog summary.
+# The main job: the web application and the ingest workers at http://127.0.0.1:8000 (Ctrl-C stops).
+# The first start creates the account `admin` (password: $DAM_ADMIN_PASSWORD, else printed once).
 run: $(VENV)/.installed
 	$(BIN)/dam init
-	$(BIN)/dam ingest tests/fixtures/photos --recursive --process --exclude "*.md" \
-		--event "Muestra del acervo" --area "Dirección de Comunicación Social" \
-		--photographer "Equipo de Comunicación Social"
-	$(BIN)/dam status
+	$(BIN)/dam serve
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest

@@ -145,12 +145,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def asset_to_dict(asset: Asset, *, with_renditions: bool = True) -> dict[str, Any]:
-    """Every catalog field by its catalog name, JSON-ready."""
+    """Every catalog field by its catalog name, JSON-ready.
+
+    Photos also list the publications they were printed in (``appears_in``), publications the
+    archive photos they printed (``photos_printed``), each with its page and hash distance.
+    """
     data = {name: _jsonable(getattr(asset, name)) for name in ASSET_COLUMNS}
     if with_renditions:
         data["renditions"] = [
             {
                 "kind": str(r.kind),
+                "page": r.page,
                 "key": r.key,
                 "mime_type": r.mime_type,
                 "width": r.width,
@@ -158,6 +163,16 @@ def asset_to_dict(asset: Asset, *, with_renditions: bool = True) -> dict[str, An
                 "byte_size": r.byte_size,
             }
             for r in asset.renditions
+        ]
+    if asset.media_type == MediaType.PHOTO:
+        data["appears_in"] = [
+            {"publication_id": p.publication_id, "page": p.page, "distance": p.distance}
+            for p in asset.appears_in
+        ]
+    elif asset.media_type == MediaType.DOCUMENT:
+        data["photos_printed"] = [
+            {"photo_id": p.photo_id, "page": p.page, "distance": p.distance}
+            for p in asset.photos_printed
         ]
     return data
 

@@ -71,6 +71,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rendition_quality", int, 82, "Encoder quality of renditions (1-95)."),
     Setting("max_image_pixels", int, 250_000_000, "Larger images are refused as possible bombs."),
     Setting(
+        "ffmpeg_path",
+        str,
+        "",
+        "FFmpeg executable for proxies. Empty: `ffmpeg` on the PATH when it can decode the file, "
+        "else the one the imageio-ffmpeg package ships.",
+    ),
+    Setting("proxy_long_edge", int, 720, "Long edge of video proxies (H.264/AAC MP4), in pixels."),
+    Setting("storyboard_frames", int, 12, "Frames in a video's storyboard (0: no storyboard)."),
+    Setting(
+        "media_step_timeout_seconds",
+        int,
+        120,
+        "Time limit of each decoding step (video frames, audio waveform, each PDF step); "
+        "each runs in a child process that is killed past it.",
+    ),
+    Setting(
+        "media_step_memory_mb",
+        int,
+        1536,
+        "Memory a decoding step may take on top of its worker's (address space, in MiB).",
+    ),
+    Setting(
+        "pdf_text_max_chars",
+        int,
+        500_000,
+        "Characters of a PDF's text kept for search; the rest is cut (and the cut recorded).",
+    ),
+    Setting("pdf_page_preview_cap", int, 50, "Pages of a PDF given a page preview."),
+    Setting(
+        "publication_match_distance",
+        int,
+        8,
+        "Largest Hamming distance (of 64 bits) between the perceptual hashes of a picture "
+        "printed in a publication and an archive photo for them to be linked.",
+    ),
+    Setting(
         "job_lease_seconds",
         int,
         60,
@@ -95,6 +131,34 @@ SETTINGS: tuple[Setting, ...] = (
         "Secret for time-limited local download URLs. Empty: "
         "generated and kept in `<data_dir>/secret.key`.",
     ),
+    Setting("web_host", str, "127.0.0.1", "Address `dam serve` listens on."),
+    Setting("web_port", int, 8000, "Port `dam serve` listens on."),
+    Setting("web_threads", int, 8, "Request threads of the web server."),
+    Setting(
+        "web_secure_cookies",
+        bool,
+        False,
+        "Send the session cookie only over HTTPS (turn on behind a TLS proxy).",
+    ),
+    Setting("session_hours", int, 12, "A web session ends after this many hours."),
+    Setting(
+        "login_attempts",
+        int,
+        10,
+        "Failed sign-ins allowed per account and per address in 15 minutes.",
+    ),
+    Setting(
+        "upload_max_bytes",
+        int,
+        20 * 1024**3,
+        "Largest file the web upload takes, in bytes (default 20 GiB).",
+    ),
+    Setting(
+        "upload_chunk_bytes",
+        int,
+        8 * 1024**2,
+        "Size of the chunks the browser sends a file in (the most one request may carry).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -118,12 +182,28 @@ class Settings:
     rendition_format: str
     rendition_quality: int
     max_image_pixels: int
+    ffmpeg_path: str
+    proxy_long_edge: int
+    storyboard_frames: int
+    media_step_timeout_seconds: int
+    media_step_memory_mb: int
+    pdf_text_max_chars: int
+    pdf_page_preview_cap: int
+    publication_match_distance: int
     job_lease_seconds: int
     job_timeout_seconds: int
     job_max_attempts: int
     job_retry_base_seconds: float
     watch_settle_seconds: float
     url_signing_key: str
+    web_host: str
+    web_port: int
+    web_threads: int
+    web_secure_cookies: bool
+    session_hours: int
+    login_attempts: int
+    upload_max_bytes: int
+    upload_chunk_bytes: int
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -245,6 +325,10 @@ def validate(settings: Settings) -> None:
         _fail(settings, "store_url", "a file:// URL needs an absolute path: file:///srv/acervo")
     if settings.workers < 1:
         _fail(settings, "workers", "must be at least 1")
+    if settings.search_engine not in {"whoosh", "tantivy"}:
+        _fail(settings, "search_engine", "must be 'whoosh' or 'tantivy'")
+    if not 0.05 <= settings.search_sync_seconds <= 3600:
+        _fail(settings, "search_sync_seconds", "must be between 0.05 and 3600")
     for name in ("thumbnail_size", "preview_size"):
         if not 16 <= getattr(settings, name) <= 8192:
             _fail(settings, name, "must be between 16 and 8192 pixels")
@@ -256,11 +340,43 @@ def validate(settings: Settings) -> None:
         _fail(settings, "rendition_quality", "must be between 1 and 95")
     if settings.max_image_pixels < 1_000_000:
         _fail(settings, "max_image_pixels", "must be at least 1000000")
+    _validate_media(settings)
+    _validate_web(settings)
     for name in ("job_lease_seconds", "job_timeout_seconds", "job_max_attempts"):
         if getattr(settings, name) < 1:
             _fail(settings, name, "must be at least 1")
     if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:
         _fail(settings, "job_retry_base_seconds", "delays must not be negative")
+
+
+def _validate_media(settings: Settings) -> None:
+    if settings.ffmpeg_path and not Path(settings.ffmpeg_path).is_file():
+        _fail(settings, "ffmpeg_path", f"no such file: {settings.ffmpeg_path}")
+    if not 64 <= settings.proxy_long_edge <= 4096:
+        _fail(settings, "proxy_long_edge", "must be between 64 and 4096 pixels")
+    if not 0 <= settings.storyboard_frames <= 100:
+        _fail(settings, "storyboard_frames", "must be between 0 and 100")
+    if settings.media_step_timeout_seconds < 1 or settings.media_step_memory_mb < 256:
+        _fail(settings, "media_step_timeout_seconds", "must be >= 1 s, with >= 256 MiB memory")
+    if settings.pdf_text_max_chars < 0 or settings.pdf_page_preview_cap < 0:
+        _fail(settings, "pdf_text_max_chars", "limits of PDF text and pages must not be negative")
+    if not 0 <= settings.publication_match_distance <= 16:
+        _fail(settings, "publication_match_distance", "must be between 0 and 16 bits")
+
+
+def _validate_web(settings: Settings) -> None:
+    if not 1 <= settings.web_port <= 65535:
+        _fail(settings, "web_port", "must be between 1 and 65535")
+    if not 1 <= settings.web_threads <= 256:
+        _fail(settings, "web_threads", "must be between 1 and 256")
+    if not 1 <= settings.session_hours <= 24 * 90:
+        _fail(settings, "session_hours", "must be between 1 and 2160")
+    if settings.login_attempts < 1:
+        _fail(settings, "login_attempts", "must be at least 1")
+    if not 64 * 1024 <= settings.upload_chunk_bytes <= 256 * 1024**2:
+        _fail(settings, "upload_chunk_bytes", "must be between 64 KiB and 256 MiB")
+    if settings.upload_max_bytes < 1:
+        _fail(settings, "upload_max_bytes", "must be at least 1")
 
 
 def settings_table_markdown() -> str:
@@ -272,7 +388,3 @@ def settings_table_markdown() -> str:
             f"| `{s.name}` | `DAM_{s.name.upper()}` | {s.type.__name__} | {default} | {s.doc} |"
         )
     return "\n".join(rows)
-    if settings.search_engine not in {"whoosh", "tantivy"}:
-        _fail(settings, "search_engine", "must be 'whoosh' or 'tantivy'")
-    if not 0.05 <= settings.search_sync_seconds <= 3600:
-        _fail(settings, "search_sync_seconds", "must be between 0.05 and 3600")

@@ -24,6 +24,7 @@ class AssetState(enum.StrEnum):
 
 class JobKind(enum.StrEnum):
     PROCESS_ASSET = "process_asset"
+    MAKE_PROXY = "make_proxy"  # web-playable copy of a video or audio file, at lower priority
 
 
 class JobState(enum.StrEnum):
@@ -44,3 +45,36 @@ class IntakeOutcome(enum.StrEnum):
 class RenditionKind(enum.StrEnum):
     THUMBNAIL = "thumbnail"
     PREVIEW = "preview"
+    POSTER = "poster"  # the frame a video is shown by, at the proxy's size
+    STORYBOARD = "storyboard"  # a grid of evenly spaced frames, for skimming a video
+    PROXY = "proxy"  # H.264/AAC MP4 (video) or AAC M4A (audio) that every browser plays
+    WAVEFORM = "waveform"  # an audio file's loudness over time, as a picture
+    PAGE = "page"  # one page of a publication (``page`` 1..n), for a page-turning view
+
+
+class PublicationKind(enum.StrEnum):
+    """What kind of printed piece a publication is (editable; not read from the file)."""
+
+    POSTER = "poster"  # cartel
+    LEAFLET = "leaflet"  # folleto, volante
+    BULLETIN = "bulletin"  # boletín, gaceta
+    MAGAZINE = "magazine"  # revista
+    BANNER = "banner"  # lona
+    PRESS_RELEASE = "press_release"  # boletín de prensa, comunicado
+
+
+class Role(enum.StrEnum):
+    """What a person may do in the web app and the API (each role includes the ones below it)."""
+
+    ADMIN = "admin"  # accounts, the queue, everything an editor does
+    EDITOR = "editor"  # every batch, every asset
+    PHOTOGRAPHER = "photographer"  # uploads, and sees their own batches
+    VIEWER = "viewer"  # press staff: read and download
+
+
+class UploadState(enum.StrEnum):
+    """A resumable web upload: receiving chunks, then taken in (or refused)."""
+
+    RECEIVING = "receiving"
+    DONE = "done"
+    FAILED = "failed"

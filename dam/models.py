@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the catalog: assets, renditions, upload batches, intake records, jobs."""
+"""SQLAlchemy models of the catalog: assets, renditions, batches, intake, jobs, publications."""
 
 from __future__ import annotations
 
@@ -23,9 +23,19 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from dam.enums import AssetState, IntakeOutcome, JobKind, JobState, MediaType, RenditionKind
+from dam.enums import (
+    AssetState,
+    IntakeOutcome,
+    JobKind,
+    JobState,
+    MediaType,
+    PublicationKind,
+    RenditionKind,
+    Role,
+    UploadState,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +52,20 @@ IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def phash_quarters(phash: str | None) -> tuple[int | None, ...]:
+    """The four 16-bit words of a 64-bit perceptual hash (16 hex digits), for indexed lookups.
+
+    Two hashes within Hamming distance ``d`` agree exactly, or within ``r`` bits, on at least one
+    quarter when ``d <= 4 * r + 3`` (pigeonhole), so near matches are found through four indexes.
+    """
+    if not phash or len(phash) != 16:
+        return (None, None, None, None)
+    try:
+        return tuple(int(phash[i : i + 4], 16) for i in range(0, 16, 4))
+    except ValueError:
+        return (None, None, None, None)
 
 
 def _enum(cls: type) -> Enum:
@@ -74,6 +98,8 @@ class Batch(Base):
     place: Mapped[str | None] = mapped_column(String(500))
     photographer: Mapped[str | None] = mapped_column(String(200))
     caption: Mapped[str | None] = mapped_column(Text)
+    # The account that uploaded it through the web or the API (None: CLI, hot folder).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     assets: Mapped[list[Asset]] = relationship(back_populates="batch")
     items: Mapped[list[IntakeItem]] = relationship(back_populates="batch")
@@ -139,15 +165,57 @@ class Asset(Base):
     area: Mapped[str | None] = mapped_column(String(500))  # area of government, from the batch
     persons_shown: Mapped[list[str]] = mapped_column(JsonType, default=list)
 
+    # Time-based media (video, audio): what the container and its main streams say.
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    container: Mapped[str | None] = mapped_column(String(100))
+    video_codec: Mapped[str | None] = mapped_column(String(50))
+    audio_codec: Mapped[str | None] = mapped_column(String(50))
+    frame_rate: Mapped[float | None] = mapped_column(Float)
+    bit_rate: Mapped[int | None] = mapped_column(BigInteger)
+    audio_channels: Mapped[int | None]
+    sample_rate: Mapped[int | None]
+    rotation: Mapped[int | None]  # degrees clockwise to display upright: 0, 90, 180, 270
+    hdr_transfer: Mapped[str | None] = mapped_column(String(32))  # smpte2084 (PQ), arib-std-b67
+
+    # Documents (PDF): the file's facts, and its text for the search index (capped).
+    page_count: Mapped[int | None]
+    page_width_pt: Mapped[float | None] = mapped_column(Float)  # first page, as displayed
+    page_height_pt: Mapped[float | None] = mapped_column(Float)
+    is_encrypted: Mapped[bool | None] = mapped_column(Boolean)
+    document_text: Mapped[str | None] = mapped_column(Text)
+    # What the press office says of a publication (edited by people, never read from the file).
+    publication_kind: Mapped[PublicationKind | None] = mapped_column(_enum(PublicationKind))
+    campaign: Mapped[str | None] = mapped_column(String(500))
+    print_run: Mapped[int | None]
+    distribution_date: Mapped[dt.date | None] = mapped_column(Date)
+
     metadata_json: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     phash: Mapped[str | None] = mapped_column(String(32), index=True)
+    # phash split in 16-bit quarters (see phash_quarters), kept in step by set_phash_quarters.
+    phash_q0: Mapped[int | None] = mapped_column(index=True)
+    phash_q1: Mapped[int | None] = mapped_column(index=True)
+    phash_q2: Mapped[int | None] = mapped_column(index=True)
+    phash_q3: Mapped[int | None] = mapped_column(index=True)
 
     fixity_checked_at: Mapped[dt.datetime | None]
     fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
 
     batch: Mapped[Batch | None] = relationship(back_populates="assets")
     renditions: Mapped[list[Rendition]] = relationship(
-        back_populates="asset", cascade="all, delete-orphan", order_by="Rendition.kind"
+        back_populates="asset",
+        cascade="all, delete-orphan",
+        order_by="(Rendition.kind, Rendition.page)",
+    )
+    # Where this photo was printed, and (for a publication) the archive photos it printed.
+    appears_in: Mapped[list[PublicationPhoto]] = relationship(
+        foreign_keys="PublicationPhoto.photo_id",
+        viewonly=True,
+        order_by="(PublicationPhoto.publication_id, PublicationPhoto.page)",
+    )
+    photos_printed: Mapped[list[PublicationPhoto]] = relationship(
+        foreign_keys="PublicationPhoto.publication_id",
+        viewonly=True,
+        order_by="(PublicationPhoto.page, PublicationPhoto.photo_id)",
     )
 
     __table_args__ = (
@@ -155,6 +223,12 @@ class Asset(Base):
         Index("ix_assets_taken_at", "taken_at"),
         Index("ix_assets_created_at_id", "created_at", "id"),
     )
+
+    @validates("phash")
+    def set_phash_quarters(self, _key: str, value: str | None) -> str | None:
+        """Every ORM write of phash updates its indexed quarters (bulk UPDATEs must do it too)."""
+        self.phash_q0, self.phash_q1, self.phash_q2, self.phash_q3 = phash_quarters(value)
+        return value
 
 
 class Rendition(Base):
@@ -170,11 +244,54 @@ class Rendition(Base):
     width: Mapped[int]
     height: Mapped[int]
     byte_size: Mapped[int] = mapped_column(BigInteger)
+    page: Mapped[int] = mapped_column(default=0, server_default="0")  # 1..n for PAGE, else 0
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     asset: Mapped[Asset] = relationship(back_populates="renditions")
 
-    __table_args__ = (UniqueConstraint("asset_id", "kind", name="uq_renditions_asset_kind"),)
+    __table_args__ = (
+        UniqueConstraint("asset_id", "kind", "page", name="uq_renditions_asset_kind_page"),
+    )
+
+
+class PublicationImage(Base):
+    """A picture printed in a publication (an image embedded in its PDF), by perceptual hash.
+
+    Kept so that a photo catalogued after the publication is still linked to it.
+    """
+
+    __tablename__ = "publication_images"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    phash: Mapped[str] = mapped_column(String(16))
+    phash_q0: Mapped[int] = mapped_column(index=True)
+    phash_q1: Mapped[int] = mapped_column(index=True)
+    phash_q2: Mapped[int] = mapped_column(index=True)
+    phash_q3: Mapped[int] = mapped_column(index=True)
+
+
+class PublicationPhoto(Base):
+    """A photo of the archive printed in a publication, and on which page it appeared."""
+
+    __tablename__ = "publication_photos"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    photo_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("publication_images.id", ondelete="CASCADE"), index=True
+    )  # the closest printed picture that matched
+    page: Mapped[int]
+    distance: Mapped[int]  # Hamming distance between the perceptual hashes (0 = same picture)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("publication_id", "photo_id", "page", name="uq_publication_photo_page"),
+    )
 
 
 class IntakeItem(Base):
@@ -268,3 +385,55 @@ class AssetChange(Base):
     asset_id: Mapped[int] = mapped_column(IdType, index=True)  # no FK: deletions are recorded too
     kind: Mapped[str] = mapped_column(String(16))  # created, updated, deleted
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A local account of the web app and the API."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.VIEWER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None: invited, not set yet
+    # Bumped when the password changes or the account is disabled: older sessions end.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class ApiToken(Base):
+    """A token for scripts; only its SHA-256 is kept, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class Upload(Base):
+    """A resumable web upload of one file into a batch: chunks land in a file under data_dir."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[UploadState] = mapped_column(_enum(UploadState), default=UploadState.RECEIVING)
+    outcome: Mapped[IntakeOutcome | None] = mapped_column(_enum(IntakeOutcome))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

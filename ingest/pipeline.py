@@ -2,7 +2,9 @@
 
 The stages for each media type are declared in ``PIPELINES``; ``process_asset`` runs them in
 order on one asset and is safe to retry: it reloads the asset, returns early if it is gone or
-already ready, overwrites renditions under the same keys and upserts their rows.
+already ready, overwrites renditions under the same keys and upserts their rows. Video, audio
+and PDF stages live in ``ingest.media_stages``; a video's web proxy is a follow-up job that
+the record stage queues (``JobKind.MAKE_PROXY``, handled by ``ingest.proxy``).
 
 A file that is corrupt is not an error of the job: its metadata is still recorded and the asset
 ends FAILED with the reason. A file we cannot render is READY without renditions, with a note.
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,9 +26,12 @@ from dam.context import Context
 from dam.enums import AssetState, MediaType, RenditionKind
 from dam.errors import IngestError, UnsupportedMediaError
 from dam.models import Asset, Batch, Rendition, utcnow
+from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
+from ingest.publications import link_photo
 from ingest.renditions import RenditionSet, make_photo_renditions
 from ingest.stages import run_stages
+from ingest.stills import Output
 from storage import rendition_key
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,10 @@ class ProcessState:
     failure: str | None = None
     notes: list[str] = field(default_factory=list)
     done: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)  # catalog columns to write
+    raw: dict[str, Any] = field(default_factory=dict)  # merged into metadata_json
+    outputs: list[Output] = field(default_factory=list)  # renditions made from frames and pages
+    on_record: list[Callable[[Any, Asset], None]] = field(default_factory=list)
 
 
 def extract(state: ProcessState) -> None:
@@ -75,6 +86,21 @@ def render(state: ProcessState) -> None:
 
 def store_renditions(state: ProcessState) -> None:
     """Put each rendition in the store; the same key is overwritten on a retry."""
+    for output in state.outputs:
+        name = output.kind if not output.page else f"{output.kind}-{output.page:04d}"
+        key = rendition_key(state.sha256, name, output.extension)
+        state.ctx.store.put_bytes(key, output.data, content_type=output.mime_type)
+        state.stored.append(
+            Rendition(
+                kind=RenditionKind(output.kind),
+                page=output.page,
+                key=key,
+                mime_type=output.mime_type,
+                width=output.width,
+                height=output.height,
+                byte_size=len(output.data),
+            )
+        )
     if state.renditions is None:
         return
     for image in state.renditions.images:
@@ -105,24 +131,41 @@ def record(state: ProcessState) -> None:
             state.done = True
             return
         _apply_metadata(asset, state)
+        for name, value in state.fields.items():
+            setattr(asset, name, value)
         _apply_batch_defaults(asset, session.get(Batch, asset.batch_id) if asset.batch_id else None)
         _replace_renditions(session, asset, state.stored)
         asset.processed_at = utcnow()
         asset.state = AssetState.FAILED if state.failure else AssetState.READY
         asset.error = state.failure
+        session.flush()
+        if asset.media_type == MediaType.PHOTO:
+            link_photo(session, asset, state.ctx.settings.publication_match_distance)
+        for write in state.on_record:
+            write(session, asset)
     state.done = True
 
 
 PHOTO_STAGES = (extract, render, store_renditions, record)
+TIME_BASED_STAGES = (media_stages.analyse_av, store_renditions, record)
+DOCUMENT_STAGES = (
+    media_stages.read_document,
+    media_stages.render_document,
+    media_stages.hash_document_images,
+    store_renditions,
+    record,
+)
 UNPROCESSED_STAGES = (note_unprocessed, record)
 
 PIPELINES = {
     MediaType.PHOTO: PHOTO_STAGES,
-    MediaType.VIDEO: UNPROCESSED_STAGES,
-    MediaType.AUDIO: UNPROCESSED_STAGES,
-    MediaType.DOCUMENT: UNPROCESSED_STAGES,
+    MediaType.VIDEO: TIME_BASED_STAGES,
+    MediaType.AUDIO: TIME_BASED_STAGES,
+    MediaType.DOCUMENT: DOCUMENT_STAGES,
     MediaType.OTHER: UNPROCESSED_STAGES,
 }
+# Renditions that other jobs make: a reprocessed asset keeps them (the proxy job checks them).
+KEPT_KINDS = frozenset({RenditionKind.PROXY})
 
 METADATA_FIELDS = tuple(
     f.name for f in dataclasses.fields(ExtractedMetadata) if f.name not in {"raw", "warnings"}
@@ -143,8 +186,11 @@ def _apply_metadata(asset: Asset, state: ProcessState) -> None:
             asset.width = state.renditions.source_width
             asset.height = state.renditions.source_height
         asset.phash = state.renditions.phash
+    raw.update(state.raw)
     if state.notes:
         raw["notes"] = list(state.notes)
+    if "proxy" in (asset.metadata_json or {}):
+        raw["proxy"] = asset.metadata_json["proxy"]  # written by the proxy job
     asset.metadata_json = raw
 
 
@@ -161,10 +207,12 @@ def _apply_batch_defaults(asset: Asset, batch: Batch | None) -> None:
 
 def _replace_renditions(session, asset: Asset, stored: list[Rendition]) -> None:  # type: ignore[no-untyped-def]
     existing = {
-        r.kind: r for r in session.scalars(select(Rendition).where(Rendition.asset_id == asset.id))
+        (r.kind, r.page): r
+        for r in session.scalars(select(Rendition).where(Rendition.asset_id == asset.id))
+        if r.kind not in KEPT_KINDS
     }
     for new in stored:
-        old = existing.pop(new.kind, None)
+        old = existing.pop((new.kind, new.page), None)
         if old is None:
             new.asset_id = asset.id
             session.add(new)

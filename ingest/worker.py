@@ -44,8 +44,16 @@ def run_process_asset(ctx: Context, job: queue.ClaimedJob) -> None:
         process_asset(ctx, job.asset_id)
 
 
+def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
+    from ingest.proxy import make_proxy  # loads FFmpeg's libraries only where proxies are made
+
+    if job.asset_id is not None:
+        make_proxy(ctx, job.asset_id)
+
+
 HANDLERS: dict[JobKind, Callable[[Context, queue.ClaimedJob], None]] = {
     JobKind.PROCESS_ASSET: run_process_asset,
+    JobKind.MAKE_PROXY: run_make_proxy,
 }
 
 

@@ -1,0 +1,283 @@
+"""Web latency on a synthetic archive: browse (page 1, page 500), search with facets, asset page.
+
+For each size (default 10,000 and 100,000 assets) loads the archive straight into a fresh SQLite
+catalog (bulk inserts), builds the search index with the project's own ``SearchService.rebuild``,
+starts a real `dam serve` (waitress, no workers) on 127.0.0.1 and measures each page with N
+signed-in clients, each in its own process, all firing at once in a closed loop (no think time).
+
+Two latencies per request: ``server`` is the app's own time (the ``Server-Timing: app;dur=``
+header set in web/security.py: routing, account, queries, search, template), ``client`` is what
+the client waited for (adds waitress queueing, HTTP and the client's own CPU). Each page is
+measured ``--repeat`` times, interleaved with the others; the figures are the medians of the
+rounds' p50 and p95. ``ratio`` is the largest size's p95 over the smallest's. Searches rotate
+over several queries and asset pages over several assets, so no single cached answer is timed.
+Prints a table, then one JSON object on its last line. ``--keep DIR`` keeps the loaded archives
+(about 5 minutes for 100,000 on 2 busy cores) for the next run.
+
+    python bench/web.py --sizes 10000 100000 --requests 200 --clients 8 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import http.client
+import http.cookiejar
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dam.catalog import BatchInfo, create_batch  # noqa: E402
+from dam.config import load_settings  # noqa: E402
+from dam.db import Catalog, migrate  # noqa: E402
+from dam.enums import Role  # noqa: E402
+from dam.models import Asset, Rendition  # noqa: E402
+from dam.search.service import SearchService  # noqa: E402
+from tests.web.live import start_server  # noqa: E402
+from web.accounts import create_user  # noqa: E402
+
+PASSWORD = "clave-de-bench-2025"
+PER_PAGE = 60
+EVENTS = ["Inauguración del mercado", "Jornada de bacheo", "Feria del empleo", "Tianguis",
+          "Reforestación en el Cerro de la Estrella", "Conferencia de prensa", "Torneo de fútbol",
+          "Representación de la Pasión", "Jornada de vacunación", "Reparto de agua en pipas"]
+AREAS = ["Dirección General de Obras", "Dirección General de Cultura",
+         "Dirección General de Desarrollo Social", "Dirección General de Servicios Urbanos"]
+PLACES = ["Santa Cruz Meyehualco", "San Miguel Teotongo", "Ermita Iztapalapa", "Barrio San Lucas",
+          "Lomas de la Estancia", "San Lorenzo Tezonco"]
+PEOPLE = ["Ana Peña", "José Núñez", "María López", "Íñigo Yáñez", "Lucía Gómez"]
+# Each matches about a tenth (events) or a sixth (places) of the archive.
+QUERIES = ["mercado", "bacheo", "vacunacion", "tianguis", "teotongo", "fútbol", "pipas",
+           "ermita"]
+FILTERED = [("inauguracion", AREAS[0]), ("bacheo", AREAS[1]), ("feria", AREAS[2]),
+            ("prensa", AREAS[3])]
+
+
+def _asset_rows(first: int, last: int, batch_id: int, rng: random.Random
+                ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    start = dt.datetime(2019, 1, 1)
+    assets, renditions = [], []
+    for i in range(first, last):
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        event = rng.choice(EVENTS)
+        assets.append({
+            "id": i + 1, "sha256": sha, "media_type": "photo", "mime_type": "image/jpeg",
+            "byte_size": 4_000_000, "original_filename": f"IMG_{i:06}.jpg",
+            "original_key": f"originals/{sha[:2]}/{sha[2:4]}/{sha}", "batch_id": batch_id,
+            "state": "ready", "taken_at": start + dt.timedelta(minutes=37 * i),
+            "caption": f"{event} en {rng.choice(PLACES)}, foto {i}", "event": event,
+            "area": rng.choice(AREAS), "creator": rng.choice(PEOPLE),
+            "sublocation": rng.choice(PLACES), "keywords": ["iztapalapa"],
+            "persons_shown": [], "metadata_json": {}, "width": 6000, "height": 4000,
+            "camera_make": "Canon", "camera_model": "EOS R6",
+        })
+        for kind, size in (("thumbnail", 400), ("preview", 1440)):
+            renditions.append({"asset_id": i + 1, "kind": kind, "page": 0,
+                               "key": f"renditions/{sha[:2]}/{sha[2:4]}/{sha}/{kind}.jpg",
+                               "mime_type": "image/jpeg", "width": size,
+                               "height": size * 2 // 3, "byte_size": 50_000})
+    return assets, renditions
+
+
+def load_archive(settings, count: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Bulk-insert ``count`` assets (core inserts, one transaction), then build the index."""
+    started = time.perf_counter()
+    catalog = Catalog(settings.catalog_url)
+    migrate(catalog)
+    create_user(catalog, "bench", Role.ADMIN, password=PASSWORD)
+    rng = random.Random(5)
+    batch_id = create_batch(catalog, BatchInfo(event="bench"))
+    with catalog.write() as session:
+        for first in range(0, count, 10_000):
+            assets, renditions = _asset_rows(first, min(first + 10_000, count), batch_id, rng)
+            session.execute(Asset.__table__.insert(), assets)
+            session.execute(Rendition.__table__.insert(), renditions)
+    inserted = time.perf_counter()
+    service = SearchService(settings, catalog)
+    service.rebuild()
+    service.close()
+    catalog.dispose()
+    return {"insert_s": round(inserted - started, 1),
+            "index_s": round(time.perf_counter() - inserted, 1)}
+
+
+def page_paths(count: int) -> dict[str, list[str]]:
+    """The URLs of each measured page; page 500 is the last full page when there are fewer."""
+    deep = min(500, count // PER_PAGE)
+    first_id = count + 1 - PER_PAGE * (deep - 1)  # ids are dense: the key of that page
+    assets = [count * k // 9 for k in range(1, 9)]
+    return {
+        "browse_page_1": ["/"],
+        "browse_page_500": [f"/?antes={first_id}"],
+        "search_with_facets": [f"/buscar?q={urllib.parse.quote(q)}" for q in QUERIES],
+        "search_filtered": [f"/buscar?{urllib.parse.urlencode({'q': q, 'area': a})}"
+                            for q, a in FILTERED],
+        "asset_page": [f"/material/{i}" for i in assets],
+    }
+
+
+def _sign_in(url: str) -> str:
+    """The session cookie of a fresh sign-in as the bench account."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{url}/entrar").read().decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    data = urllib.parse.urlencode({"username": "bench", "password": PASSWORD,
+                                   "csrf_token": token}).encode()
+    opener.open(f"{url}/entrar", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _client(url: str, conn, barrier) -> None:  # type: ignore[no-untyped-def]
+    """One client process: signs in, then runs the batches of requests the parent sends."""
+    cookie = _sign_in(url)
+    parsed = urllib.parse.urlsplit(url)
+    http_conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    conn.send("ready")
+    while (job := conn.recv()) is not None:
+        paths, count, offset = job
+        barrier.wait()
+        times = []
+        for i in range(count):
+            started = time.perf_counter()
+            http_conn.request("GET", paths[(offset + i) % len(paths)], headers={"Cookie": cookie})
+            response = http_conn.getresponse()
+            response.read()
+            client_ms = (time.perf_counter() - started) * 1000
+            assert response.status == 200, response.status
+            timing = response.getheader("Server-Timing", "")
+            server_ms = float(timing.rpartition("dur=")[2]) if "dur=" in timing else float("nan")
+            times.append((client_ms, server_ms))
+        conn.send(times)
+    http_conn.close()
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[max(0, int(len(values) * 0.95) - 1)]
+
+
+class Clients:
+    """N client processes (spawned: nothing of the server or the loader is shared)."""
+
+    def __init__(self, url: str, count: int) -> None:
+        context = mp.get_context("spawn")
+        self.barrier = context.Barrier(count)
+        self.pipes, self.processes = [], []
+        for _ in range(count):
+            parent, child = context.Pipe()
+            process = context.Process(target=_client, args=(url, child, self.barrier),
+                                      daemon=True)
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            assert pipe.recv() == "ready"
+
+    def run(self, paths: list[str], requests: int) -> list[tuple[float, float]]:
+        per_client = max(1, requests // len(self.pipes))
+        for n, pipe in enumerate(self.pipes):
+            pipe.send((paths, per_client, n))
+        return [t for pipe in self.pipes for t in pipe.recv()]
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(timeout=10)
+
+
+def prepare(count: int, keep: Path | None) -> tuple[Path, dict[str, float]]:
+    """A folder holding a loaded archive of ``count`` assets (reused from ``keep`` if there)."""
+    if keep is None:
+        base = Path(tempfile.mkdtemp(prefix=f"acervo-bench-web-{count}-"))
+    else:
+        base = keep / str(count)
+        if (base / "loaded.json").exists():
+            return base, json.loads((base / "loaded.json").read_text())
+        base.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(env={}, base_dir=base, data_dir=str(base / "var"))
+    load = load_archive(settings, count)
+    print(f"{count} assets: inserted in {load['insert_s']} s, indexed in {load['index_s']} s",
+          file=sys.stderr)
+    (base / "loaded.json").write_text(json.dumps(load))
+    return base, load
+
+
+def measure_size(count: int, args: argparse.Namespace) -> dict[str, object]:
+    base, load = prepare(count, args.keep)
+    server = start_server(base, workers=0, env={"DAM_WEB_THREADS": str(args.threads),
+                                                "DAM_SEARCH_SYNC_SECONDS": "1"})
+    rounds: dict[str, list[dict[str, float]]] = {}
+    try:
+        clients = Clients(server.url, args.clients)
+        try:
+            paths = page_paths(count)
+            for urls in paths.values():  # warm up: every URL once from every client
+                clients.run(urls, len(urls) * args.clients)
+            for _ in range(args.repeat):
+                for name, urls in paths.items():
+                    times = clients.run(urls, args.requests)
+                    c50, c95 = _percentiles([c for c, _ in times])
+                    s50, s95 = _percentiles([s for _, s in times])
+                    rounds.setdefault(name, []).append(
+                        {"server_p50": s50, "server_p95": s95, "client_p50": c50,
+                         "client_p95": c95})
+        finally:
+            clients.close()
+    finally:
+        server.stop()
+    pages = {name: {key: round(statistics.median(r[key] for r in runs), 1) for key in runs[0]}
+             for name, runs in rounds.items()}
+    return {"assets": count, "load": load, "pages": pages}
+
+
+def print_table(results: list[dict[str, object]], target: float) -> None:
+    print(f"{'assets':>8} {'page':<20} {'server p50':>10} {'p95':>7} {'client p50':>10} "
+          f"{'p95':>7}  p95<{target:.0f} ms (server/client)")
+    for result in results:
+        for name, f in result["pages"].items():  # type: ignore[attr-defined]
+            ok = "/".join("yes" if f[k] < target else "no" for k in ("server_p95", "client_p95"))
+            print(f"{result['assets']:>8} {name:<20} {f['server_p50']:>10} {f['server_p95']:>7} "
+                  f"{f['client_p50']:>10} {f['client_p95']:>7}  {ok}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--requests", type=int, default=200, help="per page and round")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="waitress request threads")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--target-ms", type=float, default=150.0)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the loaded archives in KEEP/<size>/ and reuse them next time")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    results = [measure_size(count, args) for count in sorted(args.sizes)]
+    print_table(results, args.target_ms)
+    small, large = results[0]["pages"], results[-1]["pages"]
+    ratio = {name: {k: round(large[name][k] / small[name][k], 2)  # type: ignore[index]
+                    for k in ("server_p95", "client_p95")} for name in large}  # type: ignore[union-attr]
+    print(json.dumps({"sizes": sorted(args.sizes), "clients": args.clients,
+                      "threads": args.threads, "requests": args.requests,
+                      "repeat": args.repeat, "target_ms": args.target_ms,
+                      "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
+                      "results": results, "ratio_p95_largest_over_smallest": ratio}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""A real `dam serve` (waitress, workers, search sync) in a child process, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
+            log: Path | None = None) -> subprocess.Popen[str]:
+    """Run `dam ARGS` in ``base`` (its data under base/var); output goes to ``log``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
+    environment.update({"DAM_DATA_DIR": str(base / "var"), "PYTHONPATH": str(ROOT)})
+    environment.update(env or {})
+    if log is None:
+        return subprocess.Popen([sys.executable, "-c", "from dam.cli import main; main()", *args],
+                                cwd=base, env=environment, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT, text=True)
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-c", "from dam.cli import main; main()",
+                                 *args], cwd=base, env=environment, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+
+
+def start_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = None,
+                 timeout: float = 60) -> LiveServer:
+    base.mkdir(parents=True, exist_ok=True)
+    assert run_dam(base, "init").wait(timeout=120) == 0
+    port = free_port()
+    log = base / "serve.log"
+    process = run_dam(base, "serve", "--port", str(port), "--workers", str(workers),
+                      env={"DAM_JOB_RETRY_BASE_SECONDS": "0.2", "DAM_SEARCH_SYNC_SECONDS": "0.2",
+                           **(env or {})}, log=log)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dam serve exited: {server.output()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"dam serve did not answer in {timeout} s: {server.output()}")

@@ -1,0 +1,159 @@
+"""Who may do what: every route's permission declared in one table, and asset visibility.
+
+``ROUTES`` maps each endpoint to the :class:`Need` it declares; a request to an endpoint missing
+from it is refused (and a test walks the route map with every role). ``can_view`` decides
+whether someone may see an asset; the curation issue extends it with publication states.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from sqlalchemy import ColumnElement, false, true
+
+from dam.enums import Role
+from dam.models import Asset, Batch
+from web.accounts import CurrentUser, load_user, user_for_token
+from web.security import check_csrf
+from web.state import get_ctx
+
+log = logging.getLogger(__name__)
+
+
+class Need(enum.Enum):
+    PUBLIC = "public"  # anyone, signed in or not
+    ASSET = "asset"  # anyone; can_view() decides per asset, and says 404 when not
+    SIGNED_IN = "signed_in"  # any active account
+    VIEW = "view"  # press staff and up: browse, search, download
+    UPLOAD = "upload"  # photographers and up
+    ADMIN = "admin"
+
+
+# Each role includes the ones below it.
+RANK = {Role.VIEWER: 1, Role.PHOTOGRAPHER: 2, Role.EDITOR: 3, Role.ADMIN: 4}
+NEED_RANK = {Need.SIGNED_IN: 1, Need.VIEW: 1, Need.ASSET: 1, Need.UPLOAD: 2, Need.ADMIN: 4}
+
+_PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
+           "api.openapi")
+_SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.create_token",
+              "auth.revoke_token", "api.me")
+_ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",
+          "api.asset")
+_VIEW = ("browse.index", "browse.timeline", "browse.month", "browse.events", "browse.event",
+         "browse.photographers", "browse.photographer", "search.page", "api.search",
+         "api.assets")
+_UPLOAD = ("upload.page", "upload.batches", "upload.batch", "api.batches", "api.create_batch",
+           "api.batch", "api.create_upload", "api.upload_status", "api.upload_chunk",
+           "api.complete_upload")
+_ADMIN = ("admin.users", "admin.invite", "admin.edit_user", "admin.queue", "admin.retry")
+
+ROUTES: dict[str, Need] = {
+    **dict.fromkeys(_PUBLIC, Need.PUBLIC),
+    **dict.fromkeys(_SIGNED_IN, Need.SIGNED_IN),
+    **dict.fromkeys(_ASSET, Need.ASSET),
+    **dict.fromkeys(_VIEW, Need.VIEW),
+    **dict.fromkeys(_UPLOAD, Need.UPLOAD),
+    **dict.fromkeys(_ADMIN, Need.ADMIN),
+}
+
+
+def allowed(user: CurrentUser | None, need: Need) -> bool:
+    if need is Need.PUBLIC:
+        return True
+    if user is None:
+        return False
+    return RANK[user.role] >= NEED_RANK[need]
+
+
+def can_view(user: CurrentUser | None, asset: Asset) -> bool:
+    """Whether ``user`` may see ``asset``: staff see everything, the public nothing yet.
+
+    The curation issue adds workflow states; the public will then see published assets here.
+    """
+    return user is not None and RANK[user.role] >= RANK[Role.VIEWER]
+
+
+def visible_clause(user: CurrentUser | None) -> ColumnElement[bool]:
+    """``can_view`` as a SQL condition on Asset, for lists."""
+    return true() if user is not None else false()
+
+
+def can_see_batch(user: CurrentUser | None, batch: Batch) -> bool:
+    """Editors and admins see every batch; photographers only those they uploaded."""
+    if user is None:
+        return False
+    return RANK[user.role] >= RANK[Role.EDITOR] or batch.user_id == user.id
+
+
+def sees_all_batches(user: CurrentUser) -> bool:
+    return RANK[user.role] >= RANK[Role.EDITOR]
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _load_request_user() -> CurrentUser | None:
+    header = request.headers.get("Authorization", "")
+    if header:
+        g.token_auth = True
+        scheme, _, token = header.partition(" ")
+        user = user_for_token(get_ctx().catalog, token.strip()) if scheme == "Bearer" else None
+        if user is None:
+            abort(401, description="token")
+        return user
+    uid, epoch = session.get("uid"), session.get("epoch")
+    if not isinstance(uid, int) or not isinstance(epoch, int):
+        return None
+    user = load_user(get_ctx().catalog, uid, epoch)
+    if user is None:
+        session.clear()
+    return user
+
+
+def sign_in(user: CurrentUser) -> None:
+    """A fresh session for ``user`` (a new cookie: nothing of the anonymous one is kept)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["uid"], session["epoch"] = user.id, user.epoch
+
+
+def _deny(user: CurrentUser | None, need: Need) -> Response:
+    if user is not None:
+        abort(403)
+    if need is Need.ASSET:
+        abort(404)  # the public must not learn which ids exist
+    if is_api_request():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def check_access() -> Response | None:
+    g.token_auth = False
+    g.user = None
+    if request.endpoint is None:
+        return None  # routing failed: the 404/405 handler answers
+    need = ROUTES.get(request.endpoint)
+    if need is None:
+        log.error("route %s declares no permission: refused", request.endpoint)
+        abort(403)
+    if need is not Need.PUBLIC or request.endpoint != "static":
+        g.user = _load_request_user()
+    if not g.token_auth:
+        check_csrf()
+    if allowed(g.user, need):
+        return None
+    return _deny(g.user, need)
+
+
+def init_access(app: Flask) -> None:
+    app.before_request(check_access)
+
+    @app.context_processor
+    def _user() -> dict[str, object]:
+        return {"current_user": g.get("user"), "allowed": allowed, "Need": Need}

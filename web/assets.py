@@ -1,0 +1,153 @@
+"""The asset page (preview, player, pages, metadata, related material) and its downloads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, g, render_template
+from flask_babel import gettext as _
+
+from dam.enums import MediaType, RenditionKind
+from dam.models import Asset, Rendition
+from web.access import can_view, visible_clause
+from web.embed import PressInfo, press_jpeg
+from web.files import send_object
+from web.listing import run_listing
+from web.queries import linked_assets, load_asset, near_duplicates, rendition_ref
+from web.state import get_ctx
+
+bp = Blueprint("assets", __name__)
+
+BROWSER_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"})
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\\"]")
+AGENCY = "Alcaldía Iztapalapa"
+
+
+def get_visible_asset(asset_id: int) -> Asset:
+    """The asset, or 404 when it does not exist or the current user may not see it."""
+    asset = load_asset(get_ctx().catalog, asset_id)
+    if asset is None or not can_view(g.user, asset):
+        abort(404)
+    return asset
+
+
+@dataclass
+class Views:
+    """The renditions the page shows, by role."""
+
+    preview: Rendition | None = None
+    poster: Rendition | None = None
+    proxy: Rendition | None = None
+    storyboard: Rendition | None = None
+    waveform: Rendition | None = None
+    pages: list[Rendition] | None = None
+
+
+def _views(asset: Asset) -> Views:
+    views = Views(pages=[])
+    for r in asset.renditions:
+        if r.kind == RenditionKind.PAGE:
+            views.pages.append(r)
+        elif r.kind != RenditionKind.THUMBNAIL:
+            setattr(views, str(r.kind), r)
+    views.pages.sort(key=lambda r: r.page)
+    return views
+
+
+def credit_line(asset: Asset) -> str | None:
+    if asset.credit:
+        return asset.credit
+    if asset.creator:
+        word = _("Video") if asset.media_type == MediaType.VIDEO else _("Photo")
+        return f"{word}: {asset.creator} / {AGENCY}"
+    return None
+
+
+def copyright_line(asset: Asset) -> str:
+    if asset.copyright_notice:
+        return asset.copyright_notice
+    year = (asset.taken_at or asset.created_at).year
+    return f"© {year} {AGENCY}"
+
+
+def camera_name(asset: Asset) -> str | None:
+    make, model = asset.camera_make or "", asset.camera_model or ""
+    if model.lower().startswith(make.lower()):
+        return model or None
+    return f"{make} {model}".strip() or None
+
+
+def osm_link(asset: Asset) -> str | None:
+    if asset.gps_latitude is None or asset.gps_longitude is None:
+        return None
+    lat, lon = round(asset.gps_latitude, 6), round(asset.gps_longitude, 6)
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+
+
+def same_event(asset: Asset) -> list:  # type: ignore[type-arg]
+    event = asset.event or (asset.batch.event if asset.batch else None)
+    if not event:
+        return []
+    listing = run_listing(filters={"event": [event]}, sort="taken_asc", per_page=13)
+    return [item for item in listing.items if item.id != asset.id][:12]
+
+
+@bp.get("/material/<int:asset_id>")
+def show(asset_id: int) -> str:
+    asset = get_visible_asset(asset_id)
+    visible = visible_clause(g.user)
+    catalog = get_ctx().catalog
+    zoomable = asset.mime_type in BROWSER_IMAGES and asset.media_type == MediaType.PHOTO
+    return render_template(
+        "asset.html", asset=asset, views=_views(asset), ref=rendition_ref,
+        zoomable=zoomable, credit=credit_line(asset), camera=camera_name(asset),
+        copyright=copyright_line(asset),
+        osm=osm_link(asset), event_items=same_event(asset),
+        near=near_duplicates(catalog, asset, visible),
+        appears_in=linked_assets(catalog, asset.appears_in, publications=True, visible=visible),
+        printed=linked_assets(catalog, asset.photos_printed, publications=False,
+                              visible=visible),
+    )
+
+
+def download_name(asset: Asset, suffix: str | None = None) -> str:
+    """The original name, made safe for a Content-Disposition header."""
+    name = unicodedata.normalize("NFC", asset.original_filename or f"material-{asset.id}")
+    name = _UNSAFE_NAME.sub("_", name).strip(". ") or f"material-{asset.id}"
+    if suffix:
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        name = f"{stem}{suffix}"
+    return name[:200]
+
+
+@bp.get("/material/<int:asset_id>/original")
+def download_original(asset_id: int) -> Response:
+    asset = get_visible_asset(asset_id)
+    return send_object(asset.original_key, asset, mimetype=asset.mime_type,
+                       download_name=download_name(asset))
+
+
+@bp.get("/material/<int:asset_id>/jpeg")
+def download_jpeg(asset_id: int) -> Response:
+    asset = get_visible_asset(asset_id)
+    preview = _views(asset).preview
+    if preview is None:
+        abort(404)
+    info = PressInfo(
+        caption=asset.caption, headline=asset.headline, credit=credit_line(asset),
+        creator=asset.creator, copyright=copyright_line(asset), keywords=list(asset.keywords or []),
+    )
+    data = press_jpeg(get_ctx().store.read_bytes(preview.key), info)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Content-Disposition"] = _attachment(download_name(asset, "-prensa.jpg"))
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

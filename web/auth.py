@@ -1,0 +1,170 @@
+"""Signing in and out, the account page (password, language, API tokens), invitations."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from web import accounts
+from web.access import sign_in
+from web.accounts import AccountError, CurrentUser
+from web.errors import RequestError
+from web.i18n import LANGUAGES
+from web.state import get_ctx, state
+
+bp = Blueprint("auth", __name__)
+
+INVITATION_DAYS = 7
+
+
+def account_message(exc: AccountError) -> str:
+    return {
+        "username": _("User names have 2 to 64 characters: lowercase letters, digits, '.', '_' "
+                      "or '-'."),
+        "username_taken": _("That user name is taken."),
+        "password_short": _("The password needs at least %(n)d characters.",
+                            n=accounts.MIN_PASSWORD_LENGTH),
+        "password_username": _("The password must not be the user name."),
+        "password_wrong": _("The current password is not right."),
+        "last_admin": _("The last active administrator cannot be demoted or disabled."),
+    }.get(exc.code, str(exc))
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: a sign-in link must not send people to another site."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("browse.index")
+
+
+def _invitations() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="acervo-invitation")
+
+
+def invitation_link(user_id: int, epoch: int) -> str:
+    token = _invitations().dumps({"u": user_id, "e": epoch})
+    return url_for("auth.welcome", token=token, _external=True)
+
+
+@bp.route("/entrar", methods=["GET", "POST"])
+def login() -> Response | str:
+    if request.method == "GET":
+        if g.user is not None:
+            return redirect(safe_next(request.args.get("next")))
+        return render_template("login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip().lower()[:64]
+    password = request.form.get("password", "")[:1024]
+    limiter = state().login_limiter
+    keys = (f"user:{username}", f"ip:{request.remote_addr}")
+    wait = limiter.retry_after(*keys)
+    if wait:
+        raise RequestError(429, "too_many_attempts",
+                           _("Too many failed sign-ins. Try again in %(m)d minutes.",
+                             m=max(1, wait // 60)), retry_after=wait)
+    user = accounts.authenticate(get_ctx().catalog, username, password)
+    if user is None:
+        limiter.fail(*keys)
+        flash(_("The user name or the password is not right."), "error")
+        return render_template("login.html", next=request.form.get("next", ""),
+                               username=username), 401
+    limiter.succeed(keys[0])
+    sign_in(user)
+    if user.locale in LANGUAGES:
+        session["lang"] = user.locale
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/salir")
+def logout() -> Response:
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/cuenta")
+def account(new_token: str | None = None) -> str:
+    tokens = accounts.list_tokens(get_ctx().catalog, g.user.id)
+    return render_template("account.html", tokens=tokens, new_token=new_token)
+
+
+@bp.post("/cuenta/contrasena")
+def change_password() -> Response | tuple[str, int]:
+    user: CurrentUser = g.user
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        flash(_("The new passwords do not match."), "error")
+        return account(), 400
+    try:
+        changed = accounts.change_password(
+            get_ctx().catalog, user.id, request.form.get("current_password", ""), new
+        )
+    except AccountError as exc:
+        flash(account_message(exc), "error")
+        return account(), 400
+    sign_in(changed)  # this session goes on; every other one ends
+    flash(_("Your password was changed."), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/cuenta/tokens")
+def create_token() -> str:
+    name = request.form.get("name", "").strip() or "script"
+    token = accounts.create_token(get_ctx().catalog, g.user.id, name)
+    return account(new_token=token)
+
+
+@bp.post("/cuenta/tokens/<int:token_id>/revocar")
+def revoke_token(token_id: int) -> Response:
+    if not accounts.revoke_token(get_ctx().catalog, g.user.id, token_id):
+        abort(404)
+    flash(_("The token was revoked."), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/bienvenida/<token>", methods=["GET", "POST"])
+def welcome(token: str) -> Response | str | tuple[str, int]:
+    try:
+        data = _invitations().loads(token, max_age=INVITATION_DAYS * 86400)
+        user = accounts.load_user(get_ctx().catalog, int(data["u"]), int(data["e"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        user = None
+    if user is None:
+        raise RequestError(404, "invitation", _("This link is not valid or was already used."))
+    if request.method == "GET":
+        return render_template("welcome.html", invited=user)
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        flash(_("The new passwords do not match."), "error")
+        return render_template("welcome.html", invited=user), 400
+    try:
+        changed = accounts.change_password(get_ctx().catalog, user.id, None, new)
+    except AccountError as exc:
+        flash(account_message(exc), "error")
+        return render_template("welcome.html", invited=user), 400
+    sign_in(changed)
+    flash(_("Welcome! Your password is set."), "info")
+    return redirect(url_for("browse.index"))
+
+
+@bp.post("/idioma")
+def set_language() -> Response:
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        abort(400)
+    session["lang"] = lang
+    if g.user is not None:
+        accounts.set_locale(get_ctx().catalog, g.user.id, lang)
+    return redirect(safe_next(request.form.get("next")))

@@ -1,0 +1,109 @@
+"""The web commands of `dam`: serve (web server plus workers), user (accounts from the shell)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+import click
+
+from dam.cli import get_context, get_settings
+from dam.enums import Role
+from web.accounts import AccountError, create_user, ensure_first_admin
+
+log = logging.getLogger(__name__)
+
+
+def _configure_logging() -> None:
+    from web.security import RequestIdFilter
+
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        handler.addFilter(RequestIdFilter())
+    for name in ("web", "waitress", "dam", "ingest"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _start_workers(settings: Any, processes: int) -> tuple[Any, threading.Thread] | None:
+    if processes <= 0:
+        return None
+    from ingest.worker import LoopOptions, Supervisor
+
+    supervisor = Supervisor(settings, processes, LoopOptions())
+    thread = threading.Thread(target=supervisor.run, name="workers", daemon=True)
+    thread.start()
+    return supervisor, thread
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: workers first, cleanly
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (setting `web_host`).")
+@click.option("--port", type=int, default=None, help="Port (setting `web_port`).")
+@click.option("--threads", type=int, default=None, help="Request threads (`web_threads`).")
+@click.option("--workers", "processes", type=int, default=None,
+              help="Ingest worker processes to run alongside (default: setting `workers`; "
+                   "0: none, run `dam worker` elsewhere).")
+@click.option("--admin-password", envvar="DAM_ADMIN_PASSWORD", default=None,
+              help="Password of the first admin account, made on first start "
+                   "(default: $DAM_ADMIN_PASSWORD, else generated and printed once).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, threads: int | None,
+          processes: int | None, admin_password: str | None) -> None:
+    """Run the web application and the ingest workers (Ctrl-C stops both)."""
+    from waitress import create_server
+
+    from web import create_app
+
+    settings = get_settings(ctx)
+    context = get_context(ctx)  # fails early, saying to run `dam init`, if the catalog is not ready
+    _configure_logging()
+    try:
+        generated = ensure_first_admin(context.catalog, admin_password)
+    except AccountError as exc:
+        raise click.ClickException(f"DAM_ADMIN_PASSWORD: {exc}") from exc
+    if generated:
+        click.secho(f"First start: account 'admin' created with password {generated}\n"
+                    "(shown only now: sign in and change it on the account page)", fg="yellow")
+    app = create_app(settings, sync_search=True)
+    host, port = host or settings.web_host, port or settings.web_port
+    server = create_server(app, host=host, port=port, threads=threads or settings.web_threads,
+                           ident="Acervo", channel_timeout=300)
+    workers = _start_workers(settings, settings.workers if processes is None else processes)
+    signal.signal(signal.SIGTERM, _interrupt)
+    click.echo(f"Acervo at http://{host}:{port}/ (Ctrl-C stops)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        if workers is not None:
+            workers[0].stop()
+            workers[1].join(timeout=30)
+        app.extensions["acervo"].close()
+
+
+@click.command("user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
+@click.option("--name", "display_name", default="", help="Name shown in the app.")
+@click.password_option(help="Password (asked for when not given).")
+@click.pass_context
+def user(ctx: click.Context, username: str, role: str, display_name: str, password: str) -> None:
+    """Create an account for the web app and the API."""
+    try:
+        created = create_user(get_context(ctx).catalog, username, Role(role), password=password,
+                              display_name=display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"account {created.username} ({created.role}) created")
+
+
+commands = [serve, user]

@@ -1,0 +1,57 @@
+"""Grids fed by the search index: one page of results turned into grid items."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from flask import g, request
+
+from dam.search.engine import EngineQuery
+from dam.search.errors import SearchIndexError
+from dam.search.service import SearchResults
+from web.access import visible_clause
+from web.queries import GridItem, grid_items
+from web.state import get_ctx, get_search
+
+PER_PAGE = 60
+MAX_PAGE = 1000
+
+
+@dataclass
+class Listing:
+    results: SearchResults
+    items: list[GridItem] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        per_page = max(self.results.per_page, 1)
+        return max(1, min(MAX_PAGE, math.ceil(self.results.total / per_page)))
+
+
+def page_number() -> int:
+    try:
+        page = int(request.args.get("pagina", "1"))
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def run_listing(query: str = "", *, filters: dict[str, list[str]] | None = None,
+                sort: str = "relevance", facets: bool | tuple[str, ...] = False,
+                page: int = 1, per_page: int = PER_PAGE) -> Listing:
+    results = get_search().search(query, page=page, per_page=per_page, sort=sort,
+                                  facets=facets, filters=filters)
+    ids = [hit.asset_id for hit in results.hits]
+    return Listing(results, grid_items(get_ctx().catalog, ids, visible_clause(g.user)))
+
+
+def facet_counts(name: str, limit: int = 1000, query_filter: object = None
+                 ) -> list[tuple[str, int]]:
+    """Every value of one facet over the whole archive (or a filter), with its count."""
+    try:
+        engine = get_search().engine()
+        found = engine.search(EngineQuery(None, query_filter, "relevance", 0, 1, (name,), limit))
+    except SearchIndexError:
+        return []
+    return found.facets.get(name, [])

@@ -1,0 +1,106 @@
+"""The OpenAPI 3.1 document of /api/v1, served by the app at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.forms import FILTER_PARAMS
+
+
+def _op(summary: str, *, params: list[dict[str, Any]] | None = None, ok: str = "200",
+        public: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
+                      "400": {"$ref": "#/components/responses/Error"},
+                      "401": {"$ref": "#/components/responses/Error"},
+                      "403": {"$ref": "#/components/responses/Error"},
+                      "404": {"$ref": "#/components/responses/Error"}},
+    }
+    if params:
+        op["parameters"] = params
+    if public:
+        op["security"] = []
+    return op
+
+
+def _q(name: str, kind: str = "string", description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind}, "description": description}
+
+
+def _path(name: str, kind: str = "integer") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _json_body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    filters = [_q(p, description=f"filter by facet {f} (repeatable)")
+               for p, f in FILTER_PARAMS.items()]
+    create_batch = _op("Create an upload batch (event, date, area, place, photographer, "
+                       "caption for all its files)", ok="201")
+    create_batch["requestBody"] = _json_body("BatchIn")
+    create_upload = _op("Start a resumable upload of one file into one of your batches", ok="201")
+    create_upload["requestBody"] = _json_body("UploadIn")
+    chunk = _op("Send the next chunk: header Upload-Offset, body the bytes (at most chunk_size)",
+                params=[_path("upload_id", "string"),
+                        {"name": "Upload-Offset", "in": "header", "required": True,
+                         "schema": {"type": "integer"}}])
+    chunk["requestBody"] = {"required": True, "content": {"application/octet-stream": {}}}
+    chunk["responses"]["409"] = {"description": "wrong offset: the body says the server's"}
+    chunk["responses"]["413"] = {"description": "chunk larger than chunk_size"}
+    chunk["responses"]["415"] = {"description": "a type of file Acervo does not take"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Acervo API", "version": "1",
+                 "description": "Search, assets, batches and resumable uploads of the archive. "
+                                "Authenticate with `Authorization: Bearer <token>` (tokens are "
+                                "made on the account page)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"token": []}],
+        "paths": {
+            "/me": {"get": _op("The account the token belongs to")},
+            "/search": {"get": _op("Search with the query language; facets, sorting, paging",
+                                   params=[_q("q", description="e.g. mercado fotografo:lopez"),
+                                           _q("page", "integer"), _q("per_page", "integer"),
+                                           _q("sort", description="relevance, taken_desc, "
+                                              "taken_asc, added_desc, added_asc"), *filters])},
+            "/assets": {"get": _op("Assets newest first, by key: follow `next`",
+                                   params=[_q("before", "integer"), _q("limit", "integer")])},
+            "/assets/{asset_id}": {"get": _op("Every catalog field of one asset, with its "
+                                              "renditions' URLs", params=[_path("asset_id")])},
+            "/batches": {"get": _op("Your batches (every batch for editors)"),
+                         "post": create_batch},
+            "/batches/{batch_id}": {"get": _op("A batch and what became of each file",
+                                               params=[_path("batch_id")])},
+            "/uploads": {"post": create_upload},
+            "/uploads/{upload_id}": {"get": _op("Where an upload is (its offset)",
+                                                params=[_path("upload_id", "string")]),
+                                     "patch": chunk},
+            "/uploads/{upload_id}/complete": {"post": _op(
+                "Take the received file in: new, duplicate or failed (with the reason)",
+                params=[_path("upload_id", "string")])},
+            "/openapi.json": {"get": _op("This document", public=True)},
+        },
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "An error", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"},
+                    "request_id": {"type": "string"}}},
+                "BatchIn": {"type": "object", "properties": {
+                    "event": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                    "area": {"type": "string"}, "place": {"type": "string"},
+                    "photographer": {"type": "string"}, "caption": {"type": "string"}}},
+                "UploadIn": {"type": "object", "required": ["batch_id", "filename", "size"],
+                             "properties": {"batch_id": {"type": "integer"},
+                                            "filename": {"type": "string"},
+                                            "size": {"type": "integer"}}},
+            },
+        },
+    }

@@ -1,0 +1,253 @@
+"""Resumable uploads: a file arrives in chunks at known offsets, then goes through intake.
+
+The protocol (JSON API, used by the upload page and by scripts):
+
+1. ``POST /api/v1/uploads`` ``{batch_id, filename, size}`` → ``{id, offset: 0, chunk_size}``
+2. ``PATCH /api/v1/uploads/<id>`` with ``Upload-Offset: n`` and up to ``chunk_size`` bytes;
+   answers the new offset. A wrong offset is 409 with the server's offset, so a client that
+   lost its connection asks (``GET /api/v1/uploads/<id>``) and goes on from there.
+3. ``POST /api/v1/uploads/<id>/complete`` → the intake outcome (new, duplicate, failed).
+
+Chunks are streamed into ``<data_dir>/uploads/<id>/<filename>`` and hashed as they arrive, so
+completing does not read the file again (after a restart the hash is rebuilt from the file).
+The type is sniffed from the first bytes: a file Acervo does not take is refused early (415).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import shutil
+import threading
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from dam.catalog import BatchInfo, IntakeResult, create_batch, record_failure
+from dam.context import Context
+from dam.enums import IntakeOutcome, MediaType, UploadState
+from dam.errors import IngestError
+from dam.models import Batch, Upload
+from ingest.intake import INTAKE_STAGES, IntakeState, hash_file
+from ingest.sniff import HEADER_BYTES, sniff_file
+from ingest.stages import run_stages
+from web.accounts import CurrentUser
+from web.errors import RequestError
+from web.queries import reading
+
+log = logging.getLogger(__name__)
+
+COPY_BUFFER = 1024 * 1024
+MAX_NAME_BYTES = 255
+_STAGES_AFTER_HASH = tuple(s for s in INTAKE_STAGES if s is not hash_file)
+
+
+class _Progress:
+    """The running SHA-256 of one upload, and a lock so its chunks are taken one at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.offset = 0
+        self.digest = hashlib.sha256()
+
+
+_progress: dict[str, _Progress] = {}
+_progress_lock = threading.Lock()
+
+
+def _progress_for(upload_id: str) -> _Progress:
+    with _progress_lock:
+        return _progress.setdefault(upload_id, _Progress())
+
+
+def _forget(upload_id: str) -> None:
+    with _progress_lock:
+        _progress.pop(upload_id, None)
+
+
+def check_filename(name: object) -> str:
+    """A file name as sent by a browser: no folders, no control characters, not too long."""
+    if not isinstance(name, str) or not name.strip():
+        raise RequestError(400, "filename", _("The file has no name."))
+    name = unicodedata.normalize("NFC", name)
+    if any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise RequestError(400, "filename", _("File names must not contain folders ('/' or "
+                                              "'\\') or control characters."))
+    if name.strip() in (".", "..") or name.startswith(".acervo-tmp-"):
+        raise RequestError(400, "filename", _("This file name is not allowed."))
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise RequestError(400, "filename", _("The file name is too long."))
+    return name
+
+
+def create_web_batch(ctx: Context, user: CurrentUser, info: BatchInfo) -> int:
+    batch_id = create_batch(ctx.catalog, info)
+    with ctx.catalog.write() as session:
+        session.execute(update(Batch).where(Batch.id == batch_id).values(user_id=user.id))
+    return batch_id
+
+
+def part_path(ctx: Context, upload: Upload) -> Path:
+    return Path(ctx.settings.data_dir) / "uploads" / upload.id / upload.filename
+
+
+def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, size: object
+                 ) -> Upload:
+    name = check_filename(filename)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RequestError(400, "size", _("The file size is missing or not valid."))
+    if size == 0:
+        raise RequestError(400, "empty", _("The file is empty (0 bytes)."))
+    if size > ctx.settings.upload_max_bytes:
+        raise RequestError(413, "too_large", _("The file is larger than the limit."),
+                           limit=ctx.settings.upload_max_bytes)
+    upload = Upload(id=secrets.token_hex(16), user_id=user.id, batch_id=batch_id,
+                    filename=name, byte_size=size, received=0)
+    path = part_path(ctx, upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    with ctx.catalog.write() as session:
+        session.add(upload)
+    return upload
+
+
+def _rebuild(progress: _Progress, path: Path, offset: int) -> None:
+    """Hash the first ``offset`` bytes again (after a restart, or a chunk that failed halfway)."""
+    progress.digest, progress.offset = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while progress.offset < offset:
+            block = fh.read(min(COPY_BUFFER, offset - progress.offset))
+            if not block:
+                break
+            progress.digest.update(block)
+            progress.offset += len(block)
+
+
+def _copy(stream: BinaryIO, path: Path, offset: int, length: int, progress: _Progress) -> None:
+    """Write the chunk at ``offset``; ``progress.offset`` tells how far it got, even on error.
+
+    A dropped connection keeps the bytes that arrived: the client resumes after them.
+    """
+    with path.open("r+b") as out:
+        out.seek(offset)
+        out.truncate()
+        end = offset + length
+        try:
+            while progress.offset < end:
+                block = stream.read(min(COPY_BUFFER, end - progress.offset))
+                if not block:
+                    break
+                out.write(block)
+                progress.digest.update(block)
+                progress.offset += len(block)
+        finally:
+            out.flush()
+
+
+def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
+                  stream: BinaryIO) -> int:
+    """Append one chunk at ``offset``; returns the new offset."""
+    if upload.state != UploadState.RECEIVING:
+        raise RequestError(409, "finished", _("This upload is already finished."),
+                           offset=upload.received)
+    if length is None:
+        raise RequestError(411, "length", _("The chunk needs a Content-Length."))
+    if offset + length > upload.byte_size:
+        raise RequestError(400, "overflow", _("The chunk goes past the declared file size."))
+    progress = _progress_for(upload.id)
+    path = part_path(ctx, upload)
+    with progress.lock:
+        received = _stored_offset(ctx, upload.id)
+        if offset != received:
+            raise RequestError(409, "offset", _("The upload is at another offset."),
+                               offset=received)
+        if progress.offset != offset:
+            _rebuild(progress, path, offset)
+        try:
+            _copy(stream, path, offset, length, progress)
+        finally:
+            _save_offset(ctx, upload.id, progress.offset)
+        reached = progress.offset
+    if offset < HEADER_BYTES <= reached or reached == upload.byte_size:
+        _check_type(ctx, upload, path)
+    return reached
+
+
+def _stored_offset(ctx: Context, upload_id: str) -> int:
+    with reading(ctx.catalog) as session:
+        upload = session.get(Upload, upload_id)
+        return upload.received if upload is not None else 0
+
+
+def _save_offset(ctx: Context, upload_id: str, offset: int) -> None:
+    with ctx.catalog.write() as session:
+        session.execute(update(Upload).where(Upload.id == upload_id).values(received=offset))
+
+
+def _check_type(ctx: Context, upload: Upload, path: Path) -> None:
+    try:
+        kind = sniff_file(path)
+    except (IngestError, OSError):
+        return  # intake reports it at completion
+    if kind.media_type != MediaType.OTHER:
+        return
+    reason = _("This type of file is not accepted: only photos, video, audio and PDF.")
+    _finish(ctx, upload, record_failure(ctx.catalog, upload.batch_id, upload.filename,
+                                        upload.filename, reason))
+    raise RequestError(415, "unsupported_type", reason)
+
+
+def _finish(ctx: Context, upload: Upload, result: IntakeResult) -> None:
+    state = UploadState.FAILED if result.outcome == IntakeOutcome.FAILED else UploadState.DONE
+    with ctx.catalog.write() as session:
+        session.execute(update(Upload).where(Upload.id == upload.id).values(
+            state=state, outcome=result.outcome, asset_id=result.asset_id, error=result.error))
+    shutil.rmtree(part_path(ctx, upload).parent, ignore_errors=True)
+    _forget(upload.id)
+
+
+def complete_upload(ctx: Context, upload: Upload) -> Upload:
+    """Take the whole file in through the intake stages (hash already known); idempotent."""
+    if upload.state != UploadState.RECEIVING:
+        return upload
+    progress = _progress_for(upload.id)
+    path = part_path(ctx, upload)
+    with progress.lock:
+        received = _stored_offset(ctx, upload.id)
+        if received != upload.byte_size:
+            raise RequestError(409, "incomplete", _("The upload is not complete yet."),
+                               offset=received)
+        if progress.offset != received:
+            _rebuild(progress, path, received)
+        result = intake_received(ctx, upload.batch_id, path, progress.digest.hexdigest(),
+                                 received)
+        _finish(ctx, upload, result)
+    with reading(ctx.catalog) as session:
+        return session.get(Upload, upload.id)  # type: ignore[return-value]
+
+
+def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: int
+                    ) -> IntakeResult:
+    """ingest.intake's stages on an uploaded file whose SHA-256 was computed on arrival."""
+    state = IntakeState(ctx=ctx, batch_id=batch_id, path=path, filename=path.name,
+                        sha256=sha256, byte_size=size)
+    try:
+        run_stages(_STAGES_AFTER_HASH, state)
+    except IngestError as exc:
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
+    except OSError as exc:
+        reason = f"cannot read the file: {exc.strerror or exc}"
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, reason)
+    assert state.result is not None
+    return state.result
+
+
+def get_upload(ctx: Context, upload_id: str) -> Upload | None:
+    if len(upload_id) != 32 or not all(c in "0123456789abcdef" for c in upload_id):
+        return None
+    with reading(ctx.catalog) as session:
+        return session.get(Upload, upload_id)
