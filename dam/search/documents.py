@@ -87,8 +87,8 @@ def _timestamp(moment: dt.datetime) -> int:
 
 
 def publication_text(asset: Any) -> str:
-    """Text extracted from a publication (PDF), once the catalog keeps it."""
-    direct = _value(asset, "publication_text")
+    """Text extracted from a publication (PDF): the catalog's ``document_text``."""
+    direct = _value(asset, "document_text") or _value(asset, "publication_text")
     if direct:
         return str(direct)
     meta = _value(asset, "metadata_json") or {}
