@@ -116,6 +116,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "job_timeout_seconds", int, 600, "A job running longer than this is killed and retried."
     ),
+    Setting(
+        "proxy_timeout_seconds",
+        int,
+        14_400,
+        "Time limit of a proxy transcode job: long recordings take hours (4 h: ~6 h of 1080p).",
+    ),
     Setting("job_max_attempts", int, 4, "Tries before a job is recorded as failed."),
     Setting("job_retry_base_seconds", float, 5.0, "First retry delay; doubles on each try."),
     Setting(
@@ -192,6 +198,7 @@ class Settings:
     publication_match_distance: int
     job_lease_seconds: int
     job_timeout_seconds: int
+    proxy_timeout_seconds: int
     job_max_attempts: int
     job_retry_base_seconds: float
     watch_settle_seconds: float
@@ -342,7 +349,8 @@ def validate(settings: Settings) -> None:
         _fail(settings, "max_image_pixels", "must be at least 1000000")
     _validate_media(settings)
     _validate_web(settings)
-    for name in ("job_lease_seconds", "job_timeout_seconds", "job_max_attempts"):
+    for name in ("job_lease_seconds", "job_timeout_seconds", "proxy_timeout_seconds",
+                 "job_max_attempts"):
         if getattr(settings, name) < 1:
             _fail(settings, name, "must be at least 1")
     if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:

@@ -103,7 +103,7 @@ def transcode(ctx: Context, source: Path, folder: Path, media_type: MediaType) -
         if info.audio is None:
             raise IngestError("no audio stream to make a proxy of")
         args = audio_proxy_args(tool, source, target, info)
-    timeout = max(10, settings.job_timeout_seconds - TIME_MARGIN)
+    timeout = max(10, settings.proxy_timeout_seconds - TIME_MARGIN)
     seconds = run_ffmpeg(
         args,
         timeout=timeout,

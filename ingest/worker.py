@@ -95,6 +95,13 @@ class LeaseKeeper(threading.Thread):
                 log.warning("job %s: could not renew lease: %s", self.job_id, exc)
 
 
+def job_time_limit(settings: Settings, kind: JobKind) -> int:
+    """Seconds a job of this kind may run: a proxy of a long recording takes hours."""
+    if kind == JobKind.MAKE_PROXY:
+        return settings.proxy_timeout_seconds
+    return settings.job_timeout_seconds
+
+
 def _on_alarm(_signum: int, _frame: Any) -> None:
     raise JobTimeoutError("processing took longer than the job time limit")
 
@@ -106,7 +113,7 @@ def run_job(ctx: Context, job: queue.ClaimedJob, owner: str) -> None:
     use_alarm = threading.current_thread() is threading.main_thread()
     if use_alarm:
         signal.signal(signal.SIGALRM, _on_alarm)
-        signal.alarm(ctx.settings.job_timeout_seconds)
+        signal.alarm(job_time_limit(ctx.settings, job.kind))
     try:
         HANDLERS[job.kind](ctx, job)
     except Exception as exc:
@@ -165,8 +172,8 @@ def work_loop(
             stop.wait(POLL_MAX)
             continue
         poll = POLL_MIN
-        if on_job:
-            on_job(time.time())
+        if on_job:  # the supervisor kills this process if the job is still running past this
+            on_job(time.time() + job_time_limit(settings, job.kind) + WATCHDOG_GRACE_SECONDS)
         run_job(ctx, job, owner)
         if on_job:
             on_job(0.0)
@@ -183,8 +190,8 @@ def _child_main(settings: Settings, options: LoopOptions, slots: Any, index: int
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
 
-    def mark(started: float) -> None:
-        slots[index] = started
+    def mark(deadline: float) -> None:
+        slots[index] = deadline
 
     try:
         work_loop(ctx, options, stop, on_job=mark)
@@ -224,16 +231,15 @@ class Supervisor:
         """Run until every worker finished (until_idle) or stop() was called; returns restarts."""
         for i in range(self.count):
             self._start(i)
-        limit = self.settings.job_timeout_seconds + WATCHDOG_GRACE_SECONDS
         while True:
             alive = 0
             for i, proc in enumerate(self.children):
                 proc.join(timeout=0)
                 if proc.is_alive():
                     alive += 1
-                    started = self.slots[i]
-                    if started and time.time() - started > limit:
-                        log.error("worker %s stuck for over %s s: killing it", proc.pid, limit)
+                    deadline = self.slots[i]
+                    if deadline and time.time() > deadline:
+                        log.error("worker %s stuck past its job's time limit: killing it", proc.pid)
                         proc.kill()
                     continue
                 if self.stopping or (self.options.until_idle and proc.exitcode == 0):
