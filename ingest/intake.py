@@ -126,11 +126,27 @@ def display_name(path: Path) -> str:
     return unicodedata.normalize("NFC", os.fsdecode(path.name))
 
 
-def intake_file(ctx: Context, batch_id: int, path: Path) -> IntakeResult:
-    """Run intake on one file; a bad file becomes a recorded failure, never an exception."""
-    state = IntakeState(ctx=ctx, batch_id=batch_id, path=path, filename=display_name(path))
+def intake_file(
+    ctx: Context,
+    batch_id: int,
+    path: Path,
+    *,
+    known_hash: tuple[str, int] | None = None,
+    filename: str | None = None,
+) -> IntakeResult:
+    """Run intake on one file; a bad file becomes a recorded failure, never an exception.
+
+    ``known_hash`` is (SHA-256, size) when the caller hashed the bytes as they arrived (the web
+    upload), so the file is not read once more to hash it.
+    """
+    state = IntakeState(ctx=ctx, batch_id=batch_id, path=path,
+                        filename=filename or display_name(path))
+    stages = INTAKE_STAGES
+    if known_hash is not None:
+        state.sha256, state.byte_size = known_hash
+        stages = tuple(s for s in INTAKE_STAGES if s is not hash_file)
     try:
-        run_stages(INTAKE_STAGES, state)
+        run_stages(stages, state)
     except IngestError as exc:
         return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
     except OSError as exc:

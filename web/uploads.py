@@ -32,9 +32,8 @@ from dam.context import Context
 from dam.enums import IntakeOutcome, MediaType, UploadState
 from dam.errors import IngestError
 from dam.models import Batch, Upload
-from ingest.intake import INTAKE_STAGES, IntakeState, hash_file
+from ingest.intake import intake_file
 from ingest.sniff import HEADER_BYTES, sniff_file
-from ingest.stages import run_stages
 from web.accounts import CurrentUser
 from web.errors import RequestError
 from web.queries import reading
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 
 COPY_BUFFER = 1024 * 1024
 MAX_NAME_BYTES = 255
-_STAGES_AFTER_HASH = tuple(s for s in INTAKE_STAGES if s is not hash_file)
 
 
 class _Progress:
@@ -233,17 +231,7 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
 def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: int
                     ) -> IntakeResult:
     """ingest.intake's stages on an uploaded file whose SHA-256 was computed on arrival."""
-    state = IntakeState(ctx=ctx, batch_id=batch_id, path=path, filename=path.name,
-                        sha256=sha256, byte_size=size)
-    try:
-        run_stages(_STAGES_AFTER_HASH, state)
-    except IngestError as exc:
-        return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
-    except OSError as exc:
-        reason = f"cannot read the file: {exc.strerror or exc}"
-        return record_failure(ctx.catalog, batch_id, str(path), state.filename, reason)
-    assert state.result is not None
-    return state.result
+    return intake_file(ctx, batch_id, path, known_hash=(sha256, size), filename=path.name)
 
 
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:
