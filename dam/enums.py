@@ -78,3 +78,49 @@ class UploadState(enum.StrEnum):
     RECEIVING = "receiving"
     DONE = "done"
     FAILED = "failed"
+
+
+class WorkflowState(enum.StrEnum):
+    """Editorial state of an asset: who may move it between states is set by role (dam.workflow)."""
+
+    DRAFT = "draft"  # borrador
+    REVIEWED = "reviewed"  # revisado
+    APPROVED = "approved"  # aprobado para publicación
+    PUBLISHED = "published"  # publicado
+    WITHDRAWN = "withdrawn"  # retirado
+
+
+class CullMark(enum.IntEnum):
+    """A photo's mark from culling: picked (elegida), rejected (descartada), or neither."""
+
+    REJECTED = -1
+    NONE = 0
+    PICKED = 1
+
+
+class ColorLabel(enum.StrEnum):
+    """Colour labels of the culling loupe (as in Photo Mechanic and Lightroom)."""
+
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+    BLUE = "blue"
+    PURPLE = "purple"
+
+
+class CollectionKind(enum.StrEnum):
+    ALBUM = "album"  # made by hand: ordered, with a cover and a description
+    EVENT = "event"  # one event's assets (those whose event is its name), plus any added by hand
+
+
+class VocabularyKind(enum.StrEnum):
+    """Controlled vocabularies that admins manage and fields offer as suggestions."""
+
+    AREA = "area"  # áreas / unidades administrativas
+    TERRITORY = "territory"  # direcciones territoriales
+    COLONIA = "colonia"  # colonias, barrios, unidades habitacionales (parent: a territory)
+    PROGRAMME = "programme"  # programas
+    CAMPAIGN = "campaign"  # campañas de difusión
+    PERSON = "person"  # personas fotografiadas con frecuencia
+    PLACE = "place"  # lugares (sedes, plazas, mercados)
+    KEYWORD = "keyword"  # palabras clave sugeridas (las libres siguen siendo posibles)

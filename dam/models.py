@@ -27,6 +27,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 from dam.enums import (
     AssetState,
+    CollectionKind,
+    ColorLabel,
     IntakeOutcome,
     JobKind,
     JobState,
@@ -35,6 +37,8 @@ from dam.enums import (
     RenditionKind,
     Role,
     UploadState,
+    VocabularyKind,
+    WorkflowState,
 )
 
 NAMING = {
@@ -200,6 +204,24 @@ class Asset(Base):
     fixity_checked_at: Mapped[dt.datetime | None]
     fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
 
+    # Curation: what people decide about the asset (never read from the file).
+    alt_text: Mapped[str | None] = mapped_column(Text)  # for screen readers (IPTC alt text)
+    workflow_state: Mapped[WorkflowState] = mapped_column(
+        _enum(WorkflowState), default=WorkflowState.DRAFT, server_default=WorkflowState.DRAFT.value
+    )
+    rating: Mapped[int] = mapped_column(default=0, server_default="0")  # 0-5 stars
+    cull_mark: Mapped[int] = mapped_column(default=0, server_default="0")  # CullMark
+    color_label: Mapped[ColorLabel | None] = mapped_column(_enum(ColorLabel))
+    licence: Mapped[str | None] = mapped_column(String(200))  # a code of the licences setting
+    embargo_until: Mapped[dt.datetime | None]  # not publishable before this instant (UTC)
+    internal_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    contains_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Bumped by every curation edit: an edit based on an older version is refused (409), not lost.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Descriptive fields people have edited: reprocessing the file never overwrites these.
+    edited_fields: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
+
     batch: Mapped[Batch | None] = relationship(back_populates="assets")
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="asset",
@@ -222,6 +244,7 @@ class Asset(Base):
         Index("ix_assets_state", "state"),
         Index("ix_assets_taken_at", "taken_at"),
         Index("ix_assets_created_at_id", "created_at", "id"),
+        Index("ix_assets_workflow_state", "workflow_state"),
     )
 
     @validates("phash")
@@ -437,3 +460,165 @@ class Upload(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Collection(Base):
+    """An album made by hand, or an event: a named, ordered set of assets (in many at once)."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    kind: Mapped[CollectionKind] = mapped_column(
+        _enum(CollectionKind), default=CollectionKind.ALBUM
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)  # stable, for URLs and the gallery
+    description: Mapped[str | None] = mapped_column(Text)
+    # For an EVENT collection: the event name its assets carry (Asset.event).
+    event: Mapped[str | None] = mapped_column(String(500), unique=True)
+    cover_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+    items: Mapped[list[CollectionItem]] = relationship(
+        back_populates="collection", cascade="all, delete-orphan",
+        order_by="(CollectionItem.position, CollectionItem.id)",
+    )
+
+
+class CollectionItem(Base):
+    """An asset's place in a collection."""
+
+    __tablename__ = "collection_items"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    collection: Mapped[Collection] = relationship(back_populates="items")
+    asset: Mapped[Asset] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("collection_id", "asset_id", name="uq_collection_items_collection_asset"),
+        Index("ix_collection_items_order", "collection_id", "position"),
+    )
+
+
+class VocabularyTerm(Base):
+    """A term of a controlled vocabulary, with an optional code (``=cb``) that expands to it."""
+
+    __tablename__ = "vocabulary_terms"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    vocabulary: Mapped[VocabularyKind] = mapped_column(_enum(VocabularyKind))
+    label: Mapped[str] = mapped_column(String(500))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)  # typed as "=code"
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vocabulary_terms.id", ondelete="SET NULL")
+    )  # a colonia's territorial division
+    note: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("vocabulary", "label", name="uq_vocabulary_terms_vocabulary_label"),
+    )
+
+
+class CaptionTemplate(Base):
+    """A shared caption with variables: {evento}, {fecha}, {lugar}, {fotografo}, {area}."""
+
+    __tablename__ = "caption_templates"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class ConsentForm(Base):
+    """A signed consent to use a person's image (the scanned form is itself an asset)."""
+
+    __tablename__ = "consent_forms"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    document_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), index=True
+    )
+    persons: Mapped[list[str]] = mapped_column(JsonType, default=list)  # the people it covers
+    covers_minor: Mapped[bool] = mapped_column(Boolean, default=False)
+    guardian: Mapped[str | None] = mapped_column(String(500))  # who signed for a minor
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)  # None: does not expire
+    scope: Mapped[str | None] = mapped_column(Text)  # what uses it allows
+    revoked_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    covered: Mapped[list[ConsentAsset]] = relationship(
+        back_populates="consent", cascade="all, delete-orphan"
+    )
+
+
+class ConsentAsset(Base):
+    """An asset a consent form covers."""
+
+    __tablename__ = "consent_assets"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent_forms.id", ondelete="CASCADE"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+
+    consent: Mapped[ConsentForm] = relationship(back_populates="covered")
+
+    __table_args__ = (
+        UniqueConstraint("consent_id", "asset_id", name="uq_consent_assets_consent_asset"),
+    )
+
+
+class BatchEdit(Base):
+    """One edit applied to a selection of assets at once; its audit entries hold the old values."""
+
+    __tablename__ = "batch_edits"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    asset_count: Mapped[int] = mapped_column(default=0)
+    operations: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    undone_at: Mapped[dt.datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class AuditEntry(Base):
+    """The bitácora: who changed what, when, from which value to which. Append-only.
+
+    The application only inserts (dam.audit refuses updates and deletes in the ORM, and database
+    triggers refuse them in SQL), so the log can be trusted as the asset's history.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now(), index=True)
+    user_id: Mapped[int | None] = mapped_column(IdType, index=True)  # no FK: outlives accounts
+    username: Mapped[str | None] = mapped_column(String(64))  # as it was at the time
+    # edit, state, rights, consent, collection_add, collection_remove, collection, download, undo...
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    asset_id: Mapped[int | None] = mapped_column(IdType, index=True)  # no FK: deletions too
+    collection_id: Mapped[int | None] = mapped_column(IdType, index=True)
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    batch_edit_id: Mapped[int | None] = mapped_column(IdType, index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
