@@ -158,3 +158,4 @@ def _display(url: str) -> str:
 
 # The change feed hooks every ORM session; importing it here installs it wherever dam.db is used.
 from dam import changes as _changes  # noqa: E402,F401
+from dam.curation import audit as _audit  # noqa: E402,F401

@@ -28,12 +28,15 @@ class Need(enum.Enum):
     SIGNED_IN = "signed_in"  # any active account
     VIEW = "view"  # press staff and up: browse, search, download
     UPLOAD = "upload"  # photographers and up
+    EDIT = "edit"  # editors and up: every asset's metadata, workflow, rights, collections
     ADMIN = "admin"
 
 
 # Each role includes the ones below it.
 RANK = {Role.VIEWER: 1, Role.PHOTOGRAPHER: 2, Role.EDITOR: 3, Role.ADMIN: 4}
-NEED_RANK = {Need.SIGNED_IN: 1, Need.VIEW: 1, Need.ASSET: 1, Need.UPLOAD: 2, Need.ADMIN: 4}
+NEED_RANK = {
+    Need.SIGNED_IN: 1, Need.VIEW: 1, Need.ASSET: 1, Need.UPLOAD: 2, Need.EDIT: 3, Need.ADMIN: 4
+}
 
 _PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
            "api.openapi")
@@ -49,6 +52,17 @@ _UPLOAD = ("upload.page", "upload.batches", "upload.batch", "api.batches", "api.
            "api.complete_upload")
 _ADMIN = ("admin.users", "admin.invite", "admin.edit_user", "admin.queue", "admin.retry")
 
+# Curation (issue 6). Photographers may edit and cull their own batches' assets: the services
+# check ownership per asset, so those routes need UPLOAD here.
+_EDITING = ()  # editing one asset and selections, batch edits and undo, templates, codes
+_EDITING_EDITORS = ()
+_CULLING = ()  # the loupe and its marks
+_COLLECTIONS_VIEW = ()  # albums and event collections: read
+_COLLECTIONS_EDIT = ()  # albums: create, order, cover, add and remove
+_WORKFLOW = ()  # workflow states, rights, consent forms
+_VOCABULARY_SUGGEST = ()  # suggestions for fields, from the controlled vocabularies
+_CURATION_ADMIN = ()  # vocabularies, caption templates, the audit log
+
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SIGNED_IN, Need.SIGNED_IN),
@@ -56,6 +70,14 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_VIEW, Need.VIEW),
     **dict.fromkeys(_UPLOAD, Need.UPLOAD),
     **dict.fromkeys(_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_EDITING, Need.UPLOAD),
+    **dict.fromkeys(_EDITING_EDITORS, Need.EDIT),
+    **dict.fromkeys(_CULLING, Need.UPLOAD),
+    **dict.fromkeys(_COLLECTIONS_VIEW, Need.VIEW),
+    **dict.fromkeys(_COLLECTIONS_EDIT, Need.EDIT),
+    **dict.fromkeys(_WORKFLOW, Need.UPLOAD),
+    **dict.fromkeys(_VOCABULARY_SUGGEST, Need.UPLOAD),
+    **dict.fromkeys(_CURATION_ADMIN, Need.ADMIN),
 }
 
 

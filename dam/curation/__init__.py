@@ -1,0 +1,1 @@
+"""Curation: editing, culling, collections, workflow, rights and consent, and the audit log."""
