@@ -35,9 +35,16 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
         key = session.query(Rendition.key).filter_by(asset_id=archive.asset_ids[0]).first()[0]
     token_id = 1
     create_token(ctx.catalog, photographer.id, "t")
+    with ctx.catalog.write() as session:  # the photographer owns the archive: may edit and cull it
+        from dam.models import Batch
+
+        session.get(Batch, archive.batch_id).user_id = photographer.id
     return {"asset_id": archive.asset_ids[0], "batch_id": batch_id, "upload_id": upload.id,
             "user_id": users["prensa"].id, "token_id": token_id, "key": key,
-            "token": "not-an-invitation", "year": 2025, "month": 3, "filename": "app.css"}
+            "token": "not-an-invitation", "year": 2025, "month": 3, "filename": "app.css",
+            # Curation routes: ids that need not exist (a 404 is not a refusal).
+            "collection_id": 1, "term_id": 1, "template_id": 1, "consent_id": 1,
+            "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area"}
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:
