@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from dam.config import Settings
 from dam.db import Catalog
@@ -26,6 +28,40 @@ from dam.search.sync import ChangeFollower, RebuildReport, catch_up, rebuild
 log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 200
+SHAPE_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What paging or re-sorting a query does not change: its facets and how it was answered."""
+
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None
+    relaxed: bool
+    corrected: bool
+
+
+class _ShapeCache:
+    """Recent queries' shapes, keyed by the index stamp: any index change invalidates them."""
+
+    def __init__(self, size: int = SHAPE_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, _Shape] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> _Shape | None:
+        with self._lock:
+            shape = self._items.get(key)
+            if shape is not None:
+                self._items.move_to_end(key)
+            return shape
+
+    def put(self, key: Any, shape: _Shape) -> None:
+        with self._lock:
+            self._items[key] = shape
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +108,7 @@ class SearchService:
         self._follower: ChangeFollower | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._shapes = _ShapeCache()
 
     # -- the index ----------------------------------------------------------------------
     def engine(self) -> SearchEngine:
@@ -224,6 +261,11 @@ class SearchService:
     def _run_query(self, results: SearchResults, request: tuple[ParsedQuery, EngineQuery]) -> None:
         parsed, eq = request
         engine = self.engine()
+        key = (self._stamp, repr(eq.text), repr(eq.filter), eq.facets, eq.facet_limit)
+        shape = self._shapes.get(key)
+        if shape is not None:  # the same query paged or re-sorted: facets are known
+            self._run_known(results, engine, eq, shape)
+            return
         found = engine.search(eq)
         if found.total == 0 and len(parsed.free_words) > 1:
             found = engine.search(_replace(eq, any_word=True))
@@ -235,6 +277,19 @@ class SearchService:
             found = engine.search(_replace(eq, text=corrected.text, any_word=False))
             results.corrected = found.total > 0
         _fill(results, found)
+        self._shapes.put(key, _Shape(found.facets, results.suggestion, results.relaxed,
+                                     results.corrected))
+
+    @staticmethod
+    def _run_known(results: SearchResults, engine: SearchEngine, eq: EngineQuery,
+                   shape: _Shape) -> None:
+        run = _replace(eq, facets=(), any_word=shape.relaxed)
+        if shape.corrected and shape.suggestion:
+            run = _replace(run, text=parse_query(shape.suggestion).text, any_word=False)
+        _fill(results, engine.search(run))
+        results.facets = shape.facets
+        results.suggestion, results.relaxed = shape.suggestion, shape.relaxed
+        results.corrected = shape.corrected
 
 
 def _replace(eq: EngineQuery, **changes: object) -> EngineQuery:

@@ -62,3 +62,37 @@ def test_malformed_queries_are_results_with_an_error(archive_service: SearchServ
         assert r.error and r.total == 0 and " / " in r.error
     assert archive_service.search("x", sort="alfabetico").error
     assert archive_service.search("x", per_page=10_000).error
+
+
+def test_paging_and_resorting_keep_the_facets_and_flags(archive_service: SearchService) -> None:
+    first = archive_service.search("mercado", facets=("type", "year"), per_page=5)
+    again = archive_service.search("mercado", facets=("type", "year"), per_page=5, page=3,
+                                   sort="taken_asc")
+    assert again.facets == first.facets and again.total == first.total == 20
+    plain = archive_service.search("mercado", facets=False, per_page=5, page=3, sort="taken_asc")
+    assert [h.asset_id for h in again.hits] == [h.asset_id for h in plain.hits] != []
+    typo = archive_service.search("biblioteka", per_page=3)
+    typo_page2 = archive_service.search("biblioteka", per_page=3, page=2)
+    assert typo_page2.corrected and typo_page2.suggestion == "biblioteca"
+    assert typo_page2.total == typo.total == 10 and len(typo_page2.hits) == 3
+    relaxed = archive_service.search("biblioteca alberca", per_page=5, page=2)
+    assert relaxed.relaxed and relaxed.total == 14
+
+
+def test_a_changed_index_is_not_answered_from_remembered_facets(tmp_path) -> None:
+    from tests.conftest import make_settings
+    from tests.search.archive import make_archive
+    from tests.search.conftest import build_index
+
+    assets = make_archive()
+    settings = make_settings(tmp_path, search_engine="whoosh")
+    build_index(settings.index_path, "whoosh", assets[:150])
+    service = SearchService(settings, refresh_seconds=0)
+    try:
+        before = service.search("", facets=("type",), per_page=10)
+        build_index(settings.index_path, "whoosh", assets)
+        after = service.search("", facets=("type",), per_page=10, page=2)
+        assert before.total == 150 and after.total == 300
+        assert sum(n for _v, n in after.facets["type"]) == 300
+    finally:
+        service.close()
