@@ -39,7 +39,7 @@ NEED_RANK = {
 }
 
 _PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
-           "api.openapi")
+           "api.openapi", "api.docs")
 _SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.create_token",
               "auth.revoke_token", "api.me")
 _ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 
 from dam.catalog import asset_to_dict
 from dam.models import Upload
@@ -51,6 +51,17 @@ def _json_body() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(openapi_document())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    """The API's reference as a page, made from the same OpenAPI document scripts read."""
+    document = openapi_document()
+    operations = [
+        (path, method.upper(), op) for path, methods in document["paths"].items()
+        for method, op in methods.items()
+    ]
+    return render_template("api_docs.html", document=document, operations=operations)
 
 
 @bp.get("/me")

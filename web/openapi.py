@@ -84,6 +84,7 @@ def openapi_document() -> dict[str, Any]:
                 "Take the received file in: new, duplicate or failed (with the reason)",
                 params=[_path("upload_id", "string")])},
             "/openapi.json": {"get": _op("This document", public=True)},
+            "/docs": {"get": _op("This reference as a web page", public=True)},
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},

@@ -74,3 +74,15 @@ def test_healthz_reports_each_part(app: Flask, archive: Archive) -> None:
     assert response.headers["X-Request-Id"]
     sent = app.test_client().get("/healthz", headers={"X-Request-Id": "abc-123"})
     assert sent.headers["X-Request-Id"] == "abc-123"
+
+
+def test_the_api_reference_page_lists_every_operation(app: Flask) -> None:
+    page = app.test_client().get("/api/v1/docs")  # public, like the OpenAPI document
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    doc = app.test_client().get("/api/v1/openapi.json").json
+    for path, methods in doc["paths"].items():
+        for method in methods:
+            assert f'id="{method}-{path.replace("/", "-").replace("{", "").replace("}", "")}"' \
+                in html, (method, path)
+    assert "/api/v1/uploads/{upload_id}/complete" in html
