@@ -245,6 +245,7 @@ class Asset(Base):
         Index("ix_assets_taken_at", "taken_at"),
         Index("ix_assets_created_at_id", "created_at", "id"),
         Index("ix_assets_workflow_state", "workflow_state"),
+        Index("ix_assets_event", "event"),  # event collections and their counts
     )
 
     @validates("phash")
