@@ -19,8 +19,11 @@ import click
 from dam import catalog as catalog_service
 from dam.config import Settings, load_settings
 from dam.context import Context, open_context, signing_key
+from dam.curation import vocabulary
+from dam.curation.actor import SYSTEM
+from dam.curation.audit import LogFilter, search_log
 from dam.db import Catalog, migrate
-from dam.enums import AssetState
+from dam.enums import AssetState, VocabularyKind
 from dam.errors import DamError
 from dam.fixity import run_fixity
 
@@ -189,6 +192,94 @@ def fixity(ctx: click.Context, sample: int | None) -> None:
         click.secho(f"  #{problem.asset_id} {problem.filename}: {problem.detail}", fg="red")
     if report.problems:
         ctx.exit(1)
+
+
+@cli.group()
+def vocab() -> None:
+    """Controlled vocabularies: areas, territories, colonias, programmes, people, places..."""
+
+
+_KIND = click.Choice([k.value for k in VocabularyKind])
+
+
+@vocab.command("list")
+@click.argument("kind", type=_KIND)
+@click.option("--all", "everything", is_flag=True, help="Include deactivated terms.")
+@click.pass_context
+def vocab_list(ctx: click.Context, kind: str, everything: bool) -> None:
+    """List a vocabulary's terms: label, code and parent."""
+    with get_context(ctx).catalog.read() as session:
+        terms = vocabulary.list_terms(session, VocabularyKind(kind), include_inactive=everything)
+        parents = vocabulary.labels_by_id(session, [t.parent_id for t in terms])
+        for term in terms:
+            code = f"={term.code}" if term.code else ""
+            parent = f"  [{parents[term.parent_id]}]" if term.parent_id in parents else ""
+            inactive = "  (inactive)" if not term.active else ""
+            click.echo(f"{term.id:>6}  {code:<12} {term.label}{parent}{inactive}")
+
+
+@vocab.command("import")
+@click.argument("kind", type=_KIND)
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.pass_context
+def vocab_import(ctx: click.Context, kind: str, file: Any) -> None:
+    """Add or update terms from FILE: one label per line, or CSV label,code,parent."""
+    with get_context(ctx).catalog.write() as session:
+        report = vocabulary.import_terms(session, SYSTEM, VocabularyKind(kind), file.read())
+    click.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
+               f"{report.unchanged} unchanged")
+    for label in report.added:
+        click.echo(f"  + {label}")
+    for label in report.updated:
+        click.echo(f"  ~ {label}")
+
+
+@vocab.command("add")
+@click.argument("kind", type=_KIND)
+@click.argument("label")
+@click.option("--code", help="Short code typed as =code in captions (e.g. cb).")
+@click.option("--parent", help="The parent term's label (a colonia's territorial division).")
+@click.pass_context
+def vocab_add(ctx: click.Context, kind: str, label: str, code: str | None,
+              parent: str | None) -> None:
+    """Add one term."""
+    kind_ = VocabularyKind(kind)
+    with get_context(ctx).catalog.write() as session:
+        parent_id = vocabulary.find_parent(session, kind_, parent)
+        term = vocabulary.add_term(session, SYSTEM, kind_, label, code=code, parent_id=parent_id)
+        click.echo(f"added #{term.id} {term.label}" + (f" (={term.code})" if term.code else ""))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cli.command()
+@click.option("--asset", "asset_id", type=int, help="Only this asset's history.")
+@click.option("--user", "username", help="Only what this user did.")
+@click.option("--action", help="Only this action (edit, state, rights, download...).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.pass_context
+def audit(ctx: click.Context, asset_id: int | None, username: str | None, action: str | None,
+          limit: int) -> None:
+    """Print the audit log (bitácora), newest first."""
+    where = LogFilter(asset_id=asset_id, username=username, action=action)
+    with get_context(ctx).catalog.read() as session:
+        entries = search_log(session, where, limit=limit)
+        session.expunge_all()  # printed after the session ends
+    for e in entries:
+        target = f"#{e.asset_id}" if e.asset_id else (
+            f"col {e.collection_id}" if e.collection_id else "-")
+        change = f"{_short(e.old_value)} -> {_short(e.new_value)}"
+        click.echo(f"{e.id:>7}  {e.at.isoformat(timespec='seconds')}  {e.username or '-':<12} "
+                   f"{e.action:<12} {target:<8} {e.field or '-':<12} {change}"
+                   + (f"  ({_short(e.detail, 80)})" if e.detail else ""))
+    if not entries:
+        click.echo("no entries")
 
 
 _plugins_loaded = False

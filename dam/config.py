@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,57 @@ from typing import Any
 from urllib.parse import urlparse
 
 from dam.errors import ConfigError
+
+_LICENCE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class Licences(tuple[tuple[str, str], ...]):
+    """The licences assets may carry: (code, label) pairs, in the order the UI lists them.
+
+    From TOML: a table (``[dam.licences]`` with ``"CC-BY-4.0" = "CC BY 4.0"``) or a list of
+    ``"code=label"`` strings; from the environment: ``code=label`` pairs separated by ``;``.
+    """
+
+    def __new__(cls, value: Any = ()) -> Licences:
+        if isinstance(value, str):
+            value = [part for part in value.split(";") if part.strip()]
+        if isinstance(value, Mapping):
+            value = list(value.items())
+        pairs = [_licence_pair(item) for item in value]
+        codes = [code for code, _label in pairs]
+        if not pairs or len(set(codes)) != len(codes):
+            raise ValueError("licences need at least one entry and unique codes")
+        return super().__new__(cls, pairs)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _label in self)
+
+    def label(self, code: str | None) -> str | None:
+        """The label of ``code`` (the code itself when it is no longer configured)."""
+        return dict(self).get(code, code) if code else None
+
+    def __repr__(self) -> str:
+        return repr("; ".join(f"{code}={label}" for code, label in self))
+
+
+def _licence_pair(item: Any) -> tuple[str, str]:
+    if isinstance(item, str):
+        code, sep, label = item.partition("=")
+        if not sep:
+            raise ValueError(f"licence {item!r} must look like code=label")
+        item = (code, label)
+    if not isinstance(item, list | tuple) or len(item) != 2:
+        raise ValueError(f"licence {item!r} must be a code and a label")
+    code, label = (str(part).strip() for part in item)
+    if not _LICENCE_CODE.fullmatch(code) or not label:
+        raise ValueError(f"licence code {code!r} must be letters, digits, . _ - and have a label")
+    return code, label
+
+
+DEFAULT_LICENCES = Licences(
+    {"CC-BY-4.0": "CC BY 4.0", "todos-los-derechos": "Todos los derechos reservados"}
+)
 
 ENV_PREFIX = "DAM_"
 CONFIG_ENV = "DAM_CONFIG"
@@ -165,6 +217,19 @@ SETTINGS: tuple[Setting, ...] = (
         8 * 1024**2,
         "Size of the chunks the browser sends a file in (the most one request may carry).",
     ),
+    Setting(
+        "licences",
+        Licences,
+        DEFAULT_LICENCES,
+        "Licences an asset may carry, as `code=label` pairs separated by `;` (in TOML, a table "
+        "`[dam.licences]` of code = label).",
+    ),
+    Setting(
+        "default_licence",
+        str,
+        "todos-los-derechos",
+        "Licence code of assets nobody has given one (one of `licences`; empty: none).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -211,6 +276,8 @@ class Settings:
     login_attempts: int
     upload_max_bytes: int
     upload_chunk_bytes: int
+    licences: Licences
+    default_licence: str
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -355,6 +422,9 @@ def validate(settings: Settings) -> None:
             _fail(settings, name, "must be at least 1")
     if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:
         _fail(settings, "job_retry_base_seconds", "delays must not be negative")
+    if settings.default_licence and settings.default_licence not in settings.licences.codes:
+        _fail(settings, "default_licence",
+              f"must be one of the licences: {', '.join(settings.licences.codes)}")
 
 
 def _validate_media(settings: Settings) -> None:

@@ -130,10 +130,13 @@ def record(state: ProcessState) -> None:
         if asset is None:
             state.done = True
             return
-        _apply_metadata(asset, state)
+        edited = frozenset(asset.edited_fields or ())
+        _apply_metadata(asset, state, edited)
         for name, value in state.fields.items():
-            setattr(asset, name, value)
-        _apply_batch_defaults(asset, session.get(Batch, asset.batch_id) if asset.batch_id else None)
+            if name not in edited:
+                setattr(asset, name, value)
+        batch = session.get(Batch, asset.batch_id) if asset.batch_id else None
+        _apply_batch_defaults(asset, batch, edited)
         _replace_renditions(session, asset, state.stored)
         asset.processed_at = utcnow()
         asset.state = AssetState.FAILED if state.failure else AssetState.READY
@@ -172,12 +175,14 @@ METADATA_FIELDS = tuple(
 )
 
 
-def _apply_metadata(asset: Asset, state: ProcessState) -> None:
+def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str]) -> None:
+    """What the file says, except in the fields people have edited (dam.curation.edits)."""
     md = state.metadata
     raw: dict = {}
     if md is not None:
         for name in METADATA_FIELDS:
-            setattr(asset, name, getattr(md, name))
+            if name not in edited:
+                setattr(asset, name, getattr(md, name))
         raw = dict(md.raw)
         if md.warnings:
             raw["warnings"] = list(md.warnings)
@@ -194,15 +199,20 @@ def _apply_metadata(asset: Asset, state: ProcessState) -> None:
     asset.metadata_json = raw
 
 
-def _apply_batch_defaults(asset: Asset, batch: Batch | None) -> None:
-    """What the photographer said for the batch fills what the file itself does not say."""
+BATCH_DEFAULTS = (("event", "event"), ("area", "area"), ("sublocation", "place"),
+                  ("creator", "photographer"), ("caption", "caption"))
+
+
+def _apply_batch_defaults(asset: Asset, batch: Batch | None, edited: frozenset[str]) -> None:
+    """What the photographer said for the batch fills what the file itself does not say.
+
+    A field someone emptied on purpose (an edited field) stays empty.
+    """
     if batch is None:
         return
-    asset.event = asset.event or batch.event
-    asset.area = asset.area or batch.area
-    asset.sublocation = asset.sublocation or batch.place
-    asset.creator = asset.creator or batch.photographer
-    asset.caption = asset.caption or batch.caption
+    for name, batch_field in BATCH_DEFAULTS:
+        if name not in edited:
+            setattr(asset, name, getattr(asset, name) or getattr(batch, batch_field))
 
 
 def _replace_renditions(session, asset: Asset, stored: list[Rendition]) -> None:  # type: ignore[no-untyped-def]
@@ -212,7 +222,8 @@ def _replace_renditions(session, asset: Asset, stored: list[Rendition]) -> None:
         if r.kind not in KEPT_KINDS
     }
     for new in stored:
-        old = existing.pop((new.kind, new.page), None)
+        # A new row's page is None until inserted (the column default): photos have page 0.
+        old = existing.pop((new.kind, new.page or 0), None)
         if old is None:
             new.asset_id = asset.id
             session.add(new)

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dam.errors import DamError
 
 VARIABLES = ("evento", "fecha", "lugar", "fotografo", "area", "colonia", "persona", "año")
-_CODE = re.compile(r"(?<![\w=])=([a-z0-9][a-z0-9_-]{0,31})\b", re.IGNORECASE)
-_EMPTY_SEPARATORS = re.compile(r"(?:\s*[,;/·-]\s*){2,}")
+# "=code" at the start or after a space or an opening bracket or quote (not in "a@=b" or "x=y").
+_CODE = re.compile(r"(?<![^\s(\[«\"“'])=([a-z0-9][a-z0-9_-]{0,31})\b", re.IGNORECASE)
+_EMPTY_SEPARATORS = re.compile(r"(\s*[,;/·-]\s*)(?:[,;/·-]\s*)+")
 
 
 class TemplateError(DamError):
@@ -48,8 +49,9 @@ def fill_template(body: str, values: Mapping[str, str | None]) -> str:
         if name is not None:
             out.append((values.get(name) or "").strip())
     filled = "".join(out)
-    filled = _EMPTY_SEPARATORS.sub(lambda m: m.group(0).strip()[0] + " ", filled)
+    filled = _EMPTY_SEPARATORS.sub(r"\1", filled)  # keep the first of separators left empty
     filled = re.sub(r"\s+([,.;])", r"\1", filled)
+    filled = re.sub(r"[,;/·-]\s*\.", ".", filled)  # "del mercado,." when the rest is empty
     filled = re.sub(r"^[\s,;/·-]+|[\s,;/·-]+$", "", filled)
     filled = re.sub(r"[ \t]{2,}", " ", filled)
     return filled.strip()

@@ -56,9 +56,35 @@ def _clean(values: Any, limit: int = MAX_VALUE) -> list[str]:
     return seen
 
 
-def _slug(value: Any) -> list[str]:
-    """Workflow and rights states are kept folded: "Publicación" → "publicacion"."""
-    return [fold(v) for v in _clean(value)]
+# The Spanish words users type after estado: (and see as facet values).
+WORKFLOW_SLUGS = {"draft": "borrador", "reviewed": "revisado", "approved": "aprobado",
+                  "published": "publicado", "withdrawn": "retirado"}
+
+
+def _workflow(asset: Any) -> list[str]:
+    state = _value(asset, "workflow_state")
+    return [WORKFLOW_SLUGS.get(state, fold(state))] if state else []
+
+
+def _rights(asset: Any, now: dt.datetime | None = None) -> list[str]:
+    """Restriction words (embargado, interno, menores, sensible), or "libre" when none.
+
+    An embargo counts while its moment is ahead at indexing time; the public's view never relies
+    on this (it is checked in SQL on each request), it only helps editors find restricted work.
+    """
+    slugs = []
+    until = _value(asset, "embargo_until")
+    if until is not None:
+        now = now or dt.datetime.now(dt.UTC)
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=dt.UTC)
+        if until > now:
+            slugs.append("embargado")
+    for name, slug in (("internal_only", "interno"), ("contains_minors", "menores"),
+                       ("sensitive", "sensible")):
+        if _value(asset, name):
+            slugs.append(slug)
+    return slugs or ["libre"]
 
 
 def _orientation(asset: Any) -> str | None:
@@ -134,8 +160,8 @@ def _dates(asset: Any, batch: Any) -> tuple[dict[str, int], dict[str, list[str]]
 def build_document(asset: Any, batch: Any = None) -> SearchDoc:
     """The index document of an asset (an ORM Asset or any object with the same attributes).
 
-    Fields that later issues add to the catalog (``workflow_state``, ``rights_restriction``,
-    ``publication_text``) are read when the asset has them.
+    ``workflow`` holds the Spanish state word and ``rights`` the restriction words, so that
+    ``estado:aprobado -estado:embargado`` reads as users say it.
     """
     if batch is None:
         batch = getattr(asset, "batch", None)
@@ -153,8 +179,8 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         "event": names["event"],
         "area": names["area"],
         "photographer": names["creator"],
-        "workflow": _slug(_value(asset, "workflow_state")),
-        "rights": _slug(_value(asset, "rights_restriction")),
+        "workflow": _workflow(asset),
+        "rights": _rights(asset),
         "orientation": _clean(_orientation(asset)),
         "gps": ["si" if gps else "no"],
         "state": _clean(_value(asset, "state")),

@@ -17,10 +17,11 @@ NAME_FIELDS: tuple[str, ...] = (
 
 # Exact values (facets and filters): one keyword per value, shown as stored.
 SINGLE_FACETS: tuple[str, ...] = (
-    "type", "year", "month", "event", "area", "photographer", "workflow", "rights",
+    "type", "year", "month", "event", "area", "photographer", "workflow",
     "orientation", "gps", "state",
 )
-MULTI_FACETS: tuple[str, ...] = ("place", "keywords", "people")
+# An asset can carry several rights restrictions at once (embargado and menores).
+MULTI_FACETS: tuple[str, ...] = ("place", "keywords", "people", "rights")
 KEYWORD_FIELDS: tuple[str, ...] = SINGLE_FACETS + MULTI_FACETS
 
 # Integer fields: days since 1970-01-01 for ranges, seconds for sorting.
@@ -73,9 +74,12 @@ QUERY_FIELDS: dict[str, QueryField] = {
     "titulo": QueryField("name", "headline", "título o cabeza"),
     "tipo": QueryField("keyword", "type", "foto, video, audio, pdf"),
     "estado": QueryField(
-        "keyword", "workflow rights", "borrador, revisado, aprobado, publicado, embargado..."
+        "keyword", "workflow rights",
+        "borrador, revisado, aprobado, publicado, retirado; o embargado, interno, menores...",
     ),
-    "derechos": QueryField("keyword", "rights", "restricción de derechos: embargado..."),
+    "derechos": QueryField(
+        "keyword", "rights", "embargado, interno, menores, sensible o libre"
+    ),
     "orientacion": QueryField("keyword", "orientation", "vertical, horizontal, cuadrada"),
     "gps": QueryField("keyword", "gps", "si o no"),
     "procesamiento": QueryField("keyword", "state", "pending, ready, failed"),

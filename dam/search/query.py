@@ -11,7 +11,10 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     persona:"clara brugada"              a person shown, whole name
     evento:inauguracion lugar:meyehualco area:obras
     tipo:foto | tipo:video | tipo:audio | tipo:pdf
-    estado:aprobado   -estado:embargado  workflow or rights state
+    estado:aprobado   -estado:embargado  workflow state (borrador, revisado, aprobado, publicado,
+                                         retirado) or restriction (embargado, interno, menores,
+                                         sensible, libre): both words work after estado:
+    derechos:menores  derechos:libre     restrictions only
     fecha:2025-03-01..2025-03-31         date taken, inclusive; also fecha:2025-03, fecha:2025,
     fecha:2025-03..2025-04  fecha:..2024-12-31  fecha:2024-06..  fecha:14/03/2025
     año:2024   año:2020..2022   mes:2025-03   subida:2025-05  (date the file was uploaded)

@@ -164,8 +164,9 @@ def make_archive() -> list[SimpleNamespace]:
                 city="Iztapalapa", sublocation=place, event=event, area=area,
                 persons_shown=people if j % 2 == 0 else [],
                 metadata_json={"text": captions[0] + ". " + event} if media == "document" else {},
-                workflow_state="publicado" if j < 6 else "borrador",
-                rights_restriction="embargado" if (key == "conferencia" and j == 1) else None,
+                workflow_state="published" if j < 6 else "draft",
+                embargo_until=dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
+                if (key == "conferencia" and j == 1) else None,
                 batch=None,
             ))
     return assets
