@@ -67,9 +67,28 @@ def _store_media_sources(settings: Settings) -> str:
 
 
 def _register(app: Flask) -> None:
-    from web import admin, api, assets, auth, browse, files, health, search, upload
+    from web import (
+        admin,
+        api,
+        assets,
+        auditlog,
+        auth,
+        browse,
+        collections,
+        culling,
+        editing,
+        files,
+        health,
+        search,
+        upload,
+        vocabulary,
+        workflow,
+    )
 
-    for module in (auth, admin, api, assets, browse, files, health, search, upload):
+    for module in (
+        auth, admin, api, assets, browse, files, health, search, upload, auditlog,
+        vocabulary, culling, workflow, collections, editing,
+    ):
         app.register_blueprint(module.bp)
 
 

@@ -2,7 +2,7 @@
 
 ``ROUTES`` maps each endpoint to the :class:`Need` it declares; a request to an endpoint missing
 from it is refused (and a test walks the route map with every role). ``can_view`` decides
-whether someone may see an asset; the curation issue extends it with publication states.
+whether someone may see an asset: staff everything, the public only published, cleared assets.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import enum
 import logging
 
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, select, true
 
+from dam.curation.rights import public_clause
 from dam.enums import Role
-from dam.models import Asset, Batch
+from dam.models import Asset, Batch, utcnow
 from web.accounts import CurrentUser, load_user, user_for_token
 from web.security import check_csrf
 from web.state import get_ctx
@@ -43,25 +44,42 @@ _PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome", "auth.set_l
 _SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.create_token",
               "auth.revoke_token", "api.me")
 _ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",
-          "api.asset")
+          "api.asset", "assets.download_exact", "assets.download_xmp")
 _VIEW = ("browse.index", "browse.timeline", "browse.month", "browse.events", "browse.event",
          "browse.photographers", "browse.photographer", "search.page", "api.search",
          "api.assets")
 _UPLOAD = ("upload.page", "upload.batches", "upload.batch", "api.batches", "api.create_batch",
            "api.batch", "api.create_upload", "api.upload_status", "api.upload_chunk",
            "api.complete_upload")
+# Downloads of the original file: staff only, whatever the asset's state (the public gets 404).
+ORIGINALS = frozenset({"assets.download_original", "assets.download_exact"})
 _ADMIN = ("admin.users", "admin.invite", "admin.edit_user", "admin.queue", "admin.retry")
 
 # Curation (issue 6). Photographers may edit and cull their own batches' assets: the services
 # check ownership per asset, so those routes need UPLOAD here.
-_EDITING = ()  # editing one asset and selections, batch edits and undo, templates, codes
+_EDITING = (  # editing one asset and selections, batch edits and undo (services check owners)
+    "editing.edit_asset", "editing.batch_form", "editing.batch_apply", "editing.batch_result",
+    "editing.undo", "editing.api_edit_asset", "editing.api_batch_edit", "editing.api_undo",
+)
 _EDITING_EDITORS = ()
-_CULLING = ()  # the loupe and its marks
-_COLLECTIONS_VIEW = ()  # albums and event collections: read
-_COLLECTIONS_EDIT = ()  # albums: create, order, cover, add and remove
-_WORKFLOW = ()  # workflow states, rights, consent forms
-_VOCABULARY_SUGGEST = ()  # suggestions for fields, from the controlled vocabularies
-_CURATION_ADMIN = ()  # vocabularies, caption templates, the audit log
+_CULLING = ("culling.loupe", "culling.mark_form", "culling.api_set_marks")  # the loupe
+_COLLECTIONS_VIEW = ("collections.index", "collections.show")  # albums and events: read
+_COLLECTIONS_EDIT = (  # albums: create, order, cover, add and remove
+    "collections.new", "collections.edit", "collections.delete", "collections.add_items",
+    "collections.remove_items", "collections.reorder", "collections.set_cover",
+    "collections.from_event",
+)
+_WORKFLOW = ("workflow.change_state", "workflow.set_state", "workflow.set_rights",
+             "workflow.consents", "workflow.new_consent", "workflow.consent", "workflow.cover",
+             "workflow.revoke")  # workflow states, rights, consent forms
+_VOCABULARY_SUGGEST = ("vocabulary.suggest", "vocabulary.codes",  # suggestions for fields
+                       "vocabulary.api_templates")
+_CURATION_ADMIN = (  # vocabularies, caption templates, the audit log
+    "vocabulary.index", "vocabulary.kind_terms", "vocabulary.add_term", "vocabulary.import_terms",
+    "vocabulary.edit_term", "vocabulary.toggle_term", "vocabulary.templates",
+    "vocabulary.preview_template", "vocabulary.edit_template", "vocabulary.delete_template",
+    "auditlog.index", "auditlog.export_csv", "auditlog.entry",
+)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -85,21 +103,33 @@ def allowed(user: CurrentUser | None, need: Need) -> bool:
     if need is Need.PUBLIC:
         return True
     if user is None:
-        return False
+        return need is Need.ASSET  # the route's can_view() decides, and says 404 when not
     return RANK[user.role] >= NEED_RANK[need]
 
 
 def can_view(user: CurrentUser | None, asset: Asset) -> bool:
-    """Whether ``user`` may see ``asset``: staff see everything, the public nothing yet.
+    """Whether ``user`` may see ``asset``: staff see everything, the public what public_clause
+    allows at this moment (published, not internal, embargo over, consent in order).
 
-    The curation issue adds workflow states; the public will then see published assets here.
+    Evaluated on every call (one small query for the public), so an embargo lifts on time.
     """
-    return user is not None and RANK[user.role] >= RANK[Role.VIEWER]
+    if user is not None:
+        return RANK[user.role] >= RANK[Role.VIEWER]
+    if asset.id is None:
+        return False
+    with get_ctx().catalog.read() as db:
+        return db.scalar(select(Asset.id).where(Asset.id == asset.id, public_clause(utcnow()))
+                         ) is not None
+
+
+def can_download_original(user: CurrentUser | None, asset: Asset) -> bool:
+    """Originals are for staff only: the public sees previews of published assets, no more."""
+    return user is not None and can_view(user, asset)
 
 
 def visible_clause(user: CurrentUser | None) -> ColumnElement[bool]:
-    """``can_view`` as a SQL condition on Asset, for lists."""
-    return true() if user is not None else false()
+    """``can_view`` as a SQL condition on Asset, for lists (``now`` taken per call)."""
+    return true() if user is not None else public_clause(utcnow())
 
 
 def can_see_batch(user: CurrentUser | None, batch: Batch) -> bool:
@@ -168,6 +198,8 @@ def check_access() -> Response | None:
         g.user = _load_request_user()
     if not g.token_auth:
         check_csrf()
+    if g.user is None and request.endpoint in ORIGINALS:
+        abort(404)  # the public sees previews of published assets, never the original file
     if allowed(g.user, need):
         return None
     return _deny(g.user, need)

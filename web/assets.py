@@ -12,13 +12,20 @@ from flask_babel import gettext as _
 from dam.enums import MediaType, RenditionKind
 from dam.models import Asset, Rendition
 from web.access import can_view, visible_clause
-from web.embed import PressInfo, press_jpeg
-from web.files import send_object
+from web.embed import PressInfo, embeds, press_jpeg
+from web.embed_responses import (
+    exact_response,
+    original_response,
+    record_download,
+    set_attachment,
+    sidecar_response,
+)
 from web.listing import run_listing
 from web.queries import linked_assets, load_asset, near_duplicates, rendition_ref
 from web.state import get_ctx
 
 bp = Blueprint("assets", __name__)
+bp.add_app_template_global(embeds, "embeds_metadata")  # which downloads the page offers
 
 BROWSER_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"})
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\\"]")
@@ -122,11 +129,41 @@ def download_name(asset: Asset, suffix: str | None = None) -> str:
     return name[:200]
 
 
+def press_info(asset: Asset) -> PressInfo:
+    """The asset's current description, as every download carries it."""
+    return PressInfo(
+        caption=asset.caption, headline=asset.headline, credit=credit_line(asset),
+        creator=asset.creator, copyright=copyright_line(asset), usage_terms=asset.usage_terms,
+        alt_text=asset.alt_text, keywords=list(asset.keywords or []),
+        persons=list(asset.persons_shown or []), event=asset.event,
+        sublocation=asset.sublocation, city=asset.city, state_province=asset.state_province,
+        country=asset.country, country_code=asset.country_code,
+    )
+
+
 @bp.get("/material/<int:asset_id>/original")
 def download_original(asset_id: int) -> Response:
+    """The original with its current metadata embedded (JPEG, PNG), else exactly as stored."""
     asset = get_visible_asset(asset_id)
-    return send_object(asset.original_key, asset, mimetype=asset.mime_type,
-                       download_name=download_name(asset))
+    response = original_response(asset, press_info(asset), download_name(asset))
+    record_download(asset, "original", response)
+    return response
+
+
+@bp.get("/material/<int:asset_id>/original-exacto")
+def download_exact(asset_id: int) -> Response:
+    """The stored bytes unchanged, with their SHA-256, for archivists and fixity checks."""
+    asset = get_visible_asset(asset_id)
+    response = exact_response(asset, download_name(asset))
+    record_download(asset, "original-exact", response)
+    return response
+
+
+@bp.get("/material/<int:asset_id>/xmp")
+def download_xmp(asset_id: int) -> Response:
+    """An XMP sidecar with the current metadata, for types that cannot carry it inside."""
+    asset = get_visible_asset(asset_id)
+    return sidecar_response(press_info(asset), download_name(asset, ".xmp"))
 
 
 @bp.get("/material/<int:asset_id>/jpeg")
@@ -135,19 +172,9 @@ def download_jpeg(asset_id: int) -> Response:
     preview = _views(asset).preview
     if preview is None:
         abort(404)
-    info = PressInfo(
-        caption=asset.caption, headline=asset.headline, credit=credit_line(asset),
-        creator=asset.creator, copyright=copyright_line(asset), keywords=list(asset.keywords or []),
-    )
-    data = press_jpeg(get_ctx().store.read_bytes(preview.key), info)
+    data = press_jpeg(get_ctx().store.read_bytes(preview.key), press_info(asset))
     response = Response(data, mimetype="image/jpeg")
-    response.headers["Content-Disposition"] = _attachment(download_name(asset, "-prensa.jpg"))
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    set_attachment(response, download_name(asset, "-prensa.jpg"))
+    response.headers["Cache-Control"] = "private, no-cache"
+    record_download(asset, "press-jpeg", response)
     return response
-
-
-def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

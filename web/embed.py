@@ -1,99 +1,47 @@
-"""JPEG copies for the press: the preview with caption, credit and copyright as IPTC and XMP.
+"""Metadata that travels with the file: IPTC-IIM and XMP embedded in downloads, without Flask.
 
-Pillow writes the XMP packet; the IPTC-IIM block (Photoshop APP13, UTF-8) is built here, since
-Pillow cannot write it. Both say the same, so every newsroom tool finds the caption.
+Every download carries the asset's current description. JPEG originals get new XMP (standard
+and extended) and Photoshop IPTC segments; PNG originals an iTXt XMP chunk; other types travel
+bit-exact with an XMP sidecar. The stored original is never modified: the functions here read
+a stream and plan or yield a new one. The press JPEG is the preview re-encoded the same way.
 """
 
 from __future__ import annotations
 
 import io
-import struct
-from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from typing import BinaryIO
 
 from PIL import Image
 
-APP13_HEADER = b"Photoshop 3.0\x00"
-IPTC_RESOURCE = 0x0404
-UTF8 = b"\x1b%G"
+from web.embed_info import EmbedError, PressInfo
+from web.embed_jpeg import jpeg_plan
+from web.embed_plan import Plan, stream_plan
+from web.embed_png import png_plan
+from web.embed_xmp import xmp_packet
+
+__all__ = ["EmbedError", "PressInfo", "embeds", "original_plan", "press_jpeg", "stream_plan",
+           "xmp_sidecar"]
+
+EMBEDDABLE = frozenset({"image/jpeg", "image/png"})
 
 
-@dataclass(frozen=True)
-class PressInfo:
-    """What travels with a photo sent to the press."""
-
-    caption: str | None = None
-    headline: str | None = None
-    credit: str | None = None
-    creator: str | None = None
-    copyright: str | None = None
-    keywords: list[str] = field(default_factory=list)
+def embeds(mime_type: str) -> bool:
+    """Whether an original of this type can carry its metadata inside (else: a sidecar)."""
+    return mime_type in EMBEDDABLE
 
 
-def _dataset(record: int, number: int, value: bytes) -> bytes:
-    return struct.pack(">BBBH", 0x1C, record, number, len(value)) + value
+def original_plan(stream: BinaryIO, size: int, mime_type: str, info: PressInfo) -> Plan:
+    """How to write the original in ``stream`` with ``info`` embedded; EmbedError if it cannot."""
+    if mime_type == "image/jpeg":
+        return jpeg_plan(stream, size, info)
+    if mime_type == "image/png":
+        return png_plan(stream, size, xmp_packet(info))
+    raise EmbedError(f"metadata cannot be embedded in {mime_type}")
 
 
-def _text(value: str, limit: int) -> bytes:
-    data = value.encode("utf-8")[:limit]
-    return data.decode("utf-8", "ignore").encode("utf-8")  # never cut a character in two
-
-
-def iptc_block(info: PressInfo) -> bytes:
-    """The IIM datasets: envelope with UTF-8 declared, then the application record."""
-    parts = [_dataset(1, 90, UTF8), _dataset(2, 0, b"\x00\x04")]
-    for number, value, limit in (
-        (105, info.headline, 256), (80, info.creator, 128), (110, info.credit, 128),
-        (116, info.copyright, 128), (120, info.caption, 2000),
-    ):
-        if value:
-            parts.append(_dataset(2, number, _text(value, limit)))
-    parts += [_dataset(2, 25, _text(k, 64)) for k in info.keywords if k]
-    return b"".join(parts)
-
-
-def app13_segment(iim: bytes) -> bytes:
-    resource = b"8BIM" + struct.pack(">H", IPTC_RESOURCE) + b"\x00\x00"
-    resource += struct.pack(">I", len(iim)) + iim + (b"\x00" if len(iim) % 2 else b"")
-    payload = APP13_HEADER + resource
-    if len(payload) + 2 > 0xFFFF:
-        raise ValueError("IPTC block too large for one APP13 segment")
-    return b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload
-
-
-def xmp_packet(info: PressInfo) -> bytes:
-    def alt(tag: str, value: str | None) -> str:
-        if not value:
-            return ""
-        return (f"<{tag}><rdf:Alt><rdf:li xml:lang=\"x-default\">{escape(value)}</rdf:li>"
-                f"</rdf:Alt></{tag}>")
-
-    creator = (f"<dc:creator><rdf:Seq><rdf:li>{escape(info.creator)}</rdf:li></rdf:Seq>"
-               "</dc:creator>") if info.creator else ""
-    subject = ("<dc:subject><rdf:Bag>" + "".join(f"<rdf:li>{escape(k)}</rdf:li>"
-                                                  for k in info.keywords)
-               + "</rdf:Bag></dc:subject>") if info.keywords else ""
-    simple = "".join(f"<{tag}>{escape(value)}</{tag}>" for tag, value in
-                     (("photoshop:Credit", info.credit), ("photoshop:Headline", info.headline))
-                     if value)
-    body = (alt("dc:description", info.caption) + alt("dc:rights", info.copyright) + creator
-            + subject + simple)
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
-        f"{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>'
-    ).encode()
-
-
-def _insert_after_app_segments(jpeg: bytes, segment: bytes) -> bytes:
-    pos = 2  # after SOI
-    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF and 0xE0 <= jpeg[pos + 1] <= 0xEF:
-        pos += 2 + struct.unpack(">H", jpeg[pos + 2 : pos + 4])[0]
-    return jpeg[:pos] + segment + jpeg[pos:]
+def xmp_sidecar(info: PressInfo) -> bytes:
+    """The XMP packet for a sidecar file (``name.xmp``), with the whole text of every field."""
+    return xmp_packet(info)
 
 
 def press_jpeg(source: bytes, info: PressInfo, quality: int = 90) -> bytes:
@@ -101,5 +49,7 @@ def press_jpeg(source: bytes, info: PressInfo, quality: int = 90) -> bytes:
     with Image.open(io.BytesIO(source)) as image:
         rgb = image.convert("RGB")
     out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=quality, optimize=True, xmp=xmp_packet(info))
-    return _insert_after_app_segments(out.getvalue(), app13_segment(iptc_block(info)))
+    rgb.save(out, "JPEG", quality=quality, optimize=True)
+    encoded = out.getvalue()
+    plan = jpeg_plan(io.BytesIO(encoded), len(encoded), info)
+    return b"".join(stream_plan(io.BytesIO(encoded), plan))

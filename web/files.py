@@ -12,7 +12,7 @@ from sqlalchemy.orm import load_only
 
 from dam.models import Asset
 from storage import LocalStore, validate_key
-from web.access import can_view
+from web.access import can_download_original, can_view
 from web.queries import reading
 from web.state import get_ctx
 
@@ -56,7 +56,12 @@ def _etag(key: str, size: int, mtime_ns: int) -> str:
 
 def send_object(key: str, asset: Asset, *, mimetype: str | None = None,
                 download_name: str | None = None, immutable: bool = False) -> Response:
-    """Stream an object with Range and conditional requests, or redirect to a presigned URL."""
+    """Stream an object with Range and conditional requests, or redirect to a presigned URL.
+
+    Originals go to staff only (404 for the public, as for an unknown id).
+    """
+    if key == asset.original_key and not can_download_original(g.user, asset):
+        abort(404)
     store = get_ctx().store
     shared = can_view(None, asset)  # only what the public may see can sit in shared caches
     if not isinstance(store, LocalStore):
@@ -75,11 +80,12 @@ def send_object(key: str, asset: Asset, *, mimetype: str | None = None,
             )
     except FileNotFoundError:
         abort(404)
-    scope = "public" if shared else "private"
-    if immutable:
-        response.headers["Cache-Control"] = f"{scope}, max-age={ONE_YEAR}, immutable"
+    if shared:  # an hour at most: a withdrawn or re-embargoed asset leaves shared caches soon
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    elif immutable:
+        response.headers["Cache-Control"] = f"private, max-age={ONE_YEAR}, immutable"
     else:
-        response.headers["Cache-Control"] = f"{scope}, max-age=3600"
+        response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -53,6 +53,15 @@ def openapi_document() -> dict[str, Any]:
     chunk["responses"]["409"] = {"description": "wrong offset: the body says the server's"}
     chunk["responses"]["413"] = {"description": "chunk larger than chunk_size"}
     chunk["responses"]["415"] = {"description": "a type of file Acervo does not take"}
+    edit = _op("Edit an asset's descriptive fields; 409 with the conflicting fields when "
+               "someone saved since `edit_version`", params=[_path("asset_id")])
+    edit["requestBody"] = _json_body("AssetEdit")
+    edit["responses"]["409"] = {"description": "edited meanwhile: the body lists the conflicts"}
+    batch = _op("Apply operations to many assets at once, all or nothing", ok="201")
+    batch["requestBody"] = _json_body("BatchEditIn")
+    marks = _op("Set culling marks: stars, pick or reject, colour label",
+                params=[_path("asset_id")])
+    marks["requestBody"] = _json_body("Marks")
     return {
         "openapi": "3.1.0",
         "info": {"title": "Acervo API", "version": "1",
@@ -71,7 +80,8 @@ def openapi_document() -> dict[str, Any]:
             "/assets": {"get": _op("Assets newest first, by key: follow `next`",
                                    params=[_q("before", "integer"), _q("limit", "integer")])},
             "/assets/{asset_id}": {"get": _op("Every catalog field of one asset, with its "
-                                              "renditions' URLs", params=[_path("asset_id")])},
+                                              "renditions' URLs", params=[_path("asset_id")]),
+                                   "patch": edit},
             "/batches": {"get": _op("Your batches (every batch for editors)"),
                          "post": create_batch},
             "/batches/{batch_id}": {"get": _op("A batch and what became of each file",
@@ -83,6 +93,16 @@ def openapi_document() -> dict[str, Any]:
             "/uploads/{upload_id}/complete": {"post": _op(
                 "Take the received file in: new, duplicate or failed (with the reason)",
                 params=[_path("upload_id", "string")])},
+            "/assets/{asset_id}/marks": {"post": marks},
+            "/batch-edits": {"post": batch},
+            "/batch-edits/{batch_edit_id}/undo": {"post": _op(
+                "Undo a batch edit (fields changed again since are left and reported)",
+                params=[_path("batch_edit_id")])},
+            "/vocabulario/{kind}": {"get": _op(
+                "Suggestions from a controlled vocabulary as someone types",
+                params=[_path("kind", "string"), _q("q"), _q("limit", "integer")])},
+            "/codigos": {"get": _op("The short codes (=code) and the terms they expand to")},
+            "/plantillas": {"get": _op("The office's caption templates")},
             "/openapi.json": {"get": _op("This document", public=True)},
             "/docs": {"get": _op("This reference as a web page", public=True)},
         },
@@ -98,6 +118,24 @@ def openapi_document() -> dict[str, Any]:
                     "event": {"type": "string"}, "date": {"type": "string", "format": "date"},
                     "area": {"type": "string"}, "place": {"type": "string"},
                     "photographer": {"type": "string"}, "caption": {"type": "string"}}},
+                "AssetEdit": {"type": "object", "required": ["edit_version", "changes"],
+                              "properties": {"edit_version": {"type": "integer"},
+                                             "changes": {"type": "object"},
+                                             "base": {"type": "object"}}},
+                "BatchEditIn": {"type": "object", "required": ["asset_ids", "operations"],
+                                "properties": {
+                                    "asset_ids": {"type": "array",
+                                                  "items": {"type": "integer"}},
+                                    "operations": {"type": "array", "items": {
+                                        "type": "object", "properties": {
+                                            "field": {"type": "string"},
+                                            "op": {"enum": ["set", "add", "remove", "clear",
+                                                            "template"]},
+                                            "value": {}}}}}},
+                "Marks": {"type": "object", "properties": {
+                    "rating": {"type": "integer", "minimum": 0, "maximum": 5},
+                    "cull_mark": {"type": "integer", "enum": [-1, 0, 1]},
+                    "color_label": {"type": ["string", "null"]}}},
                 "UploadIn": {"type": "object", "required": ["batch_id", "filename", "size"],
                              "properties": {"batch_id": {"type": "integer"},
                                             "filename": {"type": "string"},

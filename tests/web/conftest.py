@@ -119,3 +119,17 @@ def meta_csrf(html: str) -> str:
     found = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert found, "page has no CSRF meta tag"
     return found.group(1)
+
+
+class EnglishClient(FlaskClient):
+    """A browser that chose English (as the language menu does), for tests that read text."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        with self.session_transaction() as session:
+            session["lang"] = "en"
+
+
+def use_english(application: Flask) -> None:
+    """Every client of ``application`` reads the English pages (the default is es-MX)."""
+    application.test_client_class = EnglishClient

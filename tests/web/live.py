@@ -9,8 +9,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +86,25 @@ def start_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = N
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"dam serve did not answer in {timeout} s: {server.output()}")
+
+
+@contextmanager
+def chromium_page(**context_options: Any) -> Iterator[Any]:
+    """A page of Debian's Chromium, in Spanish at 1280x900 unless told otherwise.
+
+    Our own fixture: pytest-playwright's raise a PytestRemovedIn10Warning under warnings as errors.
+    """
+    import pytest
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    options = {"locale": "es-MX", "viewport": {"width": 1280, "height": 900}, **context_options}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=ARGS)
+        context = browser.new_context(**options)
+        context.set_default_timeout(30_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()

@@ -16,13 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.media import make_photo
-from tests.web.live import LiveServer, start_server
+from tests.web.live import CHROMIUM, LiveServer, chromium_page, start_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ADMIN_PASSWORD = "clave-de-prueba-2025"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,17 +59,9 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def page(tmp_path: Path):  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=ARGS)
-        context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900},
-                                      bypass_csp=True)  # lets the test evaluate scripts
-        context.set_default_timeout(30_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page():  # type: ignore[no-untyped-def]
+    with chromium_page(bypass_csp=True) as opened:  # lets the test evaluate scripts
+        yield opened
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

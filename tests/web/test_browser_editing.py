@@ -1,0 +1,116 @@
+"""In Debian's Chromium: an editor selects three thumbnails and batch-edits them in one go.
+
+Runs against a real `dam serve`; the screenshot of the batch edit form is kept under
+tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dam.catalog import BatchInfo
+from dam.context import open_context
+from dam.db import Catalog
+from dam.enums import Role
+from dam.models import Asset, CaptionTemplate
+from ingest.batching import ingest_paths
+from tests.conftest import make_settings
+from tests.media import make_photo
+from tests.web.live import LiveServer, chromium_page, start_server
+from tests.web.test_browser import CHROMIUM, shot
+from web.accounts import create_user
+
+PASSWORD = "clave-de-editora-2025"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at "
+                       "/usr/bin/chromium (.ci/run installs it: apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
+    base = tmp_path / "site"
+    live = start_server(base, workers=1)
+    yield live, base
+    live.stop()
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    with chromium_page() as opened:  # the page's real Content-Security-Policy stays on
+        yield opened
+
+
+def _prepare(base: Path, tmp_path: Path) -> list[int]:
+    """An editor, a caption template and three photos (processed by the server's worker)."""
+    ctx = open_context(make_settings(base))
+    try:
+        create_user(ctx.catalog, "editora", Role.EDITOR, password=PASSWORD,
+                    display_name="Editora")
+        with ctx.catalog.write() as session:
+            session.add(CaptionTemplate(name="Crédito y evento",
+                                        body="{fotografo} / {evento}, {lugar}, {fecha}."))
+        photos = [make_photo(tmp_path / f"feria_{i}.jpg", (800, 600), seed=60 + i)
+                  for i in range(3)]
+        info = BatchInfo(event="Feria de la salud", place="Colonia Reforma Política",
+                         photographer="Luis Gómez")
+        report = ingest_paths(ctx, photos, info)
+        return [r.asset_id for r in report.results if r.asset_id]
+    finally:
+        ctx.close()
+
+
+def _catalog_state(base: Path, ids: list[int]) -> list[tuple[list[str], str | None]]:
+    catalog = Catalog(make_settings(base).catalog_url)
+    try:
+        with catalog.read() as session:
+            rows = session.execute(select(Asset.keywords, Asset.caption)
+                                   .where(Asset.id.in_(ids)).order_by(Asset.id))
+            return [(list(k or []), c) for k, c in rows]
+    finally:
+        catalog.dispose()
+
+
+def test_select_three_thumbnails_and_batch_edit_them(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, base = site
+    ids = _prepare(base, tmp_path)
+    assert len(ids) == 3
+    page.goto(server.url + "/entrar")
+    page.get_by_label("Usuario").fill("editora")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(server.url + "/")
+    for _ in range(90):  # the worker makes the thumbnails
+        if page.locator(".grid .cell img").count() == 3:
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    boxes = page.locator('.grid input[form="selection-form"]')
+    assert boxes.count() == 3
+    boxes.nth(0).click()
+    boxes.nth(2).click(modifiers=["Shift"])  # a range: the middle one too
+    page.wait_for_function(
+        "document.querySelectorAll('input[form=\"selection-form\"]:checked').length === 3")
+    assert "3" in page.inner_text("[data-selection-count]")
+    shot(page, "seleccion-en-la-reticula")
+    page.locator('#selection-form button[type="submit"]').click()
+    page.wait_for_url(re.compile(r".*/seleccion/editar\?.*"))
+    page.select_option("#op_keywords", "add")
+    page.fill("#value_keywords", "salud, vacunación")
+    page.select_option("#template_id", label="Crédito y evento")
+    assert page.input_value("#op_caption") == "template"
+    shot(page, "edicion-por-lote")
+    page.locator('form.batch-edit button[type="submit"]').click()
+    page.wait_for_url(re.compile(r".*/ediciones/\d+.*"))
+    shot(page, "edicion-por-lote-hecha")
+    for keywords, caption in _catalog_state(base, ids):
+        assert keywords[-2:] == ["salud", "vacunación"]
+        assert caption == ("Luis Gómez / Feria de la salud, Colonia Reforma Política, "
+                           "14 de marzo de 2025.")  # the day the camera recorded

@@ -1,0 +1,102 @@
+// Acervo: selecting items in a grid (click, shift-click ranges, all on the page) and acting on
+// the selection; the batch edit form's template picker. Without it, the checkboxes still submit
+// to the batch edit form.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupSelection();
+  setupTemplatePicker();
+});
+
+function setupSelection() {
+  const bar = document.querySelector("form[data-selection-bar]");
+  if (!bar) return;
+  const boxes = () => Array.from(document.querySelectorAll('input[type="checkbox"][form="selection-form"]'));
+  const selected = () => boxes().filter((b) => b.checked).map((b) => b.value);
+  const count = bar.querySelector("[data-selection-count]");
+  for (const el of bar.querySelectorAll("[data-js-only], [data-select-all], [data-select-none]")) {
+    el.hidden = false;
+  }
+  const update = () => {
+    const n = selected().length;
+    const text = n === 0 ? count.dataset.none : n === 1 ? count.dataset.one : count.dataset.many.replace("{n}", String(n));
+    count.textContent = text;
+    bar.classList.toggle("has-selection", n > 0);
+    for (const b of bar.querySelectorAll("[data-needs-selection]")) b.disabled = n === 0;
+    for (const box of boxes()) box.closest("li")?.classList.toggle("selected", box.checked);
+  };
+  let last = null;
+  document.addEventListener("click", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.getAttribute("form") !== "selection-form") return;
+    const all = boxes();
+    if (event.shiftKey && last !== null && all.includes(last)) {
+      const [a, b] = [all.indexOf(last), all.indexOf(box)].sort((x, y) => x - y);
+      for (const other of all.slice(a, b + 1)) other.checked = box.checked;
+    }
+    last = box;
+    update();
+  });
+  bar.querySelector("[data-select-all]").addEventListener("click", () => {
+    for (const box of boxes()) box.checked = true;
+    update();
+  });
+  bar.querySelector("[data-select-none]").addEventListener("click", () => {
+    for (const box of boxes()) box.checked = false;
+    update();
+  });
+  for (const button of bar.querySelectorAll("button[data-action]")) {
+    button.addEventListener("click", () => act(bar, button, selected()));
+  }
+  update();
+}
+
+// Actions other than editing: a POST (with the CSRF token) or, for the loupe, a GET.
+function act(bar, button, ids) {
+  if (ids.length === 0) return;
+  const back = bar.querySelector('input[name="volver"]').value;
+  if (button.dataset.action === "loupe") {
+    const url = new URL(button.dataset.url, window.location.href);
+    url.searchParams.set("ids", ids.join(","));
+    url.searchParams.set("volver", back);
+    window.location.assign(url.toString());
+    return;
+  }
+  const fields = { csrf_token: bar.dataset.csrf, next: back };
+  if (button.dataset.action === "collection") {
+    const album = bar.querySelector("[data-album]").value;
+    if (!album) { bar.querySelector("[data-album]").focus(); return; }
+    fields.collection_id = album;
+  } else if (button.dataset.action === "state") {
+    fields.state = bar.querySelector("[data-state]").value;
+  }
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = button.dataset.url;
+  const add = (name, value) => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  };
+  for (const [name, value] of Object.entries(fields)) add(name, value);
+  for (const id of ids) add("asset_id", id);
+  document.body.appendChild(form);
+  form.submit();
+}
+
+// Picking a caption template shows its text and chooses "fill from a template".
+function setupTemplatePicker() {
+  const picker = document.querySelector("select[data-template-picker]");
+  if (!picker) return;
+  const text = document.getElementById("value_caption");
+  const op = document.getElementById("op_caption");
+  picker.addEventListener("change", () => {
+    const option = picker.selectedOptions[0];
+    if (option && option.dataset.body !== undefined) {
+      text.value = option.dataset.body;
+      op.value = "template";
+    }
+  });
+}

@@ -1,0 +1,142 @@
+"""What the asset page shows of workflow and rights, and the plain-word reasons of refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask import g
+from flask_babel import gettext as _
+
+from dam.curation.actor import Actor
+from dam.curation.consent import consents_of
+from dam.curation.rights import (
+    OFFICE_TZ,
+    Blocker,
+    Refusal,
+    as_utc,
+    consent_is_valid,
+    office_today,
+    owns,
+    publication_blockers,
+    warnings,
+)
+from dam.curation.workflow import next_states
+from dam.enums import Role, WorkflowState
+from dam.models import Asset, ConsentForm, utcnow
+from web.accounts import CurrentUser
+from web.curation_common import actor_of
+from web.i18n import fmt_date, fmt_moment
+from web.queries import reading
+from web.state import get_ctx
+
+
+def workflow_label(state: str | None) -> str:
+    """The state's name in the UI (msgids in English, translated)."""
+    names = {
+        WorkflowState.DRAFT: _("Draft"), WorkflowState.REVIEWED: _("Reviewed"),
+        WorkflowState.APPROVED: _("Approved for publication"),
+        WorkflowState.PUBLISHED: _("Published"), WorkflowState.WITHDRAWN: _("Withdrawn"),
+    }
+    return names.get(state, state or "")  # type: ignore[call-overload]
+
+
+def blocker_text(blocker: Blocker) -> str:
+    if blocker.code == "embargoed":
+        return _("it is under embargo until %(when)s", when=fmt_moment(blocker.until))
+    if blocker.code == "internal_only":
+        return _("it is for internal use only")
+    if blocker.code == "minors_without_consent":
+        return _("it shows minors and no valid consent covers it")
+    if blocker.code == "consent_expired":
+        return _("consent form #%(id)s expired on %(date)s", id=blocker.consent_id,
+                 date=fmt_date(blocker.on))
+    if blocker.code == "consent_revoked":
+        return _("consent form #%(id)s was revoked on %(date)s", id=blocker.consent_id,
+                 date=fmt_date(blocker.on))
+    return blocker.detail or blocker.code
+
+
+def refusal_text(refusal: Refusal) -> str:
+    if refusal.reason == "blocked":
+        return "; ".join(blocker_text(b) for b in refusal.blockers)
+    return {
+        "not_found": _("it does not exist"),
+        "not_allowed": _("your role may not make this change"),
+        "not_owner": _("it is not from one of your batches"),
+        "invalid_step": _("that is not a valid step from its current state"),
+    }.get(refusal.reason, refusal.reason)
+
+
+def refusals_text(refusals: Sequence[Refusal], limit: int = 10) -> str:
+    shown = [f"#{r.asset_id}: {refusal_text(r)}" for r in refusals[:limit]]
+    if len(refusals) > limit:
+        shown.append(_("and %(n)d more", n=len(refusals) - limit))
+    return " · ".join(shown)
+
+
+@dataclass
+class ConsentLine:
+    form: ConsentForm
+    valid: bool
+
+
+@dataclass
+class RightsPanel:
+    """Everything _asset_status.html and _asset_rights.html show for one asset."""
+
+    state_label: str
+    blockers: list[str] = field(default_factory=list)
+    sensitive: bool = False
+    moves: list[tuple[str, str]] = field(default_factory=list)  # (state, label)
+    consents: list[ConsentLine] = field(default_factory=list)
+    licences: list[tuple[str, str]] = field(default_factory=list)
+    licence_label: str | None = None
+    licence_is_default: bool = False
+    embargo_local: str = ""  # for <input type="datetime-local">
+    edit_all: bool = False  # editors: every rights field
+    edit_flags: bool = False  # photographers on their own assets: minors, sensitive
+
+
+def embargo_input(moment: dt.datetime | None) -> str:
+    utc = as_utc(moment)
+    return utc.astimezone(OFFICE_TZ).strftime("%Y-%m-%dT%H:%M") if utc else ""
+
+
+def _editing(actor: Actor, asset: Asset) -> tuple[bool, bool]:
+    edit_all = actor.at_least(Role.EDITOR)
+    return edit_all, edit_all or (actor.at_least(Role.PHOTOGRAPHER) and owns(actor, asset))
+
+
+def rights_panel(asset: Asset) -> RightsPanel | None:
+    """The panel for the signed-in user (None for the public: they see none of this)."""
+    user = g.get("user")
+    if user is None:
+        return None
+    panels = g.setdefault("rights_panels", {})  # the page asks twice: status, then the form
+    if asset.id not in panels:
+        panels[asset.id] = _panel(user, asset)
+    return panels[asset.id]
+
+
+def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
+    settings, now = get_ctx().settings, utcnow()
+    actor = actor_of(user)
+    with reading(get_ctx().catalog) as session:
+        blockers = publication_blockers(session, asset, now)
+        forms = consents_of(session, asset.id)
+    code = asset.licence or settings.default_licence or None
+    edit_all, edit_flags = _editing(actor, asset)
+    today = office_today(now)
+    return RightsPanel(
+        state_label=workflow_label(asset.workflow_state),
+        blockers=[blocker_text(b) for b in blockers],
+        sensitive="sensitive" in warnings(asset),
+        moves=[(str(s), workflow_label(s)) for s in next_states(actor, asset)],
+        consents=[ConsentLine(f, consent_is_valid(f, today)) for f in forms],
+        licences=list(settings.licences), licence_label=settings.licences.label(code),
+        licence_is_default=asset.licence is None and code is not None,
+        embargo_local=embargo_input(asset.embargo_until), edit_all=edit_all,
+        edit_flags=edit_flags,
+    )
