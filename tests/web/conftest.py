@@ -133,3 +133,15 @@ class EnglishClient(FlaskClient):
 def use_english(application: Flask) -> None:
     """Every client of ``application`` reads the English pages (the default is es-MX)."""
     application.test_client_class = EnglishClient
+
+
+def signed_in(application: Flask, username: str) -> FlaskClient:
+    """A client of ``application`` signed in as ``username``."""
+    client = application.test_client()
+    login(client, username)
+    return client
+
+
+def post_form(client: FlaskClient, path: str, **data: object):  # type: ignore[no-untyped-def]
+    """POST a form with the session's CSRF token."""
+    return client.post(path, data={"csrf_token": csrf(client), **data})
