@@ -61,7 +61,6 @@ _EDITING = (  # editing one asset and selections, batch edits and undo (services
     "editing.edit_asset", "editing.batch_form", "editing.batch_apply", "editing.batch_result",
     "editing.undo", "editing.api_edit_asset", "editing.api_batch_edit", "editing.api_undo",
 )
-_EDITING_EDITORS = ()
 _CULLING = ("culling.loupe", "culling.mark_form", "culling.api_set_marks")  # the loupe
 _COLLECTIONS_VIEW = ("collections.index", "collections.show")  # albums and events: read
 _COLLECTIONS_EDIT = (  # albums: create, order, cover, add and remove
@@ -89,7 +88,6 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_UPLOAD, Need.UPLOAD),
     **dict.fromkeys(_ADMIN, Need.ADMIN),
     **dict.fromkeys(_EDITING, Need.UPLOAD),
-    **dict.fromkeys(_EDITING_EDITORS, Need.EDIT),
     **dict.fromkeys(_CULLING, Need.UPLOAD),
     **dict.fromkeys(_COLLECTIONS_VIEW, Need.VIEW),
     **dict.fromkeys(_COLLECTIONS_EDIT, Need.EDIT),
