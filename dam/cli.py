@@ -91,6 +91,10 @@ def init(ctx: click.Context) -> None:
     click.echo(
         f"catalog: {settings.catalog_url}\nstore:   {store.url}\nindex:   {settings.index_path}"
     )
+    # Packages that build on dam prepare what they need (publish: development signing keys).
+    for entry in entry_points(group="dam.init"):
+        for line in entry.load()(settings):
+            click.echo(line)
 
 
 def _print_summary(data: dict[str, Any]) -> None:

@@ -230,6 +230,51 @@ SETTINGS: tuple[Setting, ...] = (
         "todos-los-derechos",
         "Licence code of assets nobody has given one (one of `licences`; empty: none).",
     ),
+    Setting(
+        "licence_urls",
+        str,
+        "CC-BY-4.0=https://creativecommons.org/licenses/by/4.0/deed.es",
+        "Web addresses of licences' texts, as `code=url` pairs separated by `;` (embedded in "
+        "files and linked from the gallery).",
+    ),
+    Setting("agency_name", str, "Alcaldía Iztapalapa", "The office's name in credits and pages."),
+    Setting(
+        "gallery_target",
+        str,
+        "",
+        "Where `dam publish gallery` writes the public gallery: a folder, or `s3://bucket/prefix` "
+        "(on the store's S3 endpoint). Empty: `<data_dir>/gallery`.",
+    ),
+    Setting(
+        "gallery_base_url",
+        str,
+        "http://127.0.0.1:8080/",
+        "Public address of the gallery, for Open Graph tags, the Atom feed, the sitemap and the "
+        "open data (ends with `/`).",
+    ),
+    Setting(
+        "gallery_title", str, "Galería de la Alcaldía Iztapalapa", "Title of the public gallery."
+    ),
+    Setting(
+        "c2pa_cert_path",
+        str,
+        "",
+        "PEM chain (leaf, then CA) that signs the C2PA content credentials of public images. "
+        "Empty: `<data_dir>/keys/c2pa-chain.pem` (made by `dam init` for development).",
+    ),
+    Setting(
+        "c2pa_key_path",
+        str,
+        "",
+        "PEM private key of that leaf certificate. Empty: `<data_dir>/keys/c2pa-key.pem`.",
+    ),
+    Setting(
+        "manifest_key_path",
+        str,
+        "",
+        "PEM Ed25519 private key that signs the gallery's SHA-256 manifest. "
+        "Empty: `<data_dir>/keys/manifest-ed25519.pem`.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -278,6 +323,14 @@ class Settings:
     upload_chunk_bytes: int
     licences: Licences
     default_licence: str
+    licence_urls: str
+    agency_name: str
+    gallery_target: str
+    gallery_base_url: str
+    gallery_title: str
+    c2pa_cert_path: Path
+    c2pa_key_path: Path
+    manifest_key_path: Path
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -373,6 +426,11 @@ def _finish(values: dict[str, Any], sources: dict[str, str], base: Path) -> Sett
     if not values["store_url"]:
         values["store_url"] = (data_dir / "store").as_uri()
     values["index_path"] = (base / (values["index_path"] or data_dir / "index")).resolve()
+    keys = data_dir / "keys"
+    for name, default in (("c2pa_cert_path", "c2pa-chain.pem"), ("c2pa_key_path", "c2pa-key.pem"),
+                          ("manifest_key_path", "manifest-ed25519.pem")):
+        values[name] = (base / (values[name] or keys / default)).resolve()
+    values["gallery_target"] = values["gallery_target"] or str(data_dir / "gallery")
     values["data_dir"] = data_dir
     if values["workers"] == 0:
         values["workers"] = os.cpu_count() or 1

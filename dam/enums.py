@@ -25,6 +25,7 @@ class AssetState(enum.StrEnum):
 class JobKind(enum.StrEnum):
     PROCESS_ASSET = "process_asset"
     MAKE_PROXY = "make_proxy"  # web-playable copy of a video or audio file, at lower priority
+    PUBLISH_GALLERY = "publish_gallery"  # render the public gallery (publish.jobs)
 
 
 class JobState(enum.StrEnum):
@@ -124,3 +125,20 @@ class VocabularyKind(enum.StrEnum):
     PERSON = "person"  # personas fotografiadas con frecuencia
     PLACE = "place"  # lugares (sedes, plazas, mercados)
     KEYWORD = "keyword"  # palabras clave sugeridas (las libres siguen siendo posibles)
+
+
+class PublishStatus(enum.StrEnum):
+    """How a publication of the gallery went."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # the previous gallery stays in place
+    REFUSED = "refused"  # e.g. during an electoral blackout
+
+
+class BlackoutException(enum.StrEnum):
+    """Information the law lets the office publish during an electoral blackout."""
+
+    CIVIL_PROTECTION = "proteccion_civil"
+    HEALTH = "salud"

@@ -217,6 +217,10 @@ class Asset(Base):
     internal_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     contains_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Point of interest for crops (social formats), as fractions of the upright picture's width
+    # and height (0..1); None: guessed automatically from the picture.
+    poi_x: Mapped[float | None] = mapped_column(Float)
+    poi_y: Mapped[float | None] = mapped_column(Float)
     # Bumped by every curation edit: an edit based on an older version is refused (409), not lost.
     edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Descriptive fields people have edited: reprocessing the file never overwrites these.
@@ -478,6 +482,12 @@ class Collection(Base):
     # For an EVENT collection: the event name its assets carry (Asset.event).
     event: Mapped[str | None] = mapped_column(String(500), unique=True)
     cover_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    # In the public gallery since this moment (None: not in it); set by an editor.
+    published_at: Mapped[dt.datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # An audited exception to an electoral blackout: civil protection or health information.
+    blackout_exception: Mapped[str | None] = mapped_column(String(40))  # BlackoutException
+    blackout_exception_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -623,3 +633,59 @@ class AuditEntry(Base):
     new_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
     batch_edit_id: Mapped[int | None] = mapped_column(IdType, index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportProfile(Base):
+    """An admin's changes to a named export profile (publico, prensa, redes, archivo).
+
+    The built-in defaults live in code (publish.profiles); a row overrides some of their values.
+    """
+
+    __tablename__ = "export_profiles"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class BlackoutPeriod(Base):
+    """An electoral blackout (veda electoral): nothing is published in [starts_at, ends_at)."""
+
+    __tablename__ = "blackout_periods"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    starts_at: Mapped[dt.datetime]  # UTC
+    ends_at: Mapped[dt.datetime]  # UTC, exclusive
+    reason: Mapped[str] = mapped_column(Text)  # e.g. "Proceso electoral local 2027"
+    notice: Mapped[str | None] = mapped_column(Text)  # shown instead of the public gallery
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class PublishingSetting(Base):
+    """A publishing value admins set from the UI (the institutional band's store key, ...)."""
+
+    __tablename__ = "publishing_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JsonType, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class PublishRun(Base):
+    """One publication of the gallery: who asked, what it wrote and removed, what it held back."""
+
+    __tablename__ = "publish_runs"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), default="gallery")
+    target: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # PublishStatus
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    # written, unchanged, removed, photos, collections, held_back: [{asset_id, reasons}], ...
+    stats: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)

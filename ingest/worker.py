@@ -51,9 +51,16 @@ def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
         make_proxy(ctx, job.asset_id)
 
 
+def run_publish_gallery(ctx: Context, job: queue.ClaimedJob) -> None:
+    from publish.jobs import run_queued_publications  # the gallery, asked for from the web
+
+    run_queued_publications(ctx)
+
+
 HANDLERS: dict[JobKind, Callable[[Context, queue.ClaimedJob], None]] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
+    JobKind.PUBLISH_GALLERY: run_publish_gallery,
 }
 
 

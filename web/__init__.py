@@ -73,13 +73,18 @@ def _register(app: Flask) -> None:
         assets,
         auditlog,
         auth,
+        blackout,
         browse,
         collections,
         culling,
         editing,
         files,
         health,
+        presskit,
+        profiles,
+        publishing,
         search,
+        social,
         upload,
         vocabulary,
         workflow,
@@ -88,6 +93,7 @@ def _register(app: Flask) -> None:
     for module in (
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
+        publishing, blackout, profiles, presskit, social,
     ):
         app.register_blueprint(module.bp)
 

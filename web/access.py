@@ -80,6 +80,14 @@ _CURATION_ADMIN = (  # vocabularies, caption templates, the audit log
     "auditlog.index", "auditlog.export_csv", "auditlog.entry",
 )
 
+# Publishing (issue 7).
+_PUBLISHING: tuple[str, ...] = ()  # gallery: publish, runs, collections in the gallery (editors)
+_BLACKOUT_ADMIN: tuple[str, ...] = ()  # electoral blackouts and their exceptions (admins)
+_PROFILES_ADMIN: tuple[str, ...] = ()  # export profiles and the institutional band (admins)
+_PRESSKIT: tuple[str, ...] = ()  # press kits (press staff and up)
+_SOCIAL_VIEW: tuple[str, ...] = ()  # social formats of a picture (press staff and up)
+_SOCIAL_EDIT: tuple[str, ...] = ()  # the point of interest of a picture (editors)
+
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SIGNED_IN, Need.SIGNED_IN),
@@ -94,6 +102,12 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_WORKFLOW, Need.UPLOAD),
     **dict.fromkeys(_VOCABULARY_SUGGEST, Need.UPLOAD),
     **dict.fromkeys(_CURATION_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_PUBLISHING, Need.EDIT),
+    **dict.fromkeys(_BLACKOUT_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_PROFILES_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_PRESSKIT, Need.VIEW),
+    **dict.fromkeys(_SOCIAL_VIEW, Need.VIEW),
+    **dict.fromkeys(_SOCIAL_EDIT, Need.EDIT),
 }
 
 

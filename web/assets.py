@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
 from dam.models import Asset, Rendition
+from publish.embed import PressInfo, embeds, press_jpeg
 from web.access import can_view, visible_clause
-from web.embed import PressInfo, embeds, press_jpeg
 from web.embed_responses import (
     exact_response,
     original_response,

@@ -13,10 +13,10 @@ from flask import Response, abort, g, request
 
 from dam.curation import audit
 from dam.models import Asset
+from publish.embed import EmbedError, PressInfo, embeds, original_plan, stream_plan, xmp_sidecar
+from publish.embed.plan import Plan
 from storage.base import ObjectStore
 from web.curation_common import actor_of
-from web.embed import EmbedError, PressInfo, embeds, original_plan, stream_plan, xmp_sidecar
-from web.embed_plan import Plan
 from web.files import send_object
 from web.state import get_ctx
 

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from dam.models import Asset, AuditEntry
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from publish.embed import EmbedError, PressInfo, original_plan, press_jpeg, stream_plan
+from publish.embed.jpeg import scan_jpeg
+from publish.embed.xmp import STANDARD_LIMIT, split_xmp
 from tests.conftest import FIXTURES, require_corpus
 from tests.web.conftest import INFO, Archive, ctx_of, login, state_of
-from web.embed import EmbedError, PressInfo, original_plan, press_jpeg, stream_plan
-from web.embed_jpeg import scan_jpeg
-from web.embed_xmp import STANDARD_LIMIT, split_xmp
 
 EXIFTOOL = shutil.which("exiftool")
 needs_exiftool = pytest.mark.skipif(
@@ -399,8 +399,8 @@ def test_streams_that_cannot_seek_give_the_same_bytes() -> None:
 
 
 def test_old_xmp_keeps_foreign_properties_and_survives_garbage() -> None:
-    from web.embed_merge import kept_properties
-    from web.embed_xmp import WRITTEN
+    from publish.embed.merge import kept_properties
+    from publish.embed.xmp import WRITTEN
 
     old = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from web.embed_info import EmbedError
+from publish.embed.info import EmbedError
 
 MPF_HEADER = b"MPF\x00"
 MP_ENTRY = 0xB002

@@ -6,8 +6,8 @@ import struct
 import zlib
 from typing import BinaryIO
 
-from web.embed_info import EmbedError
-from web.embed_plan import Plan, Span, read_exact, skip
+from publish.embed.info import EmbedError
+from publish.embed.plan import Plan, Span, read_exact, skip
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = b"XML:com.adobe.xmp"

@@ -13,11 +13,11 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from web.embed_info import EmbedError, PressInfo
-from web.embed_jpeg import jpeg_plan
-from web.embed_plan import Plan, stream_plan
-from web.embed_png import png_plan
-from web.embed_xmp import xmp_packet
+from publish.embed.info import EmbedError, PressInfo
+from publish.embed.jpeg import jpeg_plan
+from publish.embed.plan import Plan, stream_plan
+from publish.embed.png import png_plan
+from publish.embed.xmp import xmp_packet
 
 __all__ = ["EmbedError", "PressInfo", "embeds", "original_plan", "press_jpeg", "stream_plan",
            "xmp_sidecar"]

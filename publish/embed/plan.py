@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from web.embed_info import EmbedError
+from publish.embed.info import EmbedError
 
 CHUNK = 256 * 1024
 

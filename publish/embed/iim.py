@@ -6,7 +6,7 @@ import hashlib
 import struct
 from collections.abc import Iterator
 
-from web.embed_info import PressInfo
+from publish.embed.info import PressInfo
 
 APP13_HEADER = b"Photoshop 3.0\x00"
 IPTC_RESOURCE = 0x0404

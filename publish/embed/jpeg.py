@@ -13,12 +13,12 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from web.embed_iim import APP13_HEADER, app13_segment, iptc_block
-from web.embed_info import EmbedError, PressInfo
-from web.embed_merge import kept_properties
-from web.embed_mpf import MPF_HEADER, patch_mpf
-from web.embed_plan import Plan, Span, read_exact, skip
-from web.embed_xmp import WRITTEN, split_xmp
+from publish.embed.iim import APP13_HEADER, app13_segment, iptc_block
+from publish.embed.info import EmbedError, PressInfo
+from publish.embed.merge import kept_properties
+from publish.embed.mpf import MPF_HEADER, patch_mpf
+from publish.embed.plan import Plan, Span, read_exact, skip
+from publish.embed.xmp import WRITTEN, split_xmp
 
 SOI, SOS, EOI, APP0, APP1, APP2, APP13 = 0xD8, 0xDA, 0xD9, 0xE0, 0xE1, 0xE2, 0xED
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from xml.sax.saxutils import escape
 
-from web.embed_info import PressInfo, clean_text
+from publish.embed.info import PressInfo, clean_text
 
 STANDARD_LIMIT = 65_502  # the largest packet one JPEG APP1 segment holds (XMP spec, part 3)
 NAMESPACES = {

@@ -1,0 +1,7 @@
+"""Admin pages for export profiles and the institutional band (pleca)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("profiles", __name__)
