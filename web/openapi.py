@@ -62,7 +62,7 @@ def openapi_document() -> dict[str, Any]:
     marks = _op("Set culling marks: stars, pick or reject, colour label",
                 params=[_path("asset_id")])
     marks["requestBody"] = _json_body("Marks")
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Acervo API", "version": "1",
                  "description": "Search, assets, batches and resumable uploads of the archive. "
@@ -143,3 +143,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    from web.openapi_publishing import publishing_paths
+
+    document["paths"].update(publishing_paths(_op, _path, _q, _json_body))
+    return document
