@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
 from dam.models import Asset, Rendition
+from publish import describe
 from publish.embed import PressInfo, embeds, press_jpeg
 from web.access import can_view, visible_clause
 from web.embed_responses import (
@@ -131,14 +132,7 @@ def download_name(asset: Asset, suffix: str | None = None) -> str:
 
 def press_info(asset: Asset) -> PressInfo:
     """The asset's current description, as every download carries it."""
-    return PressInfo(
-        caption=asset.caption, headline=asset.headline, credit=credit_line(asset),
-        creator=asset.creator, copyright=copyright_line(asset), usage_terms=asset.usage_terms,
-        alt_text=asset.alt_text, keywords=list(asset.keywords or []),
-        persons=list(asset.persons_shown or []), event=asset.event,
-        sublocation=asset.sublocation, city=asset.city, state_province=asset.state_province,
-        country=asset.country, country_code=asset.country_code,
-    )
+    return describe.press_info(asset, get_ctx().settings)
 
 
 @bp.get("/material/<int:asset_id>/original")

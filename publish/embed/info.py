@@ -25,6 +25,8 @@ class PressInfo:
     creator: str | None = None
     copyright: str | None = None
     usage_terms: str | None = None
+    licence: str | None = None  # the licence's label, e.g. "CC BY 4.0"
+    licence_url: str | None = None  # its text on the web
     alt_text: str | None = None
     keywords: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
