@@ -15,13 +15,14 @@ import numpy as np
 from dam.search.analysis import analyze_stemmed, keep_enie
 from dam.search.engine import EngineHit, EngineQuery, EngineResult
 from dam.search.fields import EXACT, MISSING_INT, NTILDE, SORTS, STEM
-from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Range, Word
+from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Prefix, Range, Word
 
 K1, B = 1.2, 0.75
 EXACT_BOOST = 1.5  # the spelling typed, accents and ñ included, ranks above folded and stems
 NAME_WHOLE, NAME_PREFIX = 3.0, 1.0
 NTILDE_WEIGHT = 0.3  # "pena" finds "Peña", well below "pena" and "penas"
 PREFIX_EXPANSION = 64
+PREFIX_WEIGHT = 1.0  # a word typed as "merc*": every word so begun scores alike
 
 
 class ColumnSource(Protocol):
@@ -87,6 +88,8 @@ class Evaluator:
             return self.word(node) if node.field is None else self.name_word(node)
         if isinstance(node, Phrase):
             return self.phrase(node)
+        if isinstance(node, Prefix):
+            return self.prefix(node)
         if isinstance(node, Keyword | Range):
             return Match(self.filter_mask(node), None)
         if isinstance(node, Not):
@@ -134,6 +137,18 @@ class Evaluator:
                 assert whole.score is not None
                 whole.score[ids] = np.maximum(whole.score[ids], NAME_PREFIX)
         return whole
+
+    def prefix(self, node: Prefix) -> Match:
+        """Documents with a word that begins as typed (stems, and spellings with accents)."""
+        mask = np.zeros(self.src.n, dtype=bool)
+        terms = [(STEM, head) for head in node.heads]
+        for fieldname, begin in ((STEM, node.folded), (EXACT, node.exact)):
+            terms += [(fieldname, t) for t in
+                      self.src.expand_prefix(fieldname, begin, PREFIX_EXPANSION)]
+        for fieldname, term in terms:
+            ids, _ = self.src.postings(fieldname, term)
+            mask[ids] = True
+        return Match(mask, mask.astype(np.float32) * PREFIX_WEIGHT)
 
     def phrase(self, node: Phrase) -> Match | None:
         if node.field is not None:

@@ -5,6 +5,7 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     mercado Meyehualco                   both words, accents optional, plurals match
     "inauguración del mercado"           the exact phrase (ranked above stemmed matches)
     mercado -tianguis                    without the word "tianguis"
+    merc*   inaugur*                     words that begin so (mercado, mercados, Mercedes ...)
     mercado OR tianguis                  either word (OR binds tighter than the implied AND)
     (mercado OR tianguis) -estado:retirado
     fotografo:lopez                      photographer "López" (whole word or prefix: fotografo:lop)
@@ -32,7 +33,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from dam.search.analysis import STOP_WORDS, fold, words
+from dam.search.analysis import STOP_WORDS, fold, keep_enie, words
 from dam.search.dates import parse_date_range
 from dam.search.errors import QuerySyntaxError
 from dam.search.fields import QUERY_FIELDS, VALUE_ALIASES, canonical_field
@@ -44,6 +45,24 @@ class Word:
 
     text: str
     field: str | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A free word typed with a final ``*``: every indexed word that begins with it.
+
+    The index holds stems of folded words, and a word's stem is a beginning of the word, so a
+    word that begins with ``folded`` has a stem that either begins with ``folded`` or is one of
+    its ``heads`` ("inauguracio*" reaches the stem "inaugur" of "inauguración"). ``exact`` is
+    the beginning as typed, lower-cased, for the unstemmed spellings.
+    """
+
+    folded: str
+    exact: str
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return tuple(self.folded[:k] for k in range(MIN_PREFIX, len(self.folded)))
 
 
 @dataclass(frozen=True)
@@ -84,7 +103,7 @@ class Or:
     nodes: tuple[Node, ...]
 
 
-Node = Word | Phrase | Keyword | Range | Not | And | Or
+Node = Word | Prefix | Phrase | Keyword | Range | Not | And | Or
 
 
 @dataclass
@@ -108,6 +127,7 @@ def is_filter(node: Node) -> bool:
     return False
 
 
+MIN_PREFIX = 3  # "me*" would expand to half the vocabulary
 _TOKEN = re.compile(r'\s+|\(|\)|"[^"]*"?|[^\s()"]+')
 _FIELD = re.compile(r"^([^\W\d_][\w]*):(.*)$", re.UNICODE)
 
@@ -267,6 +287,8 @@ class _Parser:
 
     def free_text(self, text: str, *, phrase: bool) -> Node | None:
         parts = words(text)
+        if not phrase and text.endswith("*") and len(parts) == 1:
+            return self.prefix(parts[0], text)
         if not parts:
             return None
         if len(parts) == 1 and not phrase:
@@ -276,6 +298,15 @@ class _Parser:
             return Word(parts[0])
         self.free_words.extend(p for p in parts if fold(p) not in STOP_WORDS)
         return Phrase(tuple(parts)) if len(parts) > 1 else Word(parts[0])
+
+    def prefix(self, word: str, typed: str) -> Prefix:
+        if len(word) < MIN_PREFIX:
+            raise QuerySyntaxError(
+                f"'{typed}': escriba al menos {MIN_PREFIX} letras antes de '*'",
+                f"a prefix needs at least {MIN_PREFIX} letters before '*'",
+                None,
+            )
+        return Prefix(fold(keep_enie(word)), word.lower())
 
     def field_atom(self, tok: _Token) -> Node:
         name = canonical_field(tok.field)

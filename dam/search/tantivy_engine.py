@@ -11,7 +11,13 @@ import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from dam.search.analysis import MAX_TOKEN, STOP_WORDS, keep_enie
-from dam.search.columnar import EXACT_BOOST, NAME_PREFIX, NAME_WHOLE, NTILDE_WEIGHT
+from dam.search.columnar import (
+    EXACT_BOOST,
+    NAME_PREFIX,
+    NAME_WHOLE,
+    NTILDE_WEIGHT,
+    PREFIX_WEIGHT,
+)
 from dam.search.documents import SearchDoc
 from dam.search.engine import EngineHit, EngineQuery, EngineResult
 from dam.search.errors import SearchIndexError
@@ -25,7 +31,7 @@ from dam.search.fields import (
     SORTS,
     STEM,
 )
-from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Range, Word
+from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Prefix, Range, Word
 
 ANALYZERS = {
     "acervo_stem": lambda: TextAnalyzerBuilder(Tokenizer.simple())
@@ -96,6 +102,8 @@ class Translator:
             return self.word(node) if node.field is None else self.name_word(node)
         if isinstance(node, Phrase):
             return self.phrase(node)
+        if isinstance(node, Prefix):
+            return self.prefix(node)
         if isinstance(node, Keyword | Range):
             return Query.const_score_query(self.filter(node), 0.0)
         if isinstance(node, Not):
@@ -134,6 +142,13 @@ class Translator:
         return Query.boolean_query(
             [(Occur.Should, whole), (Occur.Should, Query.const_score_query(prefix, NAME_PREFIX))]
         )
+
+    def prefix(self, node: Prefix) -> Query:
+        """Documents with a word that begins as typed (stems, and spellings with accents)."""
+        clauses = [(Occur.Should, self.term(STEM, head)) for head in node.heads]
+        clauses += [(Occur.Should, Query.regex_query(self.schema, field, re.escape(begin) + ".*"))
+                    for field, begin in ((STEM, node.folded), (EXACT, node.exact))]
+        return Query.const_score_query(Query.boolean_query(clauses), PREFIX_WEIGHT)
 
     def phrase(self, node: Phrase) -> Query | None:
         if node.field is not None:

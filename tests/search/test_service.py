@@ -96,3 +96,20 @@ def test_a_changed_index_is_not_answered_from_remembered_facets(tmp_path) -> Non
         assert sum(n for _v, n in after.facets["type"]) == 300
     finally:
         service.close()
+
+
+def test_a_word_typed_with_a_star_finds_every_word_so_begun(archive_service: SearchService) -> None:
+    def ids(query: str) -> set[int]:
+        return {h.asset_id for h in archive_service.search(query, per_page=100).hits}
+
+    market = ids("mercado")
+    assert market and ids("merc*") >= market and ids("mercad*") == market
+    # Accents optional, and a beginning past the stem still reaches it.
+    opening = ids("inauguración")
+    assert ids("inauguracio*") >= opening and ids("Inauguració*") >= opening
+    assert ids("inaugur*") >= opening
+    assert ids("bibliot*") == ids("biblioteca")
+    assert ids("merc* tipo:video") == market & ids("tipo:video") != set()
+    assert ids("xyzw*") == set()
+    short = archive_service.search("me*")
+    assert short.error and "3" in short.error and short.total == 0
