@@ -40,6 +40,17 @@ def copyright_line(asset: Asset, agency: str) -> str:
     return f"© {year} {agency}"
 
 
+def usage_terms(terms: str | None, licence_label: str | None) -> str | None:
+    """The asset's usage terms, naming its licence when they do not already (readers such as
+    newsroom systems show only this field)."""
+    if not licence_label or (terms and licence_label in terms):
+        return terms or licence_label
+    if not terms:
+        return licence_label
+    terms = terms.rstrip()
+    return f"{terms}{'' if terms[-1] in '.;:!?' else '.'} Licencia: {licence_label}."
+
+
 def press_info(asset: Asset, settings: Settings) -> PressInfo:
     """The asset's current description, as every download and export carries it."""
     _code, label, url = licence_of(asset, settings)
@@ -47,7 +58,7 @@ def press_info(asset: Asset, settings: Settings) -> PressInfo:
         caption=asset.caption, headline=asset.headline,
         credit=credit_line(asset, settings.agency_name), creator=asset.creator,
         copyright=copyright_line(asset, settings.agency_name),
-        usage_terms=asset.usage_terms or label, licence=label, licence_url=url,
+        usage_terms=usage_terms(asset.usage_terms, label), licence=label, licence_url=url,
         alt_text=asset.alt_text, keywords=list(asset.keywords or []),
         persons=list(asset.persons_shown or []), event=asset.event,
         sublocation=asset.sublocation, city=asset.city, state_province=asset.state_province,
@@ -63,4 +74,5 @@ def file_facts(asset: Asset) -> FileFacts:
         f_number=asset.f_number, iso=asset.iso, focal_length=asset.focal_length,
         taken_at=asset.taken_at, gps_latitude=asset.gps_latitude,
         gps_longitude=asset.gps_longitude, gps_altitude=asset.gps_altitude,
+        taken_at_offset_minutes=asset.taken_at_offset_minutes,
     )

@@ -41,3 +41,4 @@ class PressInfo:
 def clean_text(value: str) -> str:
     """``value`` without the characters XML forbids (so a packet always parses)."""
     return _NOT_XML.sub("", value)
+

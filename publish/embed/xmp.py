@@ -16,6 +16,7 @@ NAMESPACES = {
     "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
     "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
     "xmpNote": "http://ns.adobe.com/xmp/note/",
+    "cc": "http://creativecommons.org/ns#",
 }
 # Every property Acervo writes, by expanded name: an old value of these never survives.
 WRITTEN = frozenset(
@@ -25,7 +26,8 @@ WRITTEN = frozenset(
             "photoshop:Credit", "xmpRights:UsageTerms", "Iptc4xmpCore:AltTextAccessibility",
             "Iptc4xmpExt:PersonInImage", "Iptc4xmpExt:Event", "Iptc4xmpCore:Location",
             "photoshop:City", "photoshop:State", "photoshop:Country", "Iptc4xmpCore:CountryCode",
-            "xmpNote:HasExtendedXMP",
+            "xmpNote:HasExtendedXMP", "xmpRights:WebStatement", "xmpRights:Marked",
+            "cc:license",
         )
     )
 )
@@ -53,9 +55,29 @@ def _array(tag: str, kind: str, values: list[str]) -> str:
     return f"<{tag}><rdf:{kind}>{items}</rdf:{kind}></{tag}>" if items else ""
 
 
+def _marked(info: PressInfo) -> str | None:
+    """xmpRights:Marked: "False" for a public-domain dedication (CC0, the Public Domain Mark),
+    "True" when a copyright notice or any other licence applies, absent when nothing is said."""
+    if info.licence_url and "/publicdomain/" in info.licence_url:
+        return "False"
+    return "True" if info.copyright or info.licence or info.licence_url else None
+
+
+def licence_properties(info: PressInfo) -> list[str]:
+    """The licence as XMP: the web statement of rights and Creative Commons' cc:license (both
+    the licence's URL), and whether the work is rights-managed (xmpRights:Marked)."""
+    url = _text(info.licence_url) if info.licence_url else ""
+    found = [
+        _simple("xmpRights:WebStatement", info.licence_url),
+        f'<cc:license rdf:resource="{url}"/>' if url else "",
+        _simple("xmpRights:Marked", _marked(info)),
+    ]
+    return [p for p in found if p]
+
+
 def properties(info: PressInfo) -> list[str]:
     """Each property of ``info`` as one serialized RDF element (empty ones left out)."""
-    found = [
+    found = [*licence_properties(info),
         _alt("dc:description", info.caption), _simple("photoshop:Headline", info.headline),
         _array("dc:subject", "Bag", info.keywords),
         _array("dc:creator", "Seq", [info.creator] if info.creator else []),

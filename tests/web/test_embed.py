@@ -45,14 +45,17 @@ EXPECTED = {  # exiftool tag: what it must read back
     "XMP-dc:Description": FIELDS["caption"], "XMP-photoshop:Headline": FIELDS["headline"],
     "XMP-dc:Subject": FIELDS["keywords"], "XMP-dc:Creator": ["Ana Peña"],
     "XMP-photoshop:Credit": FIELDS["credit"], "XMP-dc:Rights": FIELDS["copyright_notice"],
-    "XMP-xmpRights:UsageTerms": FIELDS["usage_terms"],
+    # The terms as typed, naming the asset's licence (the default one here).
+    "XMP-xmpRights:UsageTerms": "Uso editorial; citar el crédito. Licencia: Todos los derechos "
+                                "reservados.",
     "XMP-iptcCore:AltTextAccessibility": FIELDS["alt_text"],
 }
 EXPECTED_IIM = {
     "IPTC:Caption-Abstract": FIELDS["caption"], "IPTC:Headline": FIELDS["headline"],
     "IPTC:Keywords": FIELDS["keywords"], "IPTC:By-line": "Ana Peña",
     "IPTC:Credit": FIELDS["credit"], "IPTC:CopyrightNotice": FIELDS["copyright_notice"],
-    "IPTC:SpecialInstructions": FIELDS["usage_terms"],
+    "IPTC:SpecialInstructions": "Uso editorial; citar el crédito. Licencia: Todos los derechos "
+                                "reservados.",
 }
 
 

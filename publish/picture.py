@@ -1,0 +1,209 @@
+"""Decoding a picture for export: within a pixel limit, upright, 8-bit sRGB, decoded once.
+
+Every decoder failure (corrupt or truncated data, a decompression bomb, an unknown format)
+becomes an :class:`ExportError` naming what went wrong; nothing else leaves this module.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import struct
+from functools import lru_cache
+from typing import BinaryIO
+
+import pillow_heif
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from dam.errors import DamError
+
+log = logging.getLogger(__name__)
+
+pillow_heif.register_heif_opener()  # stored HEIC originals export like any other picture
+
+DEFAULT_MAX_PIXELS = 250_000_000  # as the max_image_pixels setting's default
+# Formats a picture may be exported from (RAW files export from their preview rendition).
+READABLE = ("JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "AVIF", "HEIF")
+_DRAFT_SCALES = (8, 4, 2)
+# What Pillow and the codecs raise on damaged data.
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
+                   ArithmeticError, RuntimeError, struct.error, MemoryError,
+                   Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+class ExportError(DamError):
+    """A picture could not be exported: corrupt, truncated, too large or not a picture."""
+
+
+def decode_upright(source: BinaryIO, *, long_edge: int | None,
+                   frame: tuple[int, int] | None = None,
+                   max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The picture in ``source``, upright (EXIF orientation applied), as RGB or RGBA in sRGB.
+
+    ``long_edge`` is the largest long edge the caller will make, or ``frame`` the size it will
+    crop (neither: full size): a JPEG is then decoded by libjpeg at 1/2, 1/4 or 1/8 scale when
+    that still gives enough pixels.
+    """
+    try:
+        with Image.open(source, formats=_readable()) as image:
+            _check_pixels(image.size, max_pixels)
+            needed = frame_long_edge(image.size, frame) if frame else long_edge
+            if image.format in ("JPEG", "MPO") and needed is not None:
+                _draft(image, needed)
+            image.load()
+            icc = image.info.get("icc_profile")
+            upright = _upright(image)
+            return to_srgb(upright, icc if isinstance(icc, bytes) else None)
+    except ExportError:
+        raise
+    except UnidentifiedImageError:
+        raise ExportError("not a picture this system can export (unknown or damaged format)"
+                          ) from None
+    except Image.DecompressionBombError as exc:
+        raise ExportError(f"picture refused as a possible decompression bomb: {exc}") from None
+    except MemoryError:
+        raise ExportError("the picture needs too much memory to decode") from None
+    except _DECODER_ERRORS as exc:
+        raise ExportError(f"the picture cannot be decoded: {_message(exc)}") from None
+
+
+@lru_cache(maxsize=1)
+def _readable() -> tuple[str, ...]:
+    Image.init()  # every plugin registered, so that each format named can be asked for
+    return tuple(name for name in READABLE if name in Image.OPEN)
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"truncated file ({text})" if "truncated" in text.lower() else text
+
+
+def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ExportError(f"the picture has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise ExportError(f"picture too large: {width}x{height} = {width * height} pixels, "
+                          f"limit {max_pixels} (possible decompression bomb)")
+
+
+def frame_long_edge(size: tuple[int, int], frame: tuple[int, int]) -> int:
+    """The long edge a picture of ``size`` needs so that a ``frame`` crop of it is full size,
+    whichever way its EXIF orientation turns it (the orientation is not known yet)."""
+    width, height = size
+    longest = max(width, height)
+    return max(math.ceil(longest * max(frame[0] / w, frame[1] / h))
+               for w, h in ((width, height), (height, width)))
+
+
+def _draft(image: Image.Image, long_edge: int) -> None:
+    """Let libjpeg decode at 1/s scale, keeping at least ``long_edge`` pixels on the long side.
+
+    Asking for ``(W // s, H // s)`` yields exactly scale ``s`` (Pillow picks the smallest
+    scale that covers the box on both sides).
+    """
+    width, height = image.size
+    for scale in _DRAFT_SCALES:
+        if math.ceil(max(width, height) / scale) >= long_edge and min(width, height) >= scale:
+            image.draft(image.mode, (width // scale, height // scale))
+            return
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """``image`` turned as its EXIF orientation says (HEIF is turned by its decoder already)."""
+    if image.format == "HEIF":
+        return image.copy()
+    try:
+        turned = ImageOps.exif_transpose(image)
+    except (ValueError, TypeError, KeyError, SyntaxError, struct.error) as exc:
+        log.debug("unreadable EXIF orientation, exported as stored: %s", exc)
+        return image.copy()
+    return turned if turned is not None else image.copy()
+
+
+def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """``image`` as RGB (or RGBA when it has transparency) in sRGB, from ICC profile ``icc``."""
+    image = _to_8bit(image)
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    base = image.convert({"RGBA": "RGB", "LA": "L"}[image.mode]) if alpha else image
+    converted = _apply_profile(base, icc) if icc else None
+    if converted is not None:
+        rgb = converted
+    else:
+        rgb = base if base.mode == "RGB" else base.convert("RGB")
+    if alpha is not None:
+        rgb.putalpha(alpha)
+    return rgb
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """L, LA, RGB, RGBA or CMYK, keeping transparency (16-bit samples scaled, not clipped)."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        return image
+    if mode in ("P", "PA"):
+        return image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB")
+    if mode.startswith("I;16") or mode == "I":
+        wide = image if mode == "I" else image.convert("I")
+        return wide.point(lambda value: value * (1 / 256)).convert("L")
+    if mode in ("1", "F"):
+        return image.convert("L")
+    if mode in ("La", "RGBa"):
+        return image.convert({"La": "LA", "RGBa": "RGBA"}[mode])
+    return image.convert("RGB")
+
+
+def _apply_profile(image: Image.Image, icc: bytes) -> Image.Image | None:
+    """``image`` converted to sRGB with ``icc``; None when it is sRGB already or unusable."""
+    if image.mode not in ("L", "RGB", "CMYK"):
+        return None
+    try:
+        transform = _srgb_transform(icc, image.mode)
+        return ImageCms.applyTransform(image, transform) if transform else None
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
+        log.debug("ignoring an unusable ICC profile: %s", exc)
+        return None
+
+
+@lru_cache(maxsize=32)
+def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    space = profile.profile.xcolor_space.strip()
+    if space != {"L": "GRAY", "CMYK": "CMYK"}.get(mode, "RGB"):
+        raise ValueError(f"{space} profile on a {mode} image")
+    description = (profile.profile.profile_description or "").lower()
+    if mode == "RGB" and "srgb" in description and "linear" not in description:
+        return None
+    # Shared by every thread that exports (web press kits): no per-transform pixel cache.
+    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB",
+                                   renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                                   flags=ImageCms.Flags.NOCACHE)
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+# The ICC header's creation date (bytes 24-36): fixed, so that the same picture exports to the
+# same bytes in every process (a re-publish then finds it unchanged). 2000-01-01 00:00:00.
+_ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+
+
+@lru_cache(maxsize=1)
+def srgb_icc() -> bytes:
+    """The sRGB ICC profile every exported picture carries (so viewers need not guess)."""
+    data = bytearray(_srgb_profile().tobytes())
+    data[24:36] = _ICC_DATE
+    return bytes(data)
+
+
+def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)
+            ) -> Image.Image:
+    """``image`` as RGB: transparency laid over ``background`` (JPEG has no alpha)."""
+    if image.mode != "RGBA":
+        return image if image.mode == "RGB" else image.convert("RGB")
+    canvas = Image.new("RGB", image.size, background)
+    canvas.paste(image, mask=image.getchannel("A"))
+    return canvas
