@@ -1,0 +1,153 @@
+"""Social formats of a picture: fixed-size crops around its point of interest, with the band."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+from sqlalchemy.orm import Session
+
+from dam.config import Settings
+from dam.context import Context
+from dam.curation.collection_reads import collections_of
+from dam.errors import DamError
+from dam.models import Asset, utcnow
+from dam.publishing.blackout import active_blackout, is_excepted
+from publish.branding import load_band
+from publish.clearance import Held, clear_for_export
+from publish.credentials import load_signer
+from publish.describe import file_facts, press_info
+from publish.export import ContentSigner, ExportedImage, export_image
+from publish.focus import focus_for, upright_draft
+from publish.picture_source import picture_key
+from publish.profiles import load_profile
+from storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+PROFILE = "redes"
+ORIENTATION_TAG = 0x0112
+
+
+@dataclass(frozen=True)
+class SocialPreset:
+    """One format the networks take: its code (used in URLs), Spanish label and exact size."""
+
+    code: str
+    label: str
+    width: int
+    height: int
+
+
+PRESETS: dict[str, SocialPreset] = {p.code: p for p in (
+    SocialPreset("cuadrado", "Cuadrado (1080 × 1080)", 1080, 1080),
+    SocialPreset("vertical", "Vertical (1080 × 1350)", 1080, 1350),
+    SocialPreset("horizontal", "Horizontal (1200 × 675)", 1200, 675),
+    SocialPreset("historia", "Historia (1080 × 1920)", 1080, 1920),
+)}
+
+
+class UnknownPresetError(DamError):
+    """A social format that does not exist."""
+
+
+class SocialBlackoutError(DamError):
+    """An electoral blackout is in force and no excepted collection holds the picture."""
+
+    def __init__(self, reason: str, ends_at: dt.datetime) -> None:
+        super().__init__(f"an electoral blackout is in force until {ends_at:%Y-%m-%d %H:%M} UTC "
+                         f"({reason}): nothing goes to social networks except civil-protection "
+                         "and health information")
+        self.reason, self.ends_at = reason, ends_at
+
+
+def refuse_in_blackout(session: Session, asset: Asset, now: dt.datetime) -> None:
+    """SocialBlackoutError during a blackout, unless a collection holding the asset is excepted
+    (civil protection, health), as for the gallery and press kits."""
+    period = active_blackout(session, now)
+    if period is None:
+        return
+    if any(is_excepted(c) for c in collections_of(session, asset.id)):
+        return
+    raise SocialBlackoutError(period.reason, period.ends_at)
+
+
+class HeldBackError(DamError):
+    """The asset may not leave with the social-networks profile (``held`` says why)."""
+
+    def __init__(self, held: Held) -> None:
+        super().__init__(f"asset {held.asset_id} is held back: {', '.join(held.reasons)}")
+        self.held = held
+
+
+def preset_named(code: str) -> SocialPreset:
+    preset = PRESETS.get(code)
+    if preset is None:
+        raise UnknownPresetError(f"unknown social format {code!r}; use one of "
+                                 f"{', '.join(PRESETS)}")
+    return preset
+
+
+def load_band_or_none(session: Session, store: ObjectStore) -> bytes | None:
+    """The institutional band (publish.branding), or None when none is uploaded."""
+    return load_band(session, store)
+
+
+def load_signer_or_none(settings: Settings) -> ContentSigner | None:
+    """The C2PA signer (publish.credentials), or None when the keys are missing."""
+    signer: ContentSigner | None = load_signer(settings)
+    return signer
+
+
+def _large_enough(data: bytes, spec: SocialPreset) -> io.BytesIO:
+    """The picture, enlarged first when it is too small to fill the preset.
+
+    The networks want their exact sizes, and export_images never enlarges a frame. Only small
+    pictures (old or cropped ones) take this path: the enlarged copy goes to export_images as
+    a lossless PNG, upright; metadata is dropped there anyway.
+    """
+    with Image.open(io.BytesIO(data)) as opened:
+        width, height = opened.size
+        if opened.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):
+            width, height = height, width
+        scale = max(spec.width / width, spec.height / height)
+        if scale <= 1.0:
+            return io.BytesIO(data)
+        upright = ImageOps.exif_transpose(opened).convert("RGB")
+    size = (max(spec.width, round(width * scale)), max(spec.height, round(height * scale)))
+    log.info("enlarging a %dx%d picture to %dx%d for %s", width, height, *size, spec.code)
+    out = io.BytesIO()
+    upright.resize(size, Image.Resampling.LANCZOS).save(out, "PNG", compress_level=1)
+    out.seek(0)
+    return out
+
+
+def social_image(ctx: Context, asset: Asset, preset: str,
+                 now: dt.datetime | None = None) -> ExportedImage:
+    """``asset`` in the social format ``preset``, cropped around its point of interest.
+
+    Raises UnknownPresetError, HeldBackError (a restriction the ``redes`` profile blocks),
+    SocialBlackoutError (an electoral blackout) or publish.picture_source.NoPictureError (not
+    a photo).
+    """
+    spec = preset_named(preset)
+    now = now or utcnow()
+    with ctx.catalog.read() as session:
+        profile = load_profile(session, PROFILE)
+        _cleared, held = clear_for_export(session, [asset], profile, now)
+        if held:
+            raise HeldBackError(held[0])
+        refuse_in_blackout(session, asset, now)
+        key = picture_key(session, asset)
+        band = load_band_or_none(session, ctx.store) if profile.band else None
+    data = ctx.store.read_bytes(key)
+    with Image.open(io.BytesIO(data)) as opened:
+        focus = focus_for(asset, upright_draft(opened))
+    source = _large_enough(data, spec)
+    return export_image(source, press_info(asset, ctx.settings), profile,
+                        frame=(spec.width, spec.height), focus=focus,
+                        facts=file_facts(asset), band=band,
+                        signer=load_signer_or_none(ctx.settings))
