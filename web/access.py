@@ -81,12 +81,17 @@ _CURATION_ADMIN = (  # vocabularies, caption templates, the audit log
 )
 
 # Publishing (issue 7).
-_PUBLISHING: tuple[str, ...] = ()  # gallery: publish, runs, collections in the gallery (editors)
-_BLACKOUT_ADMIN: tuple[str, ...] = ()  # electoral blackouts and their exceptions (admins)
-_PROFILES_ADMIN: tuple[str, ...] = ()  # export profiles and the institutional band (admins)
-_PRESSKIT: tuple[str, ...] = ()  # press kits (press staff and up)
-_SOCIAL_VIEW: tuple[str, ...] = ()  # social formats of a picture (press staff and up)
-_SOCIAL_EDIT: tuple[str, ...] = ()  # the point of interest of a picture (editors)
+_PUBLISHING: tuple[str, ...] = (  # gallery: publish, runs, collections in the gallery (editors)
+    "publishing.index", "publishing.publish", "publishing.run", "publishing.gallery")
+_BLACKOUT_ADMIN: tuple[str, ...] = (  # electoral blackouts and their exceptions (admins)
+    "blackout.index", "blackout.add", "blackout.delete", "blackout.collection_exception")
+_PROFILES_ADMIN = ("profiles.index", "profiles.edit", "profiles.reset",  # export profiles
+                   "profiles.upload_band", "profiles.remove_band",  # the institutional band
+                   "profiles.band_image")  # (admins)
+_PRESSKIT = ("presskit.collection_zip", "presskit.selection_zip",  # press kits (press staff+)
+             "presskit.api_collection_zip")
+_SOCIAL_VIEW = ("social.image",)  # social formats of a picture (press staff and up)
+_SOCIAL_EDIT = ("social.set_point", "social.api_set_point")  # point of interest (editors)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),

@@ -44,7 +44,9 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
             "token": "not-an-invitation", "year": 2025, "month": 3, "filename": "app.css",
             # Curation routes: ids that need not exist (a 404 is not a refusal).
             "collection_id": 1, "term_id": 1, "template_id": 1, "consent_id": 1,
-            "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area"}
+            "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area",
+            "run_id": 1, "period_id": 1,  # publishing: a run, a blackout period
+            "preset": "cuadrado"}  # a social format
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:
