@@ -117,7 +117,7 @@ class PressKit:
     def chunks(self) -> Iterator[bytes]:
         """The ZIP, produced as it is read: one JPEG exported at a time."""
         stream = ZipStream(compress_type=ZIP_DEFLATED, compress_level=9)
-        stream.comment = f"Kit de prensa: {self.title}".encode()[:1000]
+        stream.comment = f"Paquete para prensa: {self.title}".encode()[:1000]
         for photo in self.photos:
             data = self._export(photo)
             if data is None:
@@ -189,7 +189,7 @@ def press_kit(ctx: Context, assets_in_order: Sequence[Asset], *, title: str,
     others = [CaptionEntry.of(a, None, ctx.settings) for a in cleared
               if a.media_type != MediaType.PHOTO]
     day = (as_utc(now) or now).astimezone(OFFICE_TZ)
-    return PressKit(filename=f"kit-de-prensa-{_ascii_slug(title)[:60]}-{day:%Y-%m-%d}.zip",
+    return PressKit(filename=f"paquete-para-prensa-{_ascii_slug(title)[:60]}-{day:%Y-%m-%d}.zip",
                    held=held, photos=items, title=title, made_at=now, settings=ctx.settings,
                    store=ctx.store, profile=profile, other_media=others)
 

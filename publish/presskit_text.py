@@ -96,7 +96,7 @@ def captions_text(title: str, agency: str, made_at: dt.datetime,
                   failed: Sequence[str]) -> bytes:
     """pies_de_foto.txt: a header, then every photo's captions and credit, blank-line apart."""
     local = (as_utc(made_at) or made_at).astimezone(OFFICE_TZ)
-    lines = [f"Kit de prensa: {_one_line(title)}", f"{agency}",
+    lines = [f"Paquete para prensa: {_one_line(title)}", f"{agency}",
              f"Generado: {local:%Y-%m-%d %H:%M} (hora de la Ciudad de México)",
              f"Fotografías: {len(photos)}", "",
              "Publique cada imagen con su crédito tal como aparece aquí.", ""]

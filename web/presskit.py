@@ -117,7 +117,7 @@ def _collection_kit(collection_id: int) -> Response:
     return _streamed(_make(assets, collection.title, collection), collection_id)
 
 
-@bp.get("/colecciones/<int:collection_id>/kit-de-prensa.zip")
+@bp.get("/colecciones/<int:collection_id>/paquete-para-prensa.zip")
 def collection_zip(collection_id: int) -> Response:
     return _collection_kit(collection_id)
 
@@ -142,7 +142,7 @@ def _selected_ids() -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-@bp.post("/kit-de-prensa")
+@bp.post("/paquete-para-prensa")
 def selection_zip() -> Response:
     ids = _selected_ids()
     title = " ".join(request.form.get("title", "").split())[:200] or _("Selection")

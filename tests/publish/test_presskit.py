@@ -41,7 +41,7 @@ def photos(ctx: Context, tmp_path: Path) -> list[int]:
 
 def test_the_zip_holds_press_jpegs_captions_and_licence(ctx: Context, photos: list[int]) -> None:
     kit = press_kit(ctx, _assets(ctx, photos), title="Jornada de salud", now=NOW)
-    assert kit.filename == "kit-de-prensa-jornada-de-salud-2025-06-01.zip"
+    assert kit.filename == "paquete-para-prensa-jornada-de-salud-2025-06-01.zip"
     assert kit.count == 3 and kit.held == []
     archive = _zip(kit)
     assert archive.testzip() is None

@@ -38,12 +38,12 @@ def _jpegs(data: bytes) -> list[str]:
 
 def test_press_staff_download_a_collection_kit(app: Flask, archive: Archive, album: int) -> None:
     client = signed_in(app, "prensa")
-    response = client.get(f"/colecciones/{album}/kit-de-prensa.zip")
+    response = client.get(f"/colecciones/{album}/paquete-para-prensa.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert response.is_streamed
     assert response.headers["X-Acervo-Held-Back"] == "1"
     assert "attachment" in response.headers["Content-Disposition"]
-    assert "kit-de-prensa-inauguracion-del-mercado-" in response.headers["Content-Disposition"]
+    assert "paquete-para-prensa-inauguracion-del-mercado-" in response.headers["Content-Disposition"]
     data = response.get_data()
     assert len(_jpegs(data)) == 2
     captions = zipfile.ZipFile(io.BytesIO(data)).read("pies_de_foto.txt").decode("utf-8-sig")
@@ -57,11 +57,11 @@ def test_press_staff_download_a_collection_kit(app: Flask, archive: Archive, alb
 
 def test_the_public_and_strangers_get_nothing(app: Flask, album: int) -> None:
     public = app.test_client()
-    response = public.get(f"/colecciones/{album}/kit-de-prensa.zip")
+    response = public.get(f"/colecciones/{album}/paquete-para-prensa.zip")
     assert response.status_code == 302 and "/entrar" in response.headers["Location"]
     assert public.get(f"/api/v1/collections/{album}/presskit").status_code == 401
     client = signed_in(app, "prensa")
-    assert client.get("/colecciones/99999/kit-de-prensa.zip").status_code == 404
+    assert client.get("/colecciones/99999/paquete-para-prensa.zip").status_code == 404
     assert client.get("/api/v1/collections/99999/presskit").status_code == 404
 
 
@@ -78,14 +78,14 @@ def test_the_api_streams_the_kit_with_a_token(app: Flask, album: int) -> None:
 def test_a_selection_kit_needs_the_csrf_token(app: Flask, archive: Archive, album: int) -> None:
     client = signed_in(app, "prensa")
     ids = archive.asset_ids
-    refused = client.post("/kit-de-prensa", data={"asset_id": ids[:2]})
+    refused = client.post("/paquete-para-prensa", data={"asset_id": ids[:2]})
     assert refused.status_code in (400, 403)
-    response = post_form(client, "/kit-de-prensa", asset_id=ids, title="Mercado")
+    response = post_form(client, "/paquete-para-prensa", asset_id=ids, title="Mercado")
     assert response.status_code == 200 and response.headers["X-Acervo-Held-Back"] == "1"
     assert len(_jpegs(response.get_data())) == 2
-    assert post_form(client, "/kit-de-prensa").status_code == 400
-    assert post_form(client, "/kit-de-prensa", asset_id="x").status_code == 400
-    only_draft = post_form(client, "/kit-de-prensa", asset_id=[ids[2]])
+    assert post_form(client, "/paquete-para-prensa").status_code == 400
+    assert post_form(client, "/paquete-para-prensa", asset_id="x").status_code == 400
+    only_draft = post_form(client, "/paquete-para-prensa", asset_id=[ids[2]])
     assert only_draft.status_code == 409
 
 
@@ -98,15 +98,15 @@ def test_a_blackout_refuses_unless_excepted(app: Flask, album: int) -> None:
                                    ends_at=now + dt.timedelta(days=3),
                                    reason="Proceso electoral 2027"))
     client = signed_in(app, "prensa")
-    page = client.get(f"/colecciones/{album}/kit-de-prensa.zip")
+    page = client.get(f"/colecciones/{album}/paquete-para-prensa.zip")
     assert page.status_code == 409 and b"Proceso electoral 2027" in page.data
     api = client.get(f"/api/v1/collections/{album}/presskit")
     assert api.status_code == 409 and api.json["error"] == "blackout"
     shown = client.get(f"/colecciones/{album}").get_data(as_text=True)
-    assert "Electoral blackout until" in shown and "kit-de-prensa.zip" not in shown
+    assert "Electoral blackout until" in shown and "paquete-para-prensa.zip" not in shown
     with ctx.catalog.write() as session:
         session.get(Collection, album).blackout_exception = BlackoutException.CIVIL_PROTECTION
-    assert client.get(f"/colecciones/{album}/kit-de-prensa.zip").status_code == 200
+    assert client.get(f"/colecciones/{album}/paquete-para-prensa.zip").status_code == 200
 
 
 def test_the_collection_page_offers_the_kit(app: Flask, album: int) -> None:
@@ -115,5 +115,5 @@ def test_the_collection_page_offers_the_kit(app: Flask, album: int) -> None:
     csrf(client)
     html = client.get(f"/colecciones/{album}").get_data(as_text=True)
     assert "Download press kit (ZIP)" in html
-    assert f"/colecciones/{album}/kit-de-prensa.zip" in html
+    assert f"/colecciones/{album}/paquete-para-prensa.zip" in html
     assert "2 photos will go in the kit." in html and "1 item held back (1 not approved)" in html
