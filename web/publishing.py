@@ -61,7 +61,7 @@ def held_reason(code: str) -> str:
 def status_label(status: str) -> str:
     names = {
         PublishStatus.QUEUED: _("Queued"), PublishStatus.RUNNING: _("Running"),
-        PublishStatus.DONE: _("Done"), PublishStatus.FAILED: _("Failed"),
+        PublishStatus.DONE: _("Finished"), PublishStatus.FAILED: _("Failed"),
         PublishStatus.REFUSED: _("Refused"),
     }
     return names.get(status, status)  # type: ignore[call-overload]

@@ -43,7 +43,8 @@ def test_press_staff_download_a_collection_kit(app: Flask, archive: Archive, alb
     assert response.is_streamed
     assert response.headers["X-Acervo-Held-Back"] == "1"
     assert "attachment" in response.headers["Content-Disposition"]
-    assert "paquete-para-prensa-inauguracion-del-mercado-" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert "paquete-para-prensa-inauguracion-del-mercado-" in disposition
     data = response.get_data()
     assert len(_jpegs(data)) == 2
     captions = zipfile.ZipFile(io.BytesIO(data)).read("pies_de_foto.txt").decode("utf-8-sig")

@@ -136,7 +136,7 @@ def test_a_run_page_lists_what_was_held_back_and_why(app: Flask) -> None:
         session.flush()
         run_id = run.id
     page = _text(client, f"/publicacion/ejecuciones/{run_id}")
-    assert "Done" in page and '<meta http-equiv="refresh"' not in page
+    assert "Finished" in page and '<meta http-equiv="refresh"' not in page
     for words in ("it shows minors and no valid consent covers it",
                   "it is not approved for publication", "it is for internal use only",
                   "it is under embargo", "its consent form was revoked"):
@@ -257,7 +257,7 @@ def test_the_worker_runs_what_the_button_queued(app: Flask, tmp_path: Path) -> N
     location = post_form(client, "/publicacion/galeria").headers["Location"]
     assert len(run_queued_publications(ctx)) == 1
     page = _text(client, location)
-    assert "Done" in page and '<meta http-equiv="refresh"' not in page
+    assert "Finished" in page and '<meta http-equiv="refresh"' not in page
     assert "1 collection · 1 photo" in page
     assert f'href="/material/{draft}"' in page and "it is not approved for publication" in page
     assert f'href="/material/{approved}"' not in page
