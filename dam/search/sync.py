@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from dam.changes import last_seq
 from dam.db import Catalog
 from dam.models import Asset, AssetChange
+from dam.search.catalog_reader import document_chunks
 from dam.search.documents import build_document
 from dam.search.engine import SCHEMA_VERSION, EngineFactory, SearchEngine
 from dam.search.store import DATA_DIR, IndexLocation, IndexMeta, read_meta, write_meta
@@ -130,11 +131,14 @@ class RebuildReport:
     generation: Path
 
 
-def rebuild(catalog: Catalog, factory: EngineFactory, location: IndexLocation) -> RebuildReport:
+def rebuild(catalog: Catalog, factory: EngineFactory, location: IndexLocation,
+            processes: int | None = None) -> RebuildReport:
     """Build a whole new generation from the catalog, catch it up, and swap it in atomically.
 
     Searches keep using the current generation meanwhile; the writer lock is only taken for the
     final catch-up and swap, so the follower keeps the old generation fresh during the build.
+    Documents are built by ``processes`` worker processes (default: one per core) from the
+    catalog's columns (dam.search.catalog_reader).
     """
     started = time.monotonic()
     start_seq = last_seq(catalog)
@@ -143,7 +147,7 @@ def rebuild(catalog: Catalog, factory: EngineFactory, location: IndexLocation) -
     count = 0
     try:
         writer = engine.writer(bulk=True)
-        for docs in iter_asset_chunks(catalog):
+        for docs in document_chunks(catalog, processes):
             writer.upsert(docs)
             count += len(docs)
         writer.commit()
