@@ -6,6 +6,7 @@ import io
 import logging
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, request, url_for
@@ -163,14 +164,22 @@ class SocialPanel:
 
 
 def _guessed(asset: Asset) -> tuple[float, float]:
-    preview = next((r for r in asset.renditions if r.kind == RenditionKind.PREVIEW), None)
-    if preview is None:
+    """The automatic point, guessed from the thumbnail (the map is computed at 256 px anyway)."""
+    small = {r.kind: r for r in asset.renditions}
+    rendition = small.get(RenditionKind.THUMBNAIL) or small.get(RenditionKind.PREVIEW)
+    if rendition is None:
         return 0.5, 0.5
+    return _guess_from(rendition.key, asset.id)
+
+
+@lru_cache(maxsize=4096)
+def _guess_from(key: str, asset_id: int) -> tuple[float, float]:
+    """Remembered per rendition key: keys name immutable content, and the asset page is hot."""
     try:
-        with Image.open(io.BytesIO(get_ctx().store.read_bytes(preview.key))) as opened:
+        with Image.open(io.BytesIO(get_ctx().store.read_bytes(key))) as opened:
             return guess_focus(upright_draft(opened))
     except (OSError, DamError) as exc:
-        log.warning("asset %s: no automatic point of interest: %s", asset.id, exc)
+        log.warning("asset %s: no automatic point of interest: %s", asset_id, exc)
         return 0.5, 0.5
 
 
