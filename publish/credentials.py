@@ -34,7 +34,7 @@ from publish.embed import PressInfo
 from publish.keys import CredentialsError
 
 __all__ = ["C2paSigner", "CredentialState", "CredentialsError", "CredentialsReport",
-           "load_signer", "read_credentials"]
+           "load_signer", "read_credentials", "shared_signer"]
 
 log = logging.getLogger(__name__)
 
@@ -288,3 +288,26 @@ def _report(store: dict[str, Any]) -> CredentialsReport:
         credit=work.get("creditText"), copyright=work.get("copyrightNotice"),
         signer=signature.get("common_name"), issuer=signature.get("issuer"),
         assertions=assertions)
+
+
+_shared: dict[tuple[str, str, float, float], C2paSigner | None] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_signer(settings: Settings) -> C2paSigner | None:
+    """:func:`load_signer`, once per process for the same certificate and key files.
+
+    For requests that sign a few pictures each (press kits, social formats): the signer is
+    checked once, then reused (its calls are serialised). New files (a renewed certificate)
+    are picked up because the key includes their modification times.
+    """
+    cert_path, key_path = Path(settings.c2pa_cert_path), Path(settings.c2pa_key_path)
+    try:
+        stamp = (str(cert_path), str(key_path), cert_path.stat().st_mtime,
+                 key_path.stat().st_mtime)
+    except OSError:
+        return load_signer(settings)  # missing files: None, with the usual warning
+    with _shared_lock:
+        if stamp not in _shared:
+            _shared[stamp] = load_signer(settings)
+        return _shared[stamp]

@@ -32,9 +32,10 @@ from dam.errors import DamError
 from dam.models import Asset, Collection
 from dam.publishing.blackout import active_blackout, is_excepted
 from publish.clearance import Held, clear_for_export
+from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
 from publish.embed import PressInfo
-from publish.export import FileFacts, export_image
+from publish.export import ContentSigner, FileFacts, export_image
 from publish.picture_source import NoPictureError, picture_key
 from publish.presskit_text import CaptionEntry, captions_text, licence_text
 from publish.profiles import ExportProfile, load_profile
@@ -91,6 +92,7 @@ class PressKit:
     settings: Settings
     store: ObjectStore
     profile: ExportProfile
+    signer: ContentSigner | None = None  # C2PA credentials, when the profile asks for them
     other_media: list[CaptionEntry] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
@@ -108,7 +110,7 @@ class PressKit:
             source = io.BytesIO(self.store.read_bytes(photo.key))
             long_edge = self.profile.sizes[0] if self.profile.sizes else None
             return export_image(source, photo.info, self.profile, long_edge=long_edge,
-                                facts=photo.facts).data
+                                facts=photo.facts, signer=self.signer).data
         except (DamError, OSError, ValueError) as exc:
             log.error("press kit %s: %s could not be exported: %s", self.filename, photo.name, exc)
             self.failed.append(photo.name)
@@ -191,7 +193,8 @@ def press_kit(ctx: Context, assets_in_order: Sequence[Asset], *, title: str,
     day = (as_utc(now) or now).astimezone(OFFICE_TZ)
     return PressKit(filename=f"paquete-para-prensa-{_ascii_slug(title)[:60]}-{day:%Y-%m-%d}.zip",
                    held=held, photos=items, title=title, made_at=now, settings=ctx.settings,
-                   store=ctx.store, profile=profile, other_media=others)
+                   store=ctx.store, profile=profile, other_media=others,
+                   signer=shared_signer(ctx.settings) if profile.c2pa else None)
 
 
 def _picture_keys(session: Session, photos: Sequence[Asset]) -> dict[int, str]:

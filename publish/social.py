@@ -18,7 +18,7 @@ from dam.models import Asset, utcnow
 from dam.publishing.blackout import active_blackout, is_excepted
 from publish.branding import load_band
 from publish.clearance import Held, clear_for_export
-from publish.credentials import load_signer
+from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
 from publish.export import ContentSigner, ExportedImage, export_image
 from publish.focus import focus_for, upright_draft
@@ -98,7 +98,7 @@ def load_band_or_none(session: Session, store: ObjectStore) -> bytes | None:
 
 def load_signer_or_none(settings: Settings) -> ContentSigner | None:
     """The C2PA signer (publish.credentials), or None when the keys are missing."""
-    signer: ContentSigner | None = load_signer(settings)
+    signer: ContentSigner | None = shared_signer(settings)
     return signer
 
 

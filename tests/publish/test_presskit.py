@@ -146,3 +146,18 @@ def test_a_blackout_refuses_kits_unless_the_collection_is_excepted(
     # After the blackout, no exception is needed.
     later = NOW + dt.timedelta(days=31)
     assert press_kit(ctx, _assets(ctx, photos), title="x", now=later).count == 3
+
+
+def test_press_jpegs_carry_content_credentials_when_the_office_has_keys(
+        ctx: Context, photos: list[int]) -> None:
+    from publish.credentials import CredentialState, read_credentials
+    from publish.keys import init_keys
+
+    unsigned = _zip(press_kit(ctx, _assets(ctx, photos[:1]), title="Sin llaves", now=NOW))
+    name = unsigned.namelist()[0]
+    assert read_credentials(unsigned.read(name), "image/jpeg").state == CredentialState.NONE
+    init_keys(ctx.settings)  # the development chain, as `dam init` makes it
+    signed = _zip(press_kit(ctx, _assets(ctx, photos[:1]), title="Con llaves", now=NOW))
+    report = read_credentials(signed.read(signed.namelist()[0]), "image/jpeg")
+    assert report.state == CredentialState.VALID and report.claim_generator
+    assert report.credit == "Foto: Ana Peña 0 / Alcaldía"
