@@ -320,7 +320,10 @@ def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     description = (profile.profile.profile_description or "").lower()
     if mode == "RGB" and "srgb" in description and "linear" not in description:
         return None  # already sRGB: skip the transform
-    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB")
+    # Shared across threads (the web's press kits and social formats export with it too): no
+    # per-transform pixel cache, which is not safe to share.
+    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB",
+                                   flags=ImageCms.Flags.NOCACHE)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,6 @@ becomes an :class:`ExportError` naming what went wrong; nothing else leaves this
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import struct
@@ -17,6 +16,7 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from dam.errors import DamError
+from ingest.imaging import to_srgb  # the same colour handling as renditions
 
 log = logging.getLogger(__name__)
 
@@ -120,65 +120,6 @@ def _upright(image: Image.Image) -> Image.Image:
         log.debug("unreadable EXIF orientation, exported as stored: %s", exc)
         return image.copy()
     return turned if turned is not None else image.copy()
-
-
-def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
-    """``image`` as RGB (or RGBA when it has transparency) in sRGB, from ICC profile ``icc``."""
-    image = _to_8bit(image)
-    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
-    base = image.convert({"RGBA": "RGB", "LA": "L"}[image.mode]) if alpha else image
-    converted = _apply_profile(base, icc) if icc else None
-    if converted is not None:
-        rgb = converted
-    else:
-        rgb = base if base.mode == "RGB" else base.convert("RGB")
-    if alpha is not None:
-        rgb.putalpha(alpha)
-    return rgb
-
-
-def _to_8bit(image: Image.Image) -> Image.Image:
-    """L, LA, RGB, RGBA or CMYK, keeping transparency (16-bit samples scaled, not clipped)."""
-    mode = image.mode
-    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
-        return image
-    if mode in ("P", "PA"):
-        return image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB")
-    if mode.startswith("I;16") or mode == "I":
-        wide = image if mode == "I" else image.convert("I")
-        return wide.point(lambda value: value * (1 / 256)).convert("L")
-    if mode in ("1", "F"):
-        return image.convert("L")
-    if mode in ("La", "RGBa"):
-        return image.convert({"La": "LA", "RGBa": "RGBA"}[mode])
-    return image.convert("RGB")
-
-
-def _apply_profile(image: Image.Image, icc: bytes) -> Image.Image | None:
-    """``image`` converted to sRGB with ``icc``; None when it is sRGB already or unusable."""
-    if image.mode not in ("L", "RGB", "CMYK"):
-        return None
-    try:
-        transform = _srgb_transform(icc, image.mode)
-        return ImageCms.applyTransform(image, transform) if transform else None
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
-        log.debug("ignoring an unusable ICC profile: %s", exc)
-        return None
-
-
-@lru_cache(maxsize=32)
-def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
-    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-    space = profile.profile.xcolor_space.strip()
-    if space != {"L": "GRAY", "CMYK": "CMYK"}.get(mode, "RGB"):
-        raise ValueError(f"{space} profile on a {mode} image")
-    description = (profile.profile.profile_description or "").lower()
-    if mode == "RGB" and "srgb" in description and "linear" not in description:
-        return None
-    # Shared by every thread that exports (web press kits): no per-transform pixel cache.
-    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB",
-                                   renderingIntent=ImageCms.Intent.PERCEPTUAL,
-                                   flags=ImageCms.Flags.NOCACHE)
 
 
 @lru_cache(maxsize=1)
