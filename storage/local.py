@@ -80,7 +80,7 @@ class LocalStore(ObjectStore):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def _make_temp(self, folder: Path) -> tuple[int, str]:
         for attempt in range(3):
@@ -203,7 +203,7 @@ def _not_found(path: Path) -> FileNotFoundError:
     return FileNotFoundError(errno.ENOENT, "No such object", str(path))
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable, not just the file contents.
     fd = os.open(folder, os.O_RDONLY)
     try:

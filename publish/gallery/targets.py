@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 
 from dam.config import Settings
 from dam.errors import DamError
+from storage.local import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class FolderRelease(Release):
         link.unlink(missing_ok=True)
         link.symlink_to(os.path.relpath(self.folder, self.target.root))
         os.replace(link, self.target.current)
-        _fsync_dir(self.target.root)
+        fsync_dir(self.target.root)
         log.info("gallery at %s now serves %s", self.target.root, self.folder.name)
         self._prune()
         return sorted(live_paths - paths)
@@ -256,11 +257,3 @@ def _walk(folder: Path) -> Iterator[str]:
 def _hash_file(path: Path) -> tuple[str, int]:
     with open(path, "rb") as stream:
         return hash_stream(stream)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
