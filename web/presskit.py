@@ -58,11 +58,26 @@ def held_summary(held: Sequence[Held]) -> str:
     return ", ".join(f"{n} {held_reason_label(code)}" for code, n in sorted(counts.items()))
 
 
-def _members(session: Session, collection: Collection) -> list[Asset]:
-    """The collection's assets in its order (albums: as arranged; events: by date)."""
+# What clearance and the page's count read of an asset: the summary loads no more than this.
+CLEARANCE_COLUMNS = (Asset.id, Asset.media_type, Asset.workflow_state, Asset.embargo_until,
+                     Asset.internal_only, Asset.contains_minors, Asset.sensitive)
+
+
+def _members(session: Session, collection: Collection, *, for_summary: bool = False
+             ) -> list[Asset]:
+    """The collection's assets in its order (albums: as arranged; events: by date).
+
+    ``for_summary`` reads only the columns clearance reads, as rows (the collection page shows
+    the count on every view; the kit itself needs whole assets).
+    """
     page = coll.collection_assets(session, collection, limit=MEMBERS_SCANNED)
-    rows = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(page.asset_ids)))}
-    return [rows[i] for i in page.asset_ids if i in rows]
+    wanted = Asset.id.in_(page.asset_ids)
+    if for_summary:  # plain rows with the same attribute names: no ORM objects to build
+        found = session.execute(select(*CLEARANCE_COLUMNS).where(wanted)).all()
+    else:
+        found = session.scalars(select(Asset).where(wanted)).all()
+    rows = {a.id: a for a in found}
+    return [rows[i] for i in page.asset_ids if i in rows]  # type: ignore[misc]
 
 
 def _selection(session: Session, ids: Sequence[int]) -> list[Asset]:
@@ -157,7 +172,7 @@ def presskit_summary(collection: Collection) -> dict[str, Any]:
     now = utcnow()
     with reading(get_ctx().catalog) as session:
         blackout = active_blackout(session, now)
-        assets = _members(session, collection)
+        assets = _members(session, collection, for_summary=True)
         profile = load_profile(session, "prensa")
         cleared, held = clear_for_export(session, assets, profile, now)
     refused = blackout is not None and not is_excepted(collection)
