@@ -30,7 +30,7 @@ from dam.curation.rights import OFFICE_TZ, as_utc
 from dam.enums import MediaType
 from dam.errors import DamError
 from dam.models import Asset, Collection
-from dam.publishing.blackout import active_blackout, is_excepted
+from dam.publishing.blackout import blocking_blackout
 from publish.clearance import Held, clear_for_export
 from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
@@ -150,8 +150,8 @@ def _entry_name(index: int, width: int, asset: Asset) -> str:
 
 def _refuse_in_blackout(session: Session, collection: Collection | None,
                         now: dt.datetime) -> None:
-    blackout = active_blackout(session, now)
-    if blackout is None or (collection is not None and is_excepted(collection)):
+    blackout = blocking_blackout(session, now, [collection] if collection is not None else [])
+    if blackout is None:
         return
     raise PressKitBlackoutError(
         f"an electoral blackout is in force until {blackout.ends_at:%Y-%m-%d %H:%M} UTC "

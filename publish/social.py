@@ -15,7 +15,7 @@ from dam.context import Context
 from dam.curation.collection_reads import collections_of
 from dam.errors import DamError
 from dam.models import Asset, utcnow
-from dam.publishing.blackout import active_blackout, is_excepted
+from dam.publishing.blackout import blocking_blackout
 from publish.branding import load_band
 from publish.clearance import Held, clear_for_export
 from publish.credentials import shared_signer
@@ -67,10 +67,8 @@ class SocialBlackoutError(DamError):
 def refuse_in_blackout(session: Session, asset: Asset, now: dt.datetime) -> None:
     """SocialBlackoutError during a blackout, unless a collection holding the asset is excepted
     (civil protection, health), as for the gallery and press kits."""
-    period = active_blackout(session, now)
+    period = blocking_blackout(session, now, collections_of(session, asset.id))
     if period is None:
-        return
-    if any(is_excepted(c) for c in collections_of(session, asset.id)):
         return
     raise SocialBlackoutError(period.reason, period.ends_at)
 

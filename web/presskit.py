@@ -15,7 +15,7 @@ from dam.curation import audit
 from dam.curation import collections as coll
 from dam.enums import MediaType
 from dam.models import Asset, Collection, utcnow
-from dam.publishing.blackout import active_blackout, is_excepted
+from dam.publishing.blackout import blocking_blackout
 from publish.clearance import Held, clear_for_export
 from publish.presskit import (
     MAX_ITEMS,
@@ -171,13 +171,12 @@ def presskit_summary(collection: Collection) -> dict[str, Any]:
     """What the collection page says of its press kit: photos that go, held back, blackout."""
     now = utcnow()
     with reading(get_ctx().catalog) as session:
-        blackout = active_blackout(session, now)
+        blackout = blocking_blackout(session, now, [collection])
         assets = _members(session, collection, for_summary=True)
         profile = load_profile(session, "prensa")
         cleared, held = clear_for_export(session, assets, profile, now)
-    refused = blackout is not None and not is_excepted(collection)
     photos = sum(1 for a in cleared if a.media_type == MediaType.PHOTO)
     return {"photos": photos, "held": len(held), "held_text": held_summary(held),
-            "blackout": blackout if refused else None, "too_many": photos > MAX_ITEMS,
+            "blackout": blackout, "too_many": photos > MAX_ITEMS,
             "summary": ngettext("%(num)d photo will go in the kit.",
                                 "%(num)d photos will go in the kit.", photos)}

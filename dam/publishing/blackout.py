@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -64,6 +64,20 @@ def active_blackout(session: Session, now: dt.datetime) -> BlackoutPeriod | None
 def is_excepted(collection: Collection) -> bool:
     """Whether the collection may be published during a blackout (civil protection, health)."""
     return bool(collection.blackout_exception)
+
+
+def blocking_blackout(session: Session, now: dt.datetime,
+                      collections: Iterable[Collection]) -> BlackoutPeriod | None:
+    """The blackout that stops material of ``collections`` from going out at ``now``: None when
+    none is in force, or when one of the collections is excepted (civil protection, health).
+
+    Every export that is not the gallery asks here (gallery membership, press kits, social
+    formats); the gallery keeps only excepted collections itself.
+    """
+    period = active_blackout(session, now)
+    if period is None or any(is_excepted(c) for c in collections):
+        return None
+    return period
 
 
 def _require_admin(actor: Actor) -> None:

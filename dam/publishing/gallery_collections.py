@@ -22,8 +22,7 @@ from dam.models import Collection, utcnow
 from dam.publishing.blackout import (
     BlackoutError,
     BlackoutRefusalError,
-    active_blackout,
-    is_excepted,
+    blocking_blackout,
     refusal_text,
 )
 
@@ -51,8 +50,8 @@ def set_in_gallery(session: Session, actor: Actor, collection_id: int, on: bool,
     if on == (collection.published_at is not None):
         return False
     if on:
-        period = active_blackout(session, now)
-        if period is not None and not is_excepted(collection):
+        period = blocking_blackout(session, now, [collection])
+        if period is not None:
             raise BlackoutRefusalError(refusal_text(period))
     old = collection.published_at
     collection.published_at = now if on else None
