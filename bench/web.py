@@ -4,6 +4,8 @@ For each size (default 10,000 and 100,000 assets) loads the archive straight int
 catalog (bulk inserts), builds the search index with the project's own ``SearchService.rebuild``,
 starts a real `dam serve` (waitress, no workers) on 127.0.0.1 and measures each page with N
 signed-in clients, each in its own process, all firing at once in a closed loop (no think time).
+Each size is measured with each ``--processes`` count in turn (default: one serving process,
+the reference, then `dam serve`'s default of one per core), so the JSON gives their ratio.
 
 Two latencies per request: ``server`` is the app's own time (the ``Server-Timing: app;dur=``
 header set in web/security.py: routing, account, queries, search, template), ``client`` is what
@@ -14,7 +16,8 @@ over several queries and asset pages over several assets, so no single cached an
 Prints a table, then one JSON object on its last line. ``--keep DIR`` keeps the loaded archives
 (about 5 minutes for 100,000 on 2 busy cores) for the next run.
 
-    python bench/web.py --sizes 10000 100000 --requests 200 --clients 8 --repeat 3
+    python bench/web.py --sizes 10000 100000 --requests 200 --clients 8 --repeat 3 \
+        --processes 1 0
 """
 
 from __future__ import annotations
@@ -217,9 +220,10 @@ def prepare(count: int, keep: Path | None) -> tuple[Path, dict[str, float]]:
     return base, load
 
 
-def measure_size(count: int, args: argparse.Namespace) -> dict[str, object]:
+def measure_size(count: int, processes: int, args: argparse.Namespace) -> dict[str, object]:
     base, load = prepare(count, args.keep)
     server = start_server(base, workers=0, env={"DAM_WEB_THREADS": str(args.threads),
+                                                "DAM_WEB_PROCESSES": str(processes),
                                                 "DAM_SEARCH_SYNC_SECONDS": "1"})
     rounds: dict[str, list[dict[str, float]]] = {}
     try:
@@ -242,17 +246,25 @@ def measure_size(count: int, args: argparse.Namespace) -> dict[str, object]:
         server.stop()
     pages = {name: {key: round(statistics.median(r[key] for r in runs), 1) for key in runs[0]}
              for name, runs in rounds.items()}
-    return {"assets": count, "load": load, "pages": pages}
+    return {"assets": count, "processes": _serving_processes(server), "load": load,
+            "pages": pages}
+
+
+def _serving_processes(server: object) -> int:
+    """How many web processes `dam serve` said it started (its first line)."""
+    found = re.search(r"\((\d+) web process", server.output())  # type: ignore[attr-defined]
+    return int(found.group(1)) if found else 1
 
 
 def print_table(results: list[dict[str, object]], target: float) -> None:
-    print(f"{'assets':>8} {'page':<20} {'server p50':>10} {'p95':>7} {'client p50':>10} "
-          f"{'p95':>7}  p95<{target:.0f} ms (server/client)")
+    print(f"{'assets':>8} {'procs':>5} {'page':<20} {'server p50':>10} {'p95':>7} "
+          f"{'client p50':>10} {'p95':>7}  p95<{target:.0f} ms (server/client)")
     for result in results:
         for name, f in result["pages"].items():  # type: ignore[attr-defined]
             ok = "/".join("yes" if f[k] < target else "no" for k in ("server_p95", "client_p95"))
-            print(f"{result['assets']:>8} {name:<20} {f['server_p50']:>10} {f['server_p95']:>7} "
-                  f"{f['client_p50']:>10} {f['client_p95']:>7}  {ok}")
+            print(f"{result['assets']:>8} {result['processes']:>5} {name:<20} "
+                  f"{f['server_p50']:>10} {f['server_p95']:>7} {f['client_p50']:>10} "
+                  f"{f['client_p95']:>7}  {ok}")
 
 
 def main() -> None:
@@ -260,23 +272,45 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=200, help="per page and round")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=8, help="waitress request threads")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="waitress request threads per process")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 0],
+                        help="web processes to measure, each in turn (0: one per core)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--target-ms", type=float, default=150.0)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the loaded archives in KEEP/<size>/ and reuse them next time")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    results = [measure_size(count, args) for count in sorted(args.sizes)]
+    results = [measure_size(count, processes, args)
+               for count in sorted(args.sizes) for processes in args.processes]
     print_table(results, args.target_ms)
-    small, large = results[0]["pages"], results[-1]["pages"]
+    last = results[-1]["processes"]
+    same = [r for r in results if r["processes"] == last]
+    small, large = same[0]["pages"], same[-1]["pages"]
     ratio = {name: {k: round(large[name][k] / small[name][k], 2)  # type: ignore[index]
                     for k in ("server_p95", "client_p95")} for name in large}  # type: ignore[union-attr]
     print(json.dumps({"sizes": sorted(args.sizes), "clients": args.clients,
-                      "threads": args.threads, "requests": args.requests,
+                      "threads": args.threads, "processes": args.processes,
+                      "requests": args.requests,
                       "repeat": args.repeat, "target_ms": args.target_ms,
                       "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
-                      "results": results, "ratio_p95_largest_over_smallest": ratio}))
+                      "results": results, "ratio_p95_largest_over_smallest": ratio,
+                      "ratio_p95_over_one_process": _over_one_process(results)}))
+
+
+def _over_one_process(results: list[dict[str, object]]) -> dict[str, object]:
+    """Each size's p95 with several processes over its p95 with one (same run)."""
+    out: dict[str, object] = {}
+    for result in results:
+        one = next((r for r in results if r["assets"] == result["assets"]
+                    and r["processes"] == 1), None)
+        if one is None or result["processes"] == 1:
+            continue
+        out[f"{result['assets']}x{result['processes']}"] = {
+            name: round(f["client_p95"] / one["pages"][name]["client_p95"], 2)  # type: ignore[index]
+            for name, f in result["pages"].items()}  # type: ignore[attr-defined]
+    return out
 
 
 if __name__ == "__main__":

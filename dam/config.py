@@ -191,7 +191,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("web_host", str, "127.0.0.1", "Address `dam serve` listens on."),
     Setting("web_port", int, 8000, "Port `dam serve` listens on."),
-    Setting("web_threads", int, 8, "Request threads of the web server."),
+    Setting("web_threads", int, 8, "Request threads of each web server process."),
+    Setting(
+        "web_processes",
+        int,
+        0,
+        "Web server processes sharing the port (0: one per CPU core, at most 8).",
+    ),
     Setting(
         "web_secure_cookies",
         bool,
@@ -316,6 +322,7 @@ class Settings:
     web_host: str
     web_port: int
     web_threads: int
+    web_processes: int
     web_secure_cookies: bool
     session_hours: int
     login_attempts: int
@@ -505,6 +512,8 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "web_port", "must be between 1 and 65535")
     if not 1 <= settings.web_threads <= 256:
         _fail(settings, "web_threads", "must be between 1 and 256")
+    if not 0 <= settings.web_processes <= 64:
+        _fail(settings, "web_processes", "must be between 0 (one per CPU core) and 64")
     if not 1 <= settings.session_hours <= 24 * 90:
         _fail(settings, "session_hours", "must be between 1 and 2160")
     if settings.login_attempts < 1:

@@ -448,6 +448,20 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class SignInFailure(Base):
+    """One failed sign-in, counted against a key (``user:<name>`` or ``ip:<address>``).
+
+    Kept in the catalog, not in a server process, so the limit holds across every serving
+    process and node; rows older than the limit's window are deleted as new ones arrive.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Upload(Base):
     """A resumable web upload of one file into a batch: chunks land in a file under data_dir."""
 

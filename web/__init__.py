@@ -115,7 +115,8 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     ctx = open_context(settings)
     search_service = SearchService(settings, ctx.catalog)
     app.extensions["acervo"] = WebState(
-        ctx=ctx, search=search_service, login_limiter=AttemptLimiter(settings.login_attempts)
+        ctx=ctx, search=search_service,
+        login_limiter=AttemptLimiter(ctx.catalog, settings.login_attempts),
     )
     if sync_search:
         search_service.start(settings.search_sync_seconds)

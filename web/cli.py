@@ -16,18 +16,6 @@ from web.accounts import AccountError, create_user, ensure_first_admin
 log = logging.getLogger(__name__)
 
 
-def _configure_logging() -> None:
-    from web.security import RequestIdFilter
-
-    root = logging.getLogger()
-    for handler in root.handlers:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
-        handler.addFilter(RequestIdFilter())
-    for name in ("web", "waitress", "dam", "ingest"):
-        logging.getLogger(name).setLevel(logging.INFO)
-
-
 def _start_workers(settings: Any, processes: int) -> tuple[Any, threading.Thread] | None:
     if processes <= 0:
         return None
@@ -46,7 +34,10 @@ def _interrupt(*_: Any) -> None:
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (setting `web_host`).")
 @click.option("--port", type=int, default=None, help="Port (setting `web_port`).")
-@click.option("--threads", type=int, default=None, help="Request threads (`web_threads`).")
+@click.option("--threads", type=int, default=None, help="Request threads per process "
+              "(`web_threads`).")
+@click.option("--processes", "web_processes", type=int, default=None,
+              help="Serving processes sharing the port (`web_processes`; 0: one per CPU core).")
 @click.option("--workers", "processes", type=int, default=None,
               help="Ingest worker processes to run alongside (default: setting `workers`; "
                    "0: none, run `dam worker` elsewhere).")
@@ -55,15 +46,14 @@ def _interrupt(*_: Any) -> None:
                    "(default: $DAM_ADMIN_PASSWORD, else generated and printed once).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, threads: int | None,
-          processes: int | None, admin_password: str | None) -> None:
+          web_processes: int | None, processes: int | None, admin_password: str | None) -> None:
     """Run the web application and the ingest workers (Ctrl-C stops both)."""
-    from waitress import create_server
-
-    from web import create_app
+    from web.logs import configure_logging
+    from web.server import ProcessGroup, ServerError, listening_socket, process_count
 
     settings = get_settings(ctx)
     context = get_context(ctx)  # fails early, saying to run `dam init`, if the catalog is not ready
-    _configure_logging()
+    configure_logging()
     try:
         generated = ensure_first_admin(context.catalog, admin_password)
     except AccountError as exc:
@@ -71,22 +61,46 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
     if generated:
         click.secho(f"First start: account 'admin' created with password {generated}\n"
                     "(shown only now: sign in and change it on the account page)", fg="yellow")
-    app = create_app(settings, sync_search=True)
     host, port = host or settings.web_host, port or settings.web_port
-    server = create_server(app, host=host, port=port, threads=threads or settings.web_threads,
-                           ident="Acervo", channel_timeout=300)
-    workers = _start_workers(settings, settings.workers if processes is None else processes)
-    signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(f"Acervo at http://{host}:{port}/ (Ctrl-C stops)")
+    count = process_count(settings, web_processes)
     try:
-        server.run()
+        sock = listening_socket(host, port)
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    signal.signal(signal.SIGTERM, _interrupt)
+    workers = _start_workers(settings, settings.workers if processes is None else processes)
+    click.echo(f"Acervo at http://{host}:{port}/ ({count} web "
+               f"process{'es' if count > 1 else ''}; Ctrl-C stops)")
+    group: ProcessGroup | None = None
+    try:
+        if count > 1:
+            group = ProcessGroup(settings, sock, count, threads or settings.web_threads)
+            group.start()
+            group.watch()
+        else:
+            _serve_here(settings, sock, threads or settings.web_threads)
     except KeyboardInterrupt:
         pass
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from exc
     finally:
-        server.close()
         if workers is not None:
-            workers[0].stop()
+            workers[0].stop()  # first, so the supervisor does not replace workers stopping
+        if group is not None:
+            group.stop()
+        if workers is not None:
             workers[1].join(timeout=30)
+        sock.close()
+
+
+def _serve_here(settings: Any, sock: Any, threads: int) -> None:
+    from web import create_app
+    from web.server import serve_here
+
+    app = create_app(settings, sync_search=True)
+    try:
+        serve_here(app, sock, threads)
+    finally:
         app.extensions["acervo"].close()
 
 

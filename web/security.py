@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import re
 import secrets
-import threading
 import time
 import uuid
-from collections import deque
 
 from flask import Flask, Response, abort, g, request, session
+from sqlalchemy import delete, select
+
+from dam.db import Catalog
+from dam.models import SignInFailure
 
 log = logging.getLogger(__name__)
 
@@ -41,41 +44,46 @@ def check_csrf() -> None:
 
 
 class AttemptLimiter:
-    """At most ``limit`` failures per key within ``window`` seconds (kept in this process)."""
+    """At most ``limit`` failures per key within ``window`` seconds, counted in the catalog.
 
-    def __init__(self, limit: int, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    Every serving process and node reads and writes the same rows, so running several
+    processes does not multiply the attempts an attacker gets.
+    """
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        stamps = self._failures.setdefault(key, deque())
-        while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
-        return stamps
+    def __init__(self, catalog: Catalog, limit: int, window: float = 900.0) -> None:
+        self.catalog, self.limit, self.window = catalog, limit, window
 
     def retry_after(self, *keys: str) -> int:
         """Seconds until one more try is allowed for every key (0: allowed now)."""
-        now = time.monotonic()
+        now = dt.datetime.now(dt.UTC)
+        since = now - dt.timedelta(seconds=self.window)
         wait = 0.0
-        with self._lock:
+        with self.catalog.read() as session:
             for key in keys:
-                stamps = self._recent(key, now)
+                stamps = session.scalars(
+                    select(SignInFailure.failed_at)
+                    .where(SignInFailure.key == key, SignInFailure.failed_at > since)
+                    .order_by(SignInFailure.failed_at.desc()).limit(self.limit)
+                ).all()
                 if len(stamps) >= self.limit:
-                    wait = max(wait, self.window - (now - stamps[0]))
-        return int(wait) + 1 if wait else 0
+                    oldest = _aware(stamps[-1])
+                    wait = max(wait, self.window - (now - oldest).total_seconds())
+        return int(wait) + 1 if wait > 0 else 0
 
     def fail(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:  # a flood of made-up names must not grow memory
-                self._failures.clear()
+        now = dt.datetime.now(dt.UTC)
+        with self.catalog.write() as session:
+            session.execute(delete(SignInFailure).where(
+                SignInFailure.failed_at < now - dt.timedelta(seconds=self.window)))
+            session.add_all(SignInFailure(key=key[:200], failed_at=now) for key in keys)
 
     def succeed(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        with self.catalog.write() as session:
+            session.execute(delete(SignInFailure).where(SignInFailure.key == key[:200]))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class RequestIdFilter(logging.Filter):

@@ -9,20 +9,26 @@ The protocol (JSON API, used by the upload page and by scripts):
 3. ``POST /api/v1/uploads/<id>/complete`` → the intake outcome (new, duplicate, failed).
 
 Chunks are streamed into ``<data_dir>/uploads/<id>/<filename>`` and hashed as they arrive, so
-completing does not read the file again (after a restart the hash is rebuilt from the file).
+completing does not read the file again (after a restart, or when the chunks went to several
+serving processes, the file is hashed once at completion). A lock on the file keeps the
+chunks of one upload one at a time across every thread and process of the node.
 The type is sniffed from the first bytes: a file Acervo does not take is refused early (415).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import secrets
 import shutil
 import threading
+import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
 from sqlalchemy import update
@@ -45,26 +51,64 @@ MAX_NAME_BYTES = 255
 
 
 class _Progress:
-    """The running SHA-256 of one upload, and a lock so its chunks are taken one at a time."""
+    """How far this process has hashed one upload: the running SHA-256 of its first bytes.
+
+    ``digest`` is None once a chunk arrived here that follows bytes another serving process
+    took (``dam serve`` runs several): the file is then hashed once, when it completes,
+    instead of re-reading everything before each chunk.
+    """
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
         self.offset = 0
-        self.digest = hashlib.sha256()
+        self.digest: Any = hashlib.sha256()
+        self.used = time.monotonic()
 
 
 _progress: dict[str, _Progress] = {}
 _progress_lock = threading.Lock()
+PROGRESS_KEPT = 1000  # running hashes remembered per process; older idle ones are dropped
+PROGRESS_IDLE_SECONDS = 3600.0
 
 
 def _progress_for(upload_id: str) -> _Progress:
     with _progress_lock:
-        return _progress.setdefault(upload_id, _Progress())
+        progress = _progress.get(upload_id)
+        if progress is None:
+            if len(_progress) >= PROGRESS_KEPT:
+                _drop_idle(time.monotonic())
+            progress = _progress[upload_id] = _Progress()
+        progress.used = time.monotonic()
+        return progress
+
+
+def _drop_idle(now: float) -> None:
+    for upload_id, progress in list(_progress.items()):
+        if now - progress.used > PROGRESS_IDLE_SECONDS:
+            del _progress[upload_id]  # forgetting costs one more read of the file at the end
 
 
 def _forget(upload_id: str) -> None:
     with _progress_lock:
         _progress.pop(upload_id, None)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[bool]:
+    """Hold the upload's file locked against every thread and process of this node.
+
+    Yields False when the file is gone (another request finished the upload meanwhile).
+    """
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        yield False
+        return
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield path.exists()
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def check_filename(name: object) -> str:
@@ -113,16 +157,17 @@ def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, 
     return upload
 
 
-def _rebuild(progress: _Progress, path: Path, offset: int) -> None:
-    """Hash the first ``offset`` bytes again (after a restart, or a chunk that failed halfway)."""
-    progress.digest, progress.offset = hashlib.sha256(), 0
+def _hash_file(path: Path, length: int) -> str:
+    """The SHA-256 of the first ``length`` bytes, read in blocks."""
+    digest, done = hashlib.sha256(), 0
     with path.open("rb") as fh:
-        while progress.offset < offset:
-            block = fh.read(min(COPY_BUFFER, offset - progress.offset))
+        while done < length:
+            block = fh.read(min(COPY_BUFFER, length - done))
             if not block:
                 break
-            progress.digest.update(block)
-            progress.offset += len(block)
+            digest.update(block)
+            done += len(block)
+    return digest.hexdigest()
 
 
 def _copy(stream: BinaryIO, path: Path, offset: int, length: int, progress: _Progress) -> None:
@@ -140,7 +185,8 @@ def _copy(stream: BinaryIO, path: Path, offset: int, length: int, progress: _Pro
                 if not block:
                     break
                 out.write(block)
-                progress.digest.update(block)
+                if progress.digest is not None:
+                    progress.digest.update(block)
                 progress.offset += len(block)
         finally:
             out.flush()
@@ -158,13 +204,16 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
         raise RequestError(400, "overflow", _("The chunk goes past the declared file size."))
     progress = _progress_for(upload.id)
     path = part_path(ctx, upload)
-    with progress.lock:
-        received = _stored_offset(ctx, upload.id)
+    with _exclusive(path) as present:
+        state, received = _stored_state(ctx, upload.id)
+        if not present or state != UploadState.RECEIVING:
+            raise RequestError(409, "finished", _("This upload is already finished."),
+                               offset=received)
         if offset != received:
             raise RequestError(409, "offset", _("The upload is at another offset."),
                                offset=received)
-        if progress.offset != offset:
-            _rebuild(progress, path, offset)
+        if progress.offset != offset:  # the bytes before came through another process
+            progress.digest, progress.offset = None, offset
         try:
             _copy(stream, path, offset, length, progress)
         finally:
@@ -175,10 +224,11 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
     return reached
 
 
-def _stored_offset(ctx: Context, upload_id: str) -> int:
+def _stored_state(ctx: Context, upload_id: str) -> tuple[UploadState | None, int]:
+    """The upload's state and offset as the catalog has them now (not as the request began)."""
     with reading(ctx.catalog) as session:
         upload = session.get(Upload, upload_id)
-        return upload.received if upload is not None else 0
+        return (upload.state, upload.received) if upload is not None else (None, 0)
 
 
 def _save_offset(ctx: Context, upload_id: str, offset: int) -> None:
@@ -214,16 +264,17 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
         return upload
     progress = _progress_for(upload.id)
     path = part_path(ctx, upload)
-    with progress.lock:
-        received = _stored_offset(ctx, upload.id)
-        if received != upload.byte_size:
-            raise RequestError(409, "incomplete", _("The upload is not complete yet."),
-                               offset=received)
-        if progress.offset != received:
-            _rebuild(progress, path, received)
-        result = intake_received(ctx, upload.batch_id, path, progress.digest.hexdigest(),
-                                 received)
-        _finish(ctx, upload, result)
+    with _exclusive(path) as present:
+        state, received = _stored_state(ctx, upload.id)
+        if present and state == UploadState.RECEIVING:
+            if received != upload.byte_size:
+                raise RequestError(409, "incomplete", _("The upload is not complete yet."),
+                                   offset=received)
+            if progress.digest is not None and progress.offset == received:
+                sha256 = progress.digest.hexdigest()
+            else:  # after a restart, or chunks taken by several processes: read it once
+                sha256 = _hash_file(path, received)
+            _finish(ctx, upload, intake_received(ctx, upload.batch_id, path, sha256, received))
     with reading(ctx.catalog) as session:
         return session.get(Upload, upload.id)  # type: ignore[return-value]
 

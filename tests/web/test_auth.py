@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import datetime as dt
 
+from flask import Flask
+from sqlalchemy import select, update
+
+from dam.models import SignInFailure
 from tests.web.conftest import PASSWORD, csrf, login, meta_csrf, state_of
+from web import create_app
 from web.accounts import authenticate, create_token
+from web.security import AttemptLimiter
 
 
 def test_sign_in_page_is_spanish_and_sets_a_safe_cookie(client) -> None:  # type: ignore[no-untyped-def]
@@ -33,6 +39,40 @@ def test_sign_in_attempts_are_rate_limited(client) -> None:  # type: ignore[no-u
     blocked = login(client, "prensa", PASSWORD)  # even the right password waits now
     assert blocked.status_code == 429 and "Demasiados intentos" in blocked.text
     assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_the_sign_in_limit_holds_across_serving_processes(app, web_settings) -> None:  # type: ignore[no-untyped-def]
+    """`dam serve` runs several processes: a second app on the same catalog sees the failures."""
+    first = app.test_client()
+    for _ in range(2):
+        assert login(first, "prensa", "equivocada-123").status_code == 401
+    other = create_app(web_settings)
+    try:
+        second = other.test_client()
+        assert login(second, "prensa", "equivocada-123").status_code == 401
+        assert login(second, "prensa", PASSWORD).status_code == 429
+        assert login(first, "prensa", PASSWORD).status_code == 429
+    finally:
+        state_of(other).close()
+
+
+def test_failures_expire_after_the_window_and_success_clears_the_account(app) -> None:  # type: ignore[no-untyped-def]
+    catalog = state_of(app).ctx.catalog
+    limiter = AttemptLimiter(catalog, limit=2, window=900)
+    limiter.fail("user:ana", "ip:10.0.0.1")
+    assert limiter.retry_after("user:ana", "ip:10.0.0.1") == 0
+    limiter.fail("user:ana", "ip:10.0.0.1")
+    wait = limiter.retry_after("user:ana")
+    assert 890 < wait <= 901 and limiter.retry_after("user:otra") == 0
+    limiter.succeed("user:ana")  # the account is free again; the address still waits
+    assert limiter.retry_after("user:ana") == 0 and limiter.retry_after("ip:10.0.0.1") > 0
+    with catalog.write() as session:  # a quarter of an hour later
+        session.execute(update(SignInFailure).values(
+            failed_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=901)))
+    assert limiter.retry_after("ip:10.0.0.1") == 0
+    limiter.fail("user:bea")  # new failures sweep away the expired ones
+    with catalog.read() as session:
+        assert session.scalars(select(SignInFailure.key)).all() == ["user:bea"]
 
 
 def test_next_only_goes_to_local_paths(client) -> None:  # type: ignore[no-untyped-def]

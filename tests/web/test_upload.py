@@ -119,6 +119,65 @@ def test_a_dropped_connection_resumes_where_it_stopped(app: Flask, tmp_path: Pat
         assert session.get(Asset, done["asset_id"]).sha256 == hashlib.sha256(data).hexdigest()
 
 
+def test_chunks_taken_by_several_serving_processes_give_the_right_hash(
+    app: Flask, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`dam serve` runs several processes: each remembers only the chunks it took itself."""
+    from web import uploads
+
+    client = _photographer(app)
+    batch_id = _batch(client)
+    data = make_photo(tmp_path / "c.jpg", (1600, 1200), seed=5, quality=97).read_bytes()
+    assert len(data) > 2 * CHUNK  # three chunks: first, second, first process
+    upload = _start(client, batch_id, "c.jpg", len(data)).json
+    memories: list[dict[str, object]] = [{}, {}]  # what each process keeps in memory
+    hashed: list[int] = []
+    real_hash = uploads._hash_file
+    monkeypatch.setattr(uploads, "_hash_file",
+                        lambda path, length: hashed.append(length) or real_hash(path, length))
+    offset, turn = 0, 0
+    while offset < len(data):
+        monkeypatch.setattr(uploads, "_progress", memories[turn % 2])
+        offset = _send(client, upload, data[offset : offset + CHUNK], offset).json["offset"]
+        turn += 1
+    assert hashed == []  # no process re-reads the file before taking a chunk
+    done = client.post(f"{upload['url']}/complete", headers=_h(client)).json
+    assert done["outcome"] == "new" and hashed == [len(data)]  # read once, at the end
+    with ctx_of(app).catalog.read() as session:
+        assert session.get(Asset, done["asset_id"]).sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_the_same_chunk_sent_twice_at_once_is_taken_once(app: Flask, tmp_path: Path) -> None:
+    """Two requests race with the same chunk (a retry while the first still runs)."""
+    import threading
+
+    client = _photographer(app)
+    batch_id = _batch(client)
+    data = make_photo(tmp_path / "d.jpg", (1600, 1200), seed=6, quality=97).read_bytes()
+    upload = _start(client, batch_id, "d.jpg", len(data)).json
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def send() -> None:
+        other = app.test_client()
+        other.set_cookie("acervo_session", client.get_cookie("acervo_session").value)
+        barrier.wait()
+        statuses.append(_send(other, upload, data[:CHUNK], 0).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    offset = CHUNK
+    while offset < len(data):
+        offset = _send(client, upload, data[offset : offset + CHUNK], offset).json["offset"]
+    done = client.post(f"{upload['url']}/complete", headers=_h(client)).json
+    with ctx_of(app).catalog.read() as session:
+        assert session.get(Asset, done["asset_id"]).sha256 == hashlib.sha256(data).hexdigest()
+
+
 def test_bad_uploads_get_clear_refusals(app: Flask, tmp_path: Path) -> None:
     client = _photographer(app)
     batch_id = _batch(client)

@@ -1,0 +1,139 @@
+"""Serving the web app with waitress: in this process, or in several sharing one socket.
+
+One Python process runs one request at a time on the CPU (the GIL), so `dam serve` starts one
+serving process per core by default. The parent binds the listening socket once and hands it
+to each child; every child runs the whole app (its own catalog connections and search reader)
+and takes connections from the shared socket, so an idle child answers first. The parent only
+watches: a child that dies is replaced, and one that keeps dying at start stops the server.
+
+Nothing a request relies on lives in one process only: sessions are signed cookies, sign-in
+failures and upload offsets are in the catalog, and a running upload hash that another child
+lacks is made up by reading the file once at completion.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import socket
+import time
+from multiprocessing.connection import wait
+from typing import Any
+
+from dam.config import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_AUTO_PROCESSES = 8
+EARLY_EXIT_SECONDS = 10.0  # a child gone sooner than this after starting failed to start
+MAX_EARLY_EXITS = 3
+STOP_SECONDS = 30.0
+
+
+class ServerError(RuntimeError):
+    """The web server could not start or keep running."""
+
+
+def process_count(settings: Settings, requested: int | None = None) -> int:
+    """How many serving processes: as asked, else the setting; 0 means one per CPU core."""
+    count = settings.web_processes if requested is None else requested
+    if count <= 0:
+        count = min(len(os.sched_getaffinity(0)), MAX_AUTO_PROCESSES)
+    return max(1, count)
+
+
+def listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    try:
+        return socket.create_server((host, port), backlog=backlog,
+                                    family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _waitress(app: Any, sock: socket.socket, threads: int) -> Any:
+    from waitress import create_server
+
+    return create_server(app, sockets=[sock], threads=threads, ident="Acervo",
+                         channel_timeout=300)
+
+
+def serve_here(app: Any, sock: socket.socket, threads: int) -> None:
+    """Serve in this process until KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one)."""
+    server = _waitress(app, sock, threads)
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _child_main(settings: Settings, sock: socket.socket, threads: int, index: int) -> None:
+    from web import create_app
+    from web.logs import configure_logging
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    configure_logging()
+    app = create_app(settings, sync_search=True)  # the index has one writer: whoever locks it
+    log.info("web process %d (pid %d) serving", index, os.getpid())
+    try:
+        serve_here(app, sock, threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["acervo"].close()
+
+
+class ProcessGroup:
+    """N serving processes on one socket, replaced when they die."""
+
+    def __init__(self, settings: Settings, sock: socket.socket, count: int, threads: int) -> None:
+        self.settings, self.sock, self.count, self.threads = settings, sock, count, threads
+        self.mp = mp.get_context("spawn")  # nothing of this process (threads, connections) leaks
+        self.children: list[Any] = [None] * count
+        self.started: list[float] = [0.0] * count
+        self.early_exits = 0
+
+    def _start(self, index: int) -> None:
+        child = self.mp.Process(target=_child_main, name=f"dam-web-{index}",
+                                args=(self.settings, self.sock, self.threads, index))
+        child.start()
+        self.children[index], self.started[index] = child, time.monotonic()
+
+    def start(self) -> None:
+        for index in range(self.count):
+            self._start(index)
+
+    def watch(self) -> None:
+        """Replace children that die; returns never (stop with KeyboardInterrupt)."""
+        while True:
+            wait([c.sentinel for c in self.children], timeout=1.0)
+            for index, child in enumerate(self.children):
+                if child.exitcode is None:
+                    continue
+                lived = time.monotonic() - self.started[index]
+                self.early_exits = self.early_exits + 1 if lived < EARLY_EXIT_SECONDS else 0
+                if self.early_exits >= MAX_EARLY_EXITS:
+                    raise ServerError(f"web process {index} keeps exiting at start "
+                                      f"(exit code {child.exitcode}): see the log above")
+                log.error("web process %d (pid %s) exited with %s: starting another", index,
+                          child.pid, child.exitcode)
+                self._start(index)
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child is not None and child.exitcode is None:
+                child.terminate()  # SIGTERM: the child finishes its requests and closes
+        deadline = time.monotonic() + STOP_SECONDS
+        for child in self.children:
+            if child is None:
+                continue
+            child.join(max(0.0, deadline - time.monotonic()))
+            if child.exitcode is None:
+                log.warning("web process pid %s did not stop in time: killing it", child.pid)
+                child.kill()
+                child.join()
