@@ -70,7 +70,7 @@ _COLLECTIONS_EDIT = (  # albums: create, order, cover, add and remove
 )
 _WORKFLOW = ("workflow.change_state", "workflow.set_state", "workflow.set_rights",
              "workflow.consents", "workflow.new_consent", "workflow.consent", "workflow.cover",
-             "workflow.revoke")  # workflow states, rights, consent forms
+             "workflow.revoke", "workflow.uncover")  # workflow states, rights, consent forms
 _VOCABULARY_SUGGEST = ("vocabulary.suggest", "vocabulary.codes",  # suggestions for fields
                        "vocabulary.api_templates")
 _CURATION_ADMIN = (  # vocabularies, caption templates, the audit log

@@ -265,6 +265,21 @@ def cover(consent_id: int) -> Response:
     return redirect(url_for("workflow.consent", consent_id=consent_id), 303)
 
 
+@bp.post("/consentimientos/<int:consent_id>/quitar")
+def uncover(consent_id: int) -> Response:
+    """Editors take material off a form it was linked to by mistake (audited per asset)."""
+    ids = _ids(request.form.getlist("asset_ids"), "asset_ids")
+    if not ids:
+        raise _bad(_("Give the ids of the material to take off this form."))
+    try:
+        with get_ctx().catalog.write() as session:
+            removed = consents.uncover_assets(session, actor_of(g.user), consent_id, ids)
+    except ConsentError as exc:
+        raise _consent_error(exc) from None
+    flash(_("%(n)d material(s) no longer covered by this form.", n=len(removed)), "info")
+    return redirect(url_for("workflow.consent", consent_id=consent_id), 303)
+
+
 @bp.post("/consentimientos/<int:consent_id>/revocar")
 def revoke(consent_id: int) -> Response:
     try:

@@ -10,7 +10,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 
 
@@ -32,8 +32,8 @@ def test_every_string_has_a_spanish_translation() -> None:
     catalog = _catalog("es_MX")
     translated = {
         (m.id[0] if isinstance(m.id, tuple) else m.id)
-        for m in catalog if m.id and all(m.string if isinstance(m.string, tuple) else
-                                         [m.string])
+        for m in catalog if m.id and not m.fuzzy  # fuzzy entries are not compiled: English shows
+        and all(m.string if isinstance(m.string, tuple) else [m.string])
     }
     missing = sorted(_extracted() - translated)
     assert not missing, f"untranslated (run pybabel extract/update, then translate): {missing}"

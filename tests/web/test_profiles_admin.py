@@ -58,6 +58,15 @@ def test_edit_form_shows_the_fixed_stripped_list_for_public_profiles(app: Flask)
     assert admin.get("/admin/perfiles/nope").status_code == 404
 
 
+def test_the_profile_form_is_in_spanish_throughout(app: Flask) -> None:
+    """Its restriction and metadata labels are lazy strings: they must reach the catalog too."""
+    page = signed_in(app, "admin").get("/admin/perfiles/publico").get_data(as_text=True)
+    for spanish in ("Bajo embargo", "Consentimiento revocado", "Notas del fabricante",
+                    "Números de serie de cámara y lente"):
+        assert spanish in page
+    assert "Under embargo" not in page and "Maker notes" not in page
+
+
 def test_saving_a_profile_changes_it_and_logs_it(app: Flask) -> None:
     admin = signed_in(app, "admin")
     response = post_form(admin, "/admin/perfiles/publico", **FORM)

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from dam.enums import WorkflowState
-from dam.models import Asset, Batch, Rendition, User
+from dam.models import Asset, AuditEntry, Batch, Rendition, User
 from tests.web.conftest import Archive, csrf, ctx_of, login, use_english
 
 
@@ -167,6 +168,34 @@ def test_consent_forms_cover_and_revoke(client: FlaskClient, app: Flask, archive
     assert "was revoked on" in page
     assert _post(client, "/consentimientos/nuevo", document_asset_id="x").status_code == 400
     assert client.get("/consentimientos/424242").status_code == 404
+
+
+def test_editors_take_material_off_a_consent_form(client: FlaskClient, app: Flask,
+                                                  archive: Archive) -> None:
+    doc, photo, other = archive.asset_ids
+    _set(app, photo, workflow_state=WorkflowState.REVIEWED, contains_minors=True)
+    login(client, "editora")
+    created = _post(client, "/consentimientos/nuevo", document_asset_id=str(doc),
+                    persons="Luis Ortega", covers_minor="1", guardian="Marta Ortega",
+                    expires_on="2099-12-31", asset_ids=f"{photo} {other}")
+    consent_url = created.headers["Location"]
+    assert _post(client, f"/material/{photo}/estado", state="approved").status_code == 303
+    login(client, "fotografa")
+    assert _post(client, f"{consent_url}/quitar", asset_ids=str(photo)).status_code in (403, 404)
+    login(client, "editora")
+    assert _post(client, f"{consent_url}/quitar", asset_ids="").status_code == 400
+    removed = _post(client, f"{consent_url}/quitar", asset_ids=str(photo))
+    assert removed.status_code == 303
+    detail = client.get(consent_url).get_data(as_text=True)
+    assert "1 material(s) no longer covered by this form." in detail
+    assert f"/material/{other}\"" in detail and f"/material/{photo}\"" not in detail
+    with ctx_of(app).catalog.read() as session:  # audited, and the minor is no longer covered
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.asset_id == photo, AuditEntry.field == "consent_forms")
+            .order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and "no longer covered" in entry.detail
+    page = client.get(f"/material/{photo}").get_data(as_text=True)
+    assert "it shows minors and no valid consent covers it" in page
 
 
 def test_each_role_sees_what_it_may_do(client: FlaskClient, app: Flask, archive: Archive) -> None:
