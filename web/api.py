@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from dam.catalog import asset_to_dict
 from dam.models import Upload
@@ -78,6 +79,10 @@ def search() -> Response:
                           sort=request.args.get("sort", "relevance"), facets=True,
                           page=page, per_page=per_page)
     r = listing.results
+    if r.unavailable:
+        raise RequestError(503, "search_unavailable", _("Search is not available right now: "
+                                                         "the index is being rebuilt. Try again "
+                                                         "in a moment."))
     if r.error:
         raise RequestError(400, "query", r.error)
     return jsonify(query=r.query, total=r.total, page=r.page, per_page=r.per_page,

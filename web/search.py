@@ -64,7 +64,7 @@ def _sidebar(args: MultiDict[str, str], facets: dict[str, list[tuple[str, int]]]
 
 
 @bp.get("/buscar")
-def page() -> str:
+def page() -> tuple[str, int]:
     args = request.args
     query = args.get("q", "").strip()[:1000]
     sort = args.get("orden", "relevance" if query else "added_desc")
@@ -87,4 +87,4 @@ def page() -> str:
         if listing.results.suggestion else None,
         clear_url=url_for("search.page", q=query) if chips else None,
         hidden=[(k, v) for k in FACET_PARAMS.values() for v in args.getlist(k)],
-    )
+    ), 503 if listing.results.unavailable else 200

@@ -23,12 +23,19 @@ from dam.search.fields import DEFAULT_FACETS, KEYWORD_FIELDS, SORT_ALIASES, SORT
 from dam.search.query import And, Keyword, ParsedQuery, parse_query
 from dam.search.store import DATA_DIR, IndexLocation, meta_stamp, read_meta
 from dam.search.suggest import suggest_query
-from dam.search.sync import ChangeFollower, RebuildReport, catch_up, rebuild
+from dam.search.sync import (
+    ChangeFollower,
+    RebuildReport,
+    catch_up,
+    rebuild,
+    rebuild_holding_lock,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 200
 SHAPE_CACHE_SIZE = 512
+REBUILD_WAIT_SECONDS = 15.0  # how long a search waits for another process rebuilding the index
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class SearchResults:
     corrected: bool = False  # nothing matched the query: these are the suggestion's results
     relaxed: bool = False  # nothing matched every word: these match some of them
     error: str | None = None
+    unavailable: bool = False  # the index could not be used (being rebuilt): not the query's fault
     took_ms: float = 0.0
 
 
@@ -137,10 +145,27 @@ class SearchService:
         except SearchIndexError as exc:
             if self.catalog is None:
                 raise
-            log.warning("search index unusable (%s): rebuilding it", exc)
-            self.rebuild()
-            self._engine = self._open_current()
+            self._engine = self._rebuild_and_open(exc)
         return self._engine
+
+    def _rebuild_and_open(self, problem: SearchIndexError) -> SearchEngine:
+        """Rebuild an unusable index, unless another process of the node is doing it.
+
+        Several serving processes find a missing index at once: one rebuilds, the others wait
+        a little, then open its result or answer that the index is being rebuilt.
+        """
+        assert self.catalog is not None
+        with self.location.rebuild_lock(REBUILD_WAIT_SECONDS) as mine:
+            if not mine:
+                raise SearchIndexError("the search index is being rebuilt: try again shortly")
+            try:
+                return self._open_current()  # rebuilt by another process while we waited
+            except SearchIndexError:
+                pass
+            log.warning("search index unusable (%s): rebuilding it", problem)
+            rebuild_holding_lock(self.catalog, self.factory, self.location)
+            self._checked = 0.0
+            return self._open_current()
 
     def _open_current(self) -> SearchEngine:
         generation = self.location.current()
@@ -235,8 +260,10 @@ class SearchService:
         try:
             request = self._request(query, page, per_page, sort, facets, filters)
             self._run_query(results, request)
-        except (QuerySyntaxError, SearchIndexError) as exc:
+        except QuerySyntaxError as exc:
             results.error = str(exc)
+        except SearchIndexError as exc:
+            results.error, results.unavailable = str(exc), True
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 

@@ -22,6 +22,7 @@ META_FILE = "acervo.json"
 DATA_DIR = "data"
 CURRENT = "current"
 LOCK_FILE = "writer.lock"
+REBUILD_LOCK_FILE = "rebuild.lock"
 
 
 @dataclass
@@ -68,17 +69,43 @@ class IndexLocation:
     @contextlib.contextmanager
     def writer_lock(self, *, wait: bool = True) -> Iterator[bool]:
         """The node's one-writer lock; yields False when not waiting and another holds it."""
+        with self._flock(LOCK_FILE, None if wait else 0.0) as mine:
+            yield mine
+
+    @contextlib.contextmanager
+    def rebuild_lock(self, wait_seconds: float | None = None) -> Iterator[bool]:
+        """Held by the one process of the node that rebuilds the index (several serve).
+
+        Yields False when another still holds it after ``wait_seconds`` (None: wait for it).
+        """
+        with self._flock(REBUILD_LOCK_FILE, wait_seconds) as mine:
+            yield mine
+
+    @contextlib.contextmanager
+    def _flock(self, name: str, wait_seconds: float | None) -> Iterator[bool]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_FILE, "a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
+        with open(self.root / name, "a+") as fh:
+            if wait_seconds is None:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            elif not _try_flock(fh, wait_seconds):
                 yield False
                 return
             try:
                 yield True
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _try_flock(fh: object, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[call-overload]
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def read_meta(generation: Path) -> IndexMeta | None:

@@ -138,8 +138,16 @@ def rebuild(catalog: Catalog, factory: EngineFactory, location: IndexLocation,
     Searches keep using the current generation meanwhile; the writer lock is only taken for the
     final catch-up and swap, so the follower keeps the old generation fresh during the build.
     Documents are built by ``processes`` worker processes (default: one per core) from the
-    catalog's columns (dam.search.catalog_reader).
+    catalog's columns (dam.search.catalog_reader). One rebuild at a time per node: a second
+    waits for the first (``rebuild_lock``).
     """
+    with location.rebuild_lock():
+        return rebuild_holding_lock(catalog, factory, location, processes)
+
+
+def rebuild_holding_lock(catalog: Catalog, factory: EngineFactory, location: IndexLocation,
+                         processes: int | None = None) -> RebuildReport:
+    """``rebuild`` for a caller that already holds the node's rebuild lock."""
     started = time.monotonic()
     start_seq = last_seq(catalog)
     generation = location.new_generation(factory.name)

@@ -137,3 +137,50 @@ def test_cli_search_reindex_and_sync(ctx: Context, monkeypatch: pytest.MonkeyPat
     assert out.exit_code == 1 and "fecha no válida" in out.output
     out = runner.invoke(cli, ["search-sync", "--once"], obj={})
     assert out.exit_code == 0 and "change(s) applied" in out.output
+
+
+def test_processes_finding_no_index_at_once_rebuild_it_once(
+    any_ctx: Context, service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dam serve` starts several processes: one rebuilds a missing index, the others use it."""
+    import dam.search.service as service_module
+
+    asset_id = _add(any_ctx, "Jornada de vacunación en San Lorenzo Tezonco")
+    rebuilds: list[int] = []
+    real = service_module.rebuild_holding_lock
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rebuilds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "rebuild_holding_lock", counted)
+    services = [SearchService(service.settings, any_ctx.catalog) for _ in range(3)]
+    found: list[set[int]] = []
+    barrier = threading.Barrier(len(services))
+
+    def first_search(svc: SearchService) -> None:
+        barrier.wait()
+        found.append(_ids(svc, "vacunacion"))
+
+    threads = [threading.Thread(target=first_search, args=(s,)) for s in services]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for svc in services:
+        svc.close()
+    assert found == [{asset_id}] * 3 and rebuilds == [1]
+
+
+def test_a_search_during_another_process_rebuild_says_so(
+    any_ctx: Context, service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dam.search.service as service_module
+
+    _add(any_ctx, "Feria del empleo")
+    monkeypatch.setattr(service_module, "REBUILD_WAIT_SECONDS", 0.2)
+    with service.location.rebuild_lock() as mine:  # another process is rebuilding
+        assert mine
+        result = service.search("feria")
+    assert result.error and "being rebuilt" in result.error
+    assert _ids(service, "feria") != set()  # once it is done, searches go on

@@ -10,7 +10,7 @@ from flask import Flask
 from dam.catalog import BatchInfo
 from dam.models import Asset, Rendition
 from ingest.metadata import extract_metadata
-from tests.web.conftest import Archive, add_photos, ctx_of, login
+from tests.web.conftest import Archive, add_photos, ctx_of, login, state_of
 
 EVIL = '<script>alert("x")</script> Inauguración del <b>mercado</b>'
 
@@ -158,3 +158,24 @@ def test_english_is_selectable(app: Flask, archive: Archive) -> None:
     assert '<html lang="en">' in page.text and "Timeline" in page.text and "March" in page.text
     assert client.post("/idioma", data={"lang": "xx", "csrf_token": csrf(client)}
                        ).status_code == 400
+
+
+def test_search_while_another_process_rebuilds_the_index_says_so(
+    app: Flask, archive: Archive, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import dam.search.service as service_module
+
+    search = state_of(app).search
+    search.close()
+    shutil.rmtree(search.location.root)  # the index is gone, and another process rebuilds it
+    monkeypatch.setattr(service_module, "REBUILD_WAIT_SECONDS", 0.2)
+    client = _signed_in(app)
+    with search.location.rebuild_lock():
+        page = client.get("/buscar?q=inauguracion")
+        assert page.status_code == 503 and "el índice se está reconstruyendo" in page.text
+        assert "No se entendió" not in page.text
+        api = client.get("/api/v1/search?q=inauguracion")
+        assert api.status_code == 503 and api.json["error"] == "search_unavailable"
+    assert client.get("/buscar?q=inauguracion").status_code == 200  # this process rebuilds it
