@@ -19,11 +19,12 @@ BATCH_FIELDS = {"event": 500, "area": 500, "place": 500, "photographer": 200, "c
 FILTER_PARAMS: dict[str, str] = {
     "tipo": "type", "anio": "year", "mes": "month", "evento": "event", "area": "area",
     "fotografo": "photographer", "lugar": "place", "etiqueta": "keywords", "derechos": "rights",
-    "estado": "workflow", "persona": "people",
+    "estado": "workflow", "persona": "people", "seleccion": "pick", "estrellas": "stars",
+    "color": "color",
 }
 FACET_PARAMS = {facet: param for param, facet in FILTER_PARAMS.items()}
 SIDEBAR_FACETS = ("type", "year", "event", "area", "photographer", "place", "keywords",
-                  "rights")
+                  "rights", "pick")
 MAX_FILTER_VALUES = 20
 
 

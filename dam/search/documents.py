@@ -66,6 +66,27 @@ def _workflow(asset: Any) -> list[str]:
     return [WORKFLOW_SLUGS.get(state, fold(state))] if state else []
 
 
+# Culling marks as the glossary says them: elegida, descartada; colours in Spanish.
+PICK_SLUGS = {1: "elegida", -1: "descartada", 0: "sin-marcar"}
+COLOR_SLUGS = {"red": "rojo", "yellow": "amarillo", "green": "verde", "blue": "azul",
+               "purple": "morado"}
+
+
+def _pick(asset: Any) -> list[str]:
+    return [PICK_SLUGS.get(int(_value(asset, "cull_mark") or 0), "sin-marcar")]
+
+
+def _stars(asset: Any) -> list[str]:
+    """``estrellas:3`` finds three stars or more: a rating of r holds "1" to "r" ("0": none)."""
+    rating = int(_value(asset, "rating") or 0)
+    return [str(n) for n in range(1, rating + 1)] if rating > 0 else ["0"]
+
+
+def _color(asset: Any) -> list[str]:
+    color = _value(asset, "color_label")
+    return [COLOR_SLUGS.get(color, fold(color))] if color else ["sin-color"]
+
+
 def _rights(asset: Any, now: dt.datetime | None = None) -> list[str]:
     """Restriction words (embargado, interno, menores, sensible), or "libre" when none.
 
@@ -184,6 +205,9 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         "orientation": _clean(_orientation(asset)),
         "gps": ["si" if gps else "no"],
         "state": _clean(_value(asset, "state")),
+        "pick": _pick(asset),
+        "color": _color(asset),
+        "stars": _stars(asset),
         "place": names["place"],
         "keywords": names["keywords"],
         "people": names["people"],

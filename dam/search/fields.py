@@ -18,10 +18,11 @@ NAME_FIELDS: tuple[str, ...] = (
 # Exact values (facets and filters): one keyword per value, shown as stored.
 SINGLE_FACETS: tuple[str, ...] = (
     "type", "year", "month", "event", "area", "photographer", "workflow",
-    "orientation", "gps", "state",
+    "orientation", "gps", "state", "pick", "color",
 )
-# An asset can carry several rights restrictions at once (embargado and menores).
-MULTI_FACETS: tuple[str, ...] = ("place", "keywords", "people", "rights")
+# An asset can carry several rights restrictions at once (embargado and menores); "stars" holds
+# 1..rating, so that a filter on 3 finds three stars or more.
+MULTI_FACETS: tuple[str, ...] = ("place", "keywords", "people", "rights", "stars")
 KEYWORD_FIELDS: tuple[str, ...] = SINGLE_FACETS + MULTI_FACETS
 
 # Integer fields: days since 1970-01-01 for ranges, seconds for sorting.
@@ -83,6 +84,9 @@ QUERY_FIELDS: dict[str, QueryField] = {
     "orientacion": QueryField("keyword", "orientation", "vertical, horizontal, cuadrada"),
     "gps": QueryField("keyword", "gps", "si o no"),
     "procesamiento": QueryField("keyword", "state", "pending, ready, failed"),
+    "seleccion": QueryField("keyword", "pick", "elegida, descartada o sin-marcar (edición)"),
+    "estrellas": QueryField("keyword", "stars", "3: tres estrellas o más; 0: sin estrellas"),
+    "color": QueryField("keyword", "color", "rojo, amarillo, verde, azul, morado, sin-color"),
     "fecha": QueryField("date", "taken_day", "fecha de toma: 2025-03-01..2025-03-31"),
     "subida": QueryField("date", "added_day", "fecha en que se subió"),
     "año": QueryField("year", "taken_day", "año de toma: 2024 o 2020..2022"),
@@ -103,7 +107,9 @@ FIELD_ALIASES: dict[str, str] = {
     "workflow": "estado", "rights": "derechos", "orientación": "orientacion",
     "orientation": "orientacion", "date": "fecha", "taken": "fecha", "uploaded": "subida",
     "added": "subida", "ano": "año", "anio": "año", "year": "año", "month": "mes",
-    "processing": "procesamiento",
+    "processing": "procesamiento", "selección": "seleccion", "marca": "seleccion",
+    "pick": "seleccion", "picks": "seleccion", "estrella": "estrellas", "stars": "estrellas",
+    "rating": "estrellas", "colour": "color", "label": "color",
 }
 
 # Values users type for keyword fields, mapped to what the index holds.
@@ -115,6 +121,21 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
         "documento": "document", "document": "document", "otro": "other", "other": "other",
     },
     "gps": {"si": "si", "yes": "si", "true": "si", "1": "si", "no": "no", "false": "no", "0": "no"},
+    "pick": {
+        "elegida": "elegida", "elegidas": "elegida", "elegido": "elegida", "elegidos": "elegida",
+        "picked": "elegida", "pick": "elegida", "si": "elegida",
+        "descartada": "descartada", "descartadas": "descartada", "descartado": "descartada",
+        "rechazada": "descartada", "rejected": "descartada", "reject": "descartada",
+        "sin-marcar": "sin-marcar", "sinmarcar": "sin-marcar", "ninguna": "sin-marcar",
+        "unmarked": "sin-marcar", "no": "sin-marcar",
+    },
+    "stars": {str(n): str(n) for n in range(6)},
+    "color": {
+        "rojo": "rojo", "red": "rojo", "amarillo": "amarillo", "yellow": "amarillo",
+        "verde": "verde", "green": "verde", "azul": "azul", "blue": "azul", "morado": "morado",
+        "purple": "morado", "violeta": "morado", "sin-color": "sin-color", "ninguno": "sin-color",
+        "none": "sin-color",
+    },
     "orientation": {
         "vertical": "vertical", "portrait": "vertical", "horizontal": "horizontal",
         "landscape": "horizontal", "cuadrada": "cuadrada", "square": "cuadrada",

@@ -20,6 +20,8 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     fecha:2025-03..2025-04  fecha:..2024-12-31  fecha:2024-06..  fecha:14/03/2025
     año:2024   año:2020..2022   mes:2025-03   subida:2025-05  (date the file was uploaded)
     orientacion:vertical   gps:si
+    seleccion:elegida   -seleccion:descartada   estrellas:3 (three stars or more)   color:rojo
+                                         culling marks of the loupe
 
 ``parse_query`` returns a :class:`ParsedQuery` whose ``text`` part is scored and whose
 ``filter`` part only restricts; a malformed query raises :class:`QuerySyntaxError` with a message
@@ -344,7 +346,8 @@ def _keyword_value(target: str, value: str, tok: _Token) -> str:
         return key
     if key in aliases:
         return aliases[key]
-    allowed = ", ".join(sorted({k for k in aliases if k.isalpha()}))
+    words_only = {k for k in aliases if k.isalpha()}
+    allowed = ", ".join(sorted(words_only or set(aliases)))
     raise QuerySyntaxError(
         f"valor desconocido '{value}' para '{tok.field}:'; use uno de: {allowed}",
         f"unknown value {value!r} for '{tok.field}:'",

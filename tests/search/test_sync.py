@@ -184,3 +184,33 @@ def test_a_search_during_another_process_rebuild_says_so(
         result = service.search("feria")
     assert result.error and "being rebuilt" in result.error
     assert _ids(service, "feria") != set()  # once it is done, searches go on
+
+
+def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
+                                                            service: SearchService) -> None:
+    """An editor finds the picks of an event: seleccion:, estrellas: (at least), color:."""
+    ids = [_add(any_ctx, f"Feria del empleo, toma {i}") for i in range(4)]
+    marks = [(4, 1, "red"), (2, 1, None), (5, -1, "blue"), (0, 0, None)]
+    with any_ctx.catalog.write() as session:
+        for asset_id, (rating, pick, color) in zip(ids, marks, strict=True):
+            asset = session.get(Asset, asset_id)
+            asset.rating, asset.cull_mark, asset.color_label = rating, pick, color
+    service.rebuild()  # built from the catalog's columns
+    assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1]}
+    assert _ids(service, "feria -seleccion:descartada") == {ids[0], ids[1], ids[3]}
+    assert _ids(service, "feria estrellas:4") == {ids[0], ids[2]}  # four stars or more
+    assert _ids(service, "feria estrellas:0") == {ids[3]}
+    assert _ids(service, "feria color:rojo") == {ids[0]}
+    assert _ids(service, "feria colour:blue") == {ids[2]}  # English works too
+    assert _ids(service, "feria picks:picked estrellas:3") == {ids[0]}
+    facets = service.search("feria", facets=("pick", "stars")).facets
+    assert dict(facets["pick"]) == {"elegida": 2, "descartada": 1, "sin-marcar": 1}
+    assert dict(facets["stars"])["2"] == 3  # two stars or more
+    bad = service.search("feria seleccion:quizas")
+    assert bad.error and "elegida" in bad.error and not bad.unavailable
+    with any_ctx.catalog.write() as session:  # marked again in the loupe
+        session.get(Asset, ids[3]).cull_mark = 1
+        session.get(Asset, ids[0]).rating = 1
+    service.sync()  # followed through the change feed
+    assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1], ids[3]}
+    assert _ids(service, "feria estrellas:4") == {ids[2]}

@@ -179,3 +179,24 @@ def test_search_while_another_process_rebuilds_the_index_says_so(
         api = client.get("/api/v1/search?q=inauguracion")
         assert api.status_code == 503 and api.json["error"] == "search_unavailable"
     assert client.get("/buscar?q=inauguracion").status_code == 200  # this process rebuilds it
+
+
+def test_search_filters_by_culling_marks(app: Flask, archive: Archive) -> None:
+    """The picks of an event, one click away in the sidebar, and bookmarkable."""
+    first, second, third = archive.asset_ids
+    with ctx_of(app).catalog.write() as session:
+        for asset_id, (rating, pick) in zip(archive.asset_ids, [(4, 1), (1, 1), (0, -1)],
+                                            strict=True):
+            asset = session.get(Asset, asset_id)
+            asset.rating, asset.cull_mark = rating, pick
+    state_of(app).search.sync()
+    client = _signed_in(app)
+    page = client.get("/buscar?q=inauguracion").text
+    assert "<summary>Selección</summary>" in page and "Elegida</a>" in page
+    picked = client.get("/buscar?q=inauguracion&seleccion=elegida").text
+    assert "2 resultados" in picked and f"/material/{third}\"" not in picked
+    assert "Selección: Elegida" in picked  # the removable chip
+    best = client.get("/buscar?q=seleccion:elegida estrellas:3").text
+    assert "1 resultado" in best and f"/material/{first}\"" in best
+    api = client.get("/api/v1/search?q=inauguracion&estrellas=1").json
+    assert {h["id"] for h in api["hits"]} == {first, second}
