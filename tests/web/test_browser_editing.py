@@ -114,3 +114,57 @@ def test_select_three_thumbnails_and_batch_edit_them(site, page, tmp_path: Path)
         assert keywords[-2:] == ["salud", "vacunación"]
         assert caption == ("Luis Gómez / Feria de la salud, Colonia Reforma Política, "
                            "14 de marzo de 2025.")  # the day the camera recorded
+
+
+def test_the_selection_is_kept_across_pages_and_grids(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An editor picks from two searches, then edits everything picked in one go."""
+    server, base = site
+    ctx = open_context(make_settings(base))
+    try:
+        create_user(ctx.catalog, "editora", Role.EDITOR, password=PASSWORD)
+        ids = []
+        for event, seed in (("Feria de la salud", 70), ("Jornada de bacheo", 80)):
+            photos = [make_photo(tmp_path / f"{seed}_{i}.jpg", (640, 480), seed=seed + i)
+                      for i in range(2)]
+            report = ingest_paths(ctx, photos, BatchInfo(event=event, photographer="Luis Gómez"))
+            ids += [r.asset_id for r in report.results if r.asset_id]
+    finally:
+        ctx.close()
+    page.goto(server.url + "/entrar")
+    page.get_by_label("Usuario").fill("editora")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(server.url + "/")
+
+    def search(words: str) -> None:
+        for _ in range(60):  # the server's index follows the catalog within a second or so
+            page.goto(f"{server.url}/buscar?q={words}")
+            if page.locator('.grid input[form="selection-form"]').count() == 2:
+                return
+            page.wait_for_timeout(500)
+        raise AssertionError(f"no results for {words}")
+
+    search("salud")
+    page.get_by_role("button", name="Seleccionar todo en esta página").click()
+    assert page.inner_text("[data-selection-count]") == "2 materiales seleccionados."
+    search("bacheo")  # another search: what was picked there is still picked
+    count = page.inner_text("[data-selection-count]")
+    assert count.startswith("2 materiales seleccionados.")
+    assert "2 de ellos en otras páginas" in count
+    page.locator('.grid input[form="selection-form"]').first.click()
+    assert page.inner_text("[data-selection-count]").startswith("3 materiales seleccionados.")
+    search("salud")
+    assert page.locator('.grid input[form="selection-form"]:checked').count() == 2  # restored
+    page.locator('#selection-form button[type="submit"]').click()
+    page.wait_for_url(re.compile(r".*/seleccion/editar\?.*"))
+    sent = sorted(int(v) for v in re.findall(r"asset_id=(\d+)", page.url))
+    assert len(sent) == 3 and set(sent) <= set(ids)
+    page.select_option("#op_keywords", "add")
+    page.fill("#value_keywords", "selección entre páginas")
+    page.locator('form.batch-edit button[type="submit"]').click()
+    page.wait_for_url(re.compile(r".*/ediciones/\d+.*"))
+    tagged = [i for i, (keywords, _c) in zip(ids, _catalog_state(base, ids), strict=True)
+              if "selección entre páginas" in keywords]
+    assert sorted(tagged) == sent
+    search("salud")  # applied: the selection starts afresh
+    assert page.inner_text("[data-selection-count]") == "Ningún material seleccionado."

@@ -1,6 +1,6 @@
-// Acervo: selecting items in a grid (click, shift-click ranges, all on the page) and acting on
-// the selection; the batch edit form's template picker. Without it, the checkboxes still submit
-// to the batch edit form.
+// Acervo: selecting items in grids (click, shift-click ranges, all on the page; kept across pages
+// for this tab) and acting on the selection; the batch edit form's template picker. Without it,
+// the checkboxes still submit to the batch edit form.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -8,18 +8,48 @@ document.addEventListener("DOMContentLoaded", () => {
   setupTemplatePicker();
 });
 
+// The selection is kept for this tab (sessionStorage) as people page through results or move
+// between grids, so material from several pages goes into one edit, album or press kit.
+const SELECTION_KEY = "acervo.selection";
+
+function storedSelection() {
+  try {
+    const ids = JSON.parse(window.sessionStorage.getItem(SELECTION_KEY) || "[]");
+    return new Set(Array.isArray(ids) ? ids.map(String) : []);
+  } catch (e) {
+    return new Set();
+  }
+}
+
+function storeSelection(ids) {
+  try {
+    if (ids.size === 0) window.sessionStorage.removeItem(SELECTION_KEY);
+    else window.sessionStorage.setItem(SELECTION_KEY, JSON.stringify(Array.from(ids)));
+  } catch (e) { /* storage full or disabled: the selection stays on this page */ }
+}
+
 function setupSelection() {
   const bar = document.querySelector("form[data-selection-bar]");
   if (!bar) return;
   const boxes = () => Array.from(document.querySelectorAll('input[type="checkbox"][form="selection-form"]'));
-  const selected = () => boxes().filter((b) => b.checked).map((b) => b.value);
+  const chosen = storedSelection();
+  for (const box of boxes()) box.checked = chosen.has(box.value);  // storage is the truth
+  const selected = () => Array.from(chosen);
   const count = bar.querySelector("[data-selection-count]");
   for (const el of bar.querySelectorAll("[data-js-only], [data-select-all], [data-select-none]")) {
     el.hidden = false;
   }
   const update = () => {
-    const n = selected().length;
-    const text = n === 0 ? count.dataset.none : n === 1 ? count.dataset.one : count.dataset.many.replace("{n}", String(n));
+    for (const box of boxes()) {
+      if (box.checked) chosen.add(box.value);
+      else chosen.delete(box.value);
+    }
+    storeSelection(chosen);
+    const n = chosen.size;
+    const onPage = new Set(boxes().map((b) => b.value));
+    const elsewhere = selected().filter((id) => !onPage.has(id)).length;
+    let text = n === 0 ? count.dataset.none : n === 1 ? count.dataset.one : count.dataset.many.replace("{n}", String(n));
+    if (elsewhere > 0) text += " " + count.dataset.elsewhere.replace("{n}", String(elsewhere));
     count.textContent = text;
     bar.classList.toggle("has-selection", n > 0);
     for (const b of bar.querySelectorAll("[data-needs-selection]")) b.disabled = n === 0;
@@ -42,8 +72,20 @@ function setupSelection() {
     update();
   });
   bar.querySelector("[data-select-none]").addEventListener("click", () => {
+    chosen.clear();  // every page's selection, not only this one's
     for (const box of boxes()) box.checked = false;
     update();
+  });
+  bar.addEventListener("submit", () => {  // "Edit selection": items of other pages go too
+    const onPage = new Set(boxes().map((b) => b.value));
+    for (const id of selected()) {
+      if (onPage.has(id)) continue;
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "asset_id";
+      input.value = id;
+      bar.appendChild(input);
+    }
   });
   for (const button of bar.querySelectorAll("button[data-action]")) {
     button.addEventListener("click", () => act(bar, button, selected()));
@@ -83,11 +125,14 @@ function act(bar, button, ids) {
   for (const [name, value] of Object.entries(fields)) add(name, value);
   for (const id of ids) add("asset_id", id);
   document.body.appendChild(form);
+  if (button.dataset.action !== "presskit") storeSelection(new Set());  // done with it
   form.submit();
 }
 
 // Picking a caption template shows its text and chooses "fill from a template".
 function setupTemplatePicker() {
+  const edit = document.querySelector("form.batch-edit");
+  if (edit) edit.addEventListener("submit", () => storeSelection(new Set()));  // applied: done
   const picker = document.querySelector("select[data-template-picker]");
   if (!picker) return;
   const text = document.getElementById("value_caption");
