@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +32,7 @@ from PIL import Image
 from dam import __version__
 from dam.config import Settings
 from publish.embed import PressInfo
+from publish.export import Edit
 from publish.keys import CredentialsError
 
 __all__ = ["C2paSigner", "CredentialState", "CredentialsError", "CredentialsReport",
@@ -61,23 +63,34 @@ class C2paSigner:
         self._source_type = source_type
         self._lock = threading.Lock()
 
-    def __call__(self, data: bytes, mime_type: str, info: PressInfo) -> bytes:
-        """``data`` with a signed manifest describing ``info`` embedded."""
+    def __call__(self, data: bytes, mime_type: str, info: PressInfo,
+                 edits: Sequence[Edit] = ()) -> bytes:
+        """``data`` with a signed manifest describing ``info`` and the ``edits`` made."""
         out = io.BytesIO()
-        with self._lock, c2pa.Builder(self.manifest(info), context=self._context) as builder:
+        manifest = self.manifest(info, edits)
+        with self._lock, c2pa.Builder(manifest, context=self._context) as builder:
             try:
                 builder.sign(self._signer, mime_type, io.BytesIO(data), out)
             except c2pa.C2paError as exc:
                 raise CredentialsError(f"C2PA signing failed: {exc}") from exc
         return out.getvalue()
 
-    def manifest(self, info: PressInfo) -> dict[str, Any]:
-        """The manifest definition signed into a file described by ``info``."""
-        actions = [
-            {"action": "c2pa.created", "digitalSourceType": self._source_type},
-            {"action": "c2pa.transcoded", "softwareAgent": {"name": CLAIM_GENERATOR,
-                                                            "version": __version__}},
-        ]
+    def manifest(self, info: PressInfo, edits: Sequence[Edit] = ()) -> dict[str, Any]:
+        """The manifest definition signed into a file described by ``info``.
+
+        The picture was created (captured), then each of ``edits`` was made by Acervo, then it
+        was re-encoded (``c2pa.transcoded``) unless it is the stored file with its metadata.
+        """
+        agent = {"name": CLAIM_GENERATOR, "version": __version__}
+        actions: list[dict[str, Any]] = [
+            {"action": "c2pa.created", "digitalSourceType": self._source_type}]
+        for edit in edits:
+            action: dict[str, Any] = {"action": edit.action, "softwareAgent": agent}
+            if edit.description:
+                action["description"] = edit.description
+            actions.append(action)
+        if not any(e.action == "c2pa.edited.metadata" for e in edits):
+            actions.append({"action": "c2pa.transcoded", "softwareAgent": agent})
         assertions: list[dict[str, Any]] = [{"label": "c2pa.actions", "data": {"actions": actions}}]
         work = creative_work(info)
         if work:

@@ -30,10 +30,17 @@ from publish.embed import EmbedError, PressInfo, embeds, original_plan, stream_p
 from publish.embed.jpeg import jpeg_plan
 from publish.embed.xmp import xmp_packet
 from publish.overlay import band_height, decode_band, draw_watermark, lay_band
-from publish.picture import DEFAULT_MAX_PIXELS, ExportError, decode_upright, flatten, srgb_icc
+from publish.picture import (
+    DECODED_SCALE,
+    DEFAULT_MAX_PIXELS,
+    ExportError,
+    decode_upright,
+    flatten,
+    srgb_icc,
+)
 from publish.profiles import ExportProfile
 
-__all__ = ["ContentSigner", "ExportError", "ExportedImage", "FileFacts", "export_image",
+__all__ = ["ContentSigner", "Edit", "ExportError", "ExportedImage", "FileFacts", "export_image",
            "export_images"]
 
 log = logging.getLogger(__name__)
@@ -43,10 +50,29 @@ _EXTENSIONS = {"image/jpeg": ".jpg", "image/webp": ".webp", "image/png": ".png",
                "image/tiff": ".tif", "image/heic": ".heic", "image/avif": ".avif"}
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Something an export did to the picture's pixels, declared in its content credentials.
+
+    ``action`` is a C2PA action (``c2pa.cropped``, ``c2pa.resized``, ``c2pa.edited``).
+    """
+
+    action: str
+    description: str = ""
+
+
+CROPPED = Edit("c2pa.cropped", "framed around the point of interest")
+RESIZED = Edit("c2pa.resized", "scaled down")
+BAND = Edit("c2pa.edited", "institutional band laid along the bottom edge")
+WATERMARK = Edit("c2pa.edited", "visible watermark text added")
+METADATA = Edit("c2pa.edited.metadata", "caption, credit, copyright and licence embedded")
+
+
 class ContentSigner(Protocol):
     """Signs content credentials into an encoded file (publish.credentials)."""
 
-    def __call__(self, data: bytes, mime_type: str, info: PressInfo) -> bytes: ...
+    def __call__(self, data: bytes, mime_type: str, info: PressInfo,
+                 edits: Sequence[Edit] = ()) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -181,10 +207,7 @@ def _frame(image: Image.Image, size: tuple[int, int],
         raise ExportError(f"a frame must have a positive size, not {width}x{height}")
     fx, fy = focus if focus is not None else (0.5, 0.5)
     fx, fy = min(max(fx, 0.0), 1.0), min(max(fy, 0.0), 1.0)
-    if image.width * height > image.height * width:  # wider than the frame: cut the sides
-        crop_w, crop_h = max(1, round(image.height * width / height)), image.height
-    else:
-        crop_w, crop_h = image.width, max(1, round(image.width * height / width))
+    crop_w, crop_h = _crop_size(image.size, size)
     left = min(max(round(fx * image.width - crop_w / 2), 0), image.width - crop_w)
     top = min(max(round(fy * image.height - crop_h / 2), 0), image.height - crop_h)
     cropped = image.crop((left, top, left + crop_w, top + crop_h))
@@ -209,6 +232,33 @@ def _encode(image: Image.Image, profile: ExportProfile, info: PressInfo, exif: b
     encoded = out.getvalue()
     plan = jpeg_plan(io.BytesIO(encoded), len(encoded), info)
     return b"".join(stream_plan(io.BytesIO(encoded), plan)), "image/jpeg"
+
+
+def _edits(upright: Image.Image, picture: Image.Image, frame: tuple[int, int] | None,
+           profile: ExportProfile, band: Image.Image | None) -> list[Edit]:
+    """What was done to the stored picture's pixels to make ``picture`` (before dressing)."""
+    scale = float(upright.info.get(DECODED_SCALE, 1.0)) or 1.0
+    kept = upright.size
+    edits = []
+    if frame is not None:
+        kept = _crop_size(upright.size, frame)
+        if kept != upright.size:
+            edits.append(CROPPED)
+    if max(picture.size) < max(kept) / scale - 0.5:
+        edits.append(RESIZED)
+    if band is not None and profile.band:
+        edits.append(BAND)
+    if profile.watermark:
+        edits.append(WATERMARK)
+    return edits
+
+
+def _crop_size(image_size: tuple[int, int], frame: tuple[int, int]) -> tuple[int, int]:
+    """The largest part of a picture of ``image_size`` with the aspect of ``frame``."""
+    (image_w, image_h), (width, height) = image_size, frame
+    if image_w * height > image_h * width:  # wider than the frame: cut the sides
+        return max(1, round(image_h * width / height)), image_h
+    return image_w, max(1, round(image_w * height / width))
 
 
 def _dress(picture: Image.Image, profile: ExportProfile, band: Image.Image | None
@@ -250,7 +300,7 @@ def _export_original(source: BinaryIO, info: PressInfo, profile: ExportProfile,
         except EmbedError as exc:
             raise ExportError(f"the original's metadata cannot be rewritten: {exc}") from None
     if signer is not None and profile.c2pa:
-        data = signer(data, mime, info)
+        data = signer(data, mime, info, [METADATA] if embeds(mime) else [])
     width, height = _size_of(data)
     return ExportedImage(data, width, height, mime)
 
@@ -293,7 +343,7 @@ def export_images(
         dressed = _dress(picture, profile, band_image)
         data, mime = _encode(dressed, profile, info, exif)
         if signer is not None and profile.c2pa:
-            data = signer(data, mime, info)
+            data = signer(data, mime, info, _edits(upright, picture, frame, profile, band_image))
         results.append(ExportedImage(data, dressed.width, dressed.height, mime))
     log.debug("exported %d file(s) with profile %s", len(results), profile.name)
     return results

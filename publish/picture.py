@@ -36,6 +36,9 @@ class ExportError(DamError):
     """A picture could not be exported: corrupt, truncated, too large or not a picture."""
 
 
+DECODED_SCALE = "acervo.decoded_scale"  # info key: the decoded size over the stored size (<= 1)
+
+
 def decode_upright(source: BinaryIO, *, long_edge: int | None,
                    frame: tuple[int, int] | None = None,
                    max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -48,13 +51,16 @@ def decode_upright(source: BinaryIO, *, long_edge: int | None,
     try:
         with Image.open(source, formats=_readable()) as image:
             _check_pixels(image.size, max_pixels)
+            stored_width = image.width
             needed = frame_long_edge(image.size, frame) if frame else long_edge
             if image.format in ("JPEG", "MPO") and needed is not None:
                 _draft(image, needed)
             image.load()
             icc = image.info.get("icc_profile")
             upright = _upright(image)
-            return to_srgb(upright, icc if isinstance(icc, bytes) else None)
+            picture = to_srgb(upright, icc if isinstance(icc, bytes) else None)
+            picture.info[DECODED_SCALE] = image.width / stored_width
+            return picture
     except ExportError:
         raise
     except UnidentifiedImageError:

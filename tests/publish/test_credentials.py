@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -17,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from PIL import Image
 
 from dam.config import Settings
 from publish.credentials import (
@@ -27,7 +29,7 @@ from publish.credentials import (
     read_credentials,
 )
 from publish.embed import PressInfo
-from publish.export import export_image
+from publish.export import export_image, export_images
 from publish.keys import dev_chain, init_keys
 from publish.profiles import DEFAULT_PROFILES
 from tests.media import make_photo
@@ -82,7 +84,7 @@ def test_an_exported_public_jpeg_carries_valid_credentials(
     assert found.errors == ()
     assert found.claim_generator == "Acervo"
     assert found.actions[0] == "c2pa.created"
-    assert found.actions == ("c2pa.created", "c2pa.transcoded")
+    assert found.actions == ("c2pa.created", "c2pa.resized", "c2pa.transcoded")  # 960 -> 640
     assert found.authors == ("Ana López",)
     assert found.credit == "Alcaldía Iztapalapa / Ana López"
     assert found.copyright == "© 2025 Alcaldía Iztapalapa"
@@ -94,6 +96,34 @@ def test_an_exported_public_jpeg_carries_valid_credentials(
     assert tags["XMP-dc:Rights"] == INFO.copyright
     assert tags["XMP-photoshop:Credit"] == INFO.credit
     assert "XMP-dc:Description" in tags
+
+
+def test_a_social_format_declares_its_crop_and_band(photo: bytes, signer: C2paSigner) -> None:
+    band = Image.new("RGB", (400, 40), (0, 120, 60))
+    out = io.BytesIO()
+    band.save(out, "PNG")
+    data = export_images(io.BytesIO(photo), INFO, DEFAULT_PROFILES["redes"], frame=(600, 600),
+                         band=out.getvalue(), signer=signer)[0].data
+
+    found = read_credentials(data, "image/jpeg")
+
+    assert found.state is CredentialState.VALID
+    assert found.actions == ("c2pa.created", "c2pa.cropped", "c2pa.resized", "c2pa.edited",
+                             "c2pa.transcoded")
+    actions = (found.assertions.get("c2pa.actions.v2") or found.assertions["c2pa.actions"])
+    edited = [a for a in actions["actions"] if a["action"] == "c2pa.edited"][0]
+    assert "band" in edited.get("description", edited.get("parameters", {}).get("description", ""))
+
+
+def test_the_archived_original_declares_only_its_metadata(photo: bytes, settings: Settings,
+                                                          signer: C2paSigner) -> None:
+    profile = dataclasses.replace(DEFAULT_PROFILES["archivo"], c2pa=True)
+    data = export_image(io.BytesIO(photo), INFO, profile, signer=signer).data
+
+    found = read_credentials(data, "image/jpeg")
+
+    assert found.state is CredentialState.VALID
+    assert found.actions == ("c2pa.created", "c2pa.edited.metadata")  # pixels as stored
 
 
 def test_credentials_are_trusted_with_the_ca_as_trust_anchor(

@@ -399,20 +399,48 @@ def test_story_frame_of_a_landscape_picture_keeps_the_focus_visible() -> None:
 # -- signing, determinism, bad input ---------------------------------------------------------------
 
 def test_signer_is_applied_last_where_the_profile_asks() -> None:
-    calls: list[tuple[str, PressInfo]] = []
+    calls: list[tuple[str, PressInfo, list[str]]] = []
 
-    def signer(data: bytes, mime_type: str, info: PressInfo) -> bytes:
-        calls.append((mime_type, info))
+    def signer(data: bytes, mime_type: str, info: PressInfo, edits=()) -> bytes:  # type: ignore[no-untyped-def]
+        calls.append((mime_type, info, [e.action for e in edits]))
         return data + b"SIGNED"
 
     source = halves((400, 300), RED, BLUE)
     signed = export_images(io.BytesIO(source), INFO, DEFAULT_PROFILES["publico"],
                            signer=signer)
     assert all(o.data.endswith(b"SIGNED") for o in signed)
-    assert calls == [("image/jpeg", INFO)] * 2
+    assert calls == [("image/jpeg", INFO, [])] * 2  # smaller than both sizes: not scaled
     unsigned = export_image(io.BytesIO(source), INFO, DEFAULT_PROFILES["archivo"],
                             signer=signer)
     assert not unsigned.data.endswith(b"SIGNED")  # archivo does not sign
+
+
+def test_the_edits_made_are_declared_to_the_signer() -> None:
+    """Content credentials say what was done: scaled, framed, branded, watermarked."""
+    declared: list[list[str]] = []
+
+    def signer(data: bytes, mime_type: str, info: PressInfo, edits=()) -> bytes:  # type: ignore[no-untyped-def]
+        declared.append([e.action for e in edits])
+        return data
+
+    large = halves((2400, 1600), RED, BLUE)
+    export_images(io.BytesIO(large), INFO, DEFAULT_PROFILES["publico"], signer=signer)
+    assert declared == [["c2pa.resized"], ["c2pa.resized"]]  # 1600 and 800 from 2400
+    declared.clear()
+    band = png_band()
+    export_images(io.BytesIO(large), INFO, DEFAULT_PROFILES["redes"], frame=(1080, 1080),
+                  band=band, signer=signer)
+    assert declared == [["c2pa.cropped", "c2pa.resized", "c2pa.edited"]]
+    declared.clear()
+    small = halves((900, 900), RED, BLUE)  # already square and small: only the band
+    export_images(io.BytesIO(small), INFO, DEFAULT_PROFILES["redes"], frame=(1080, 1080),
+                  band=band, signer=signer)
+    assert declared == [["c2pa.edited"]]
+    declared.clear()
+    marked = dataclasses.replace(DEFAULT_PROFILES["publico"], watermark="Alcaldía Iztapalapa",
+                                 sizes=(2400,))
+    export_images(io.BytesIO(large), INFO, marked, signer=signer)
+    assert declared == [["c2pa.edited"]]  # full size: not scaled, but watermarked
 
 
 def test_the_same_picture_exports_to_the_same_bytes() -> None:
