@@ -262,6 +262,18 @@ SETTINGS: tuple[Setting, ...] = (
         "gallery_title", str, "Galería de la Alcaldía Iztapalapa", "Title of the public gallery."
     ),
     Setting(
+        "open_data_licence",
+        str,
+        "CC BY 4.0",
+        "Licence of the open data's records (titles, captions, dates); each picture keeps its own.",
+    ),
+    Setting(
+        "open_data_licence_url",
+        str,
+        "https://creativecommons.org/licenses/by/4.0/deed.es",
+        "Web address of that licence's text (http or https).",
+    ),
+    Setting(
         "c2pa_cert_path",
         str,
         "",
@@ -335,6 +347,8 @@ class Settings:
     gallery_target: str
     gallery_base_url: str
     gallery_title: str
+    open_data_licence: str
+    open_data_licence_url: str
     c2pa_cert_path: Path
     c2pa_key_path: Path
     manifest_key_path: Path
@@ -522,6 +536,10 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "upload_chunk_bytes", "must be between 64 KiB and 256 MiB")
     if settings.upload_max_bytes < 1:
         _fail(settings, "upload_max_bytes", "must be at least 1")
+    if not settings.open_data_licence.strip():
+        _fail(settings, "open_data_licence", "must name a licence")
+    if not settings.open_data_licence_url.startswith(("https://", "http://")):
+        _fail(settings, "open_data_licence_url", "must be an http or https address")
 
 
 def settings_table_markdown() -> str:

@@ -20,9 +20,6 @@ CSV_COLUMNS = ("id", "titulo", "pie_de_foto", "fecha", "lugar", "evento", "credi
                "url_licencia", "url_pagina", "url_imagen", "colecciones", "tipo")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLLECTION_SEPARATOR = " | "
-# The catalog's own text (titles, captions, dates): reusable with attribution. Every picture keeps
-# the licence its record names.
-METADATA_LICENCE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/deed.es")
 DATASET_KEYWORDS = ("fotografía", "video", "comunicación social", "galería pública")
 LANGUAGE_IRI = "http://id.loc.gov/vocabulary/iso639-1/es"
 PATHS = {"csv": "datos/catalogo.csv", "json": "datos/catalogo.json", "dcat": "datos/dcat.jsonld",
@@ -128,7 +125,7 @@ def catalog_json(site: Site, records: list[dict[str, Any]]) -> bytes:
         "publicador": site.agency,
         "modificado": modified_at(site),
         "idioma": "es",
-        "licencia_metadatos": {"nombre": METADATA_LICENCE[0], "url": METADATA_LICENCE[1]},
+        "licencia_metadatos": {"nombre": site.data_licence[0], "url": site.data_licence[1]},
         "url": absolute_url(site.base_url, PATHS["json"]),
         "pagina": absolute_url(site.base_url, PATHS["page"]),
         "campos": list(CSV_COLUMNS),
@@ -154,7 +151,7 @@ def distribution(site: Site, key: str, title: str, media_type: str, fmt: str) ->
         "dcat:accessURL": {"@id": absolute_url(site.base_url, PATHS["page"])},
         "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media_type}"},
         "dct:format": fmt,
-        "dct:license": {"@id": METADATA_LICENCE[1]},
+        "dct:license": {"@id": site.data_licence[1]},
     }
 
 
@@ -168,7 +165,7 @@ def dcat_catalog(site: Site) -> bytes:
         "dct:title": {"@value": f"Catálogo de {site.title}", "@language": "es"},
         "dct:description": {"@value": dataset_description(site), "@language": "es"},
         "dct:publisher": publisher,
-        "dct:license": {"@id": METADATA_LICENCE[1]},
+        "dct:license": {"@id": site.data_licence[1]},
         "dct:modified": modified,
         "dct:language": {"@id": LANGUAGE_IRI},
         "dcat:keyword": [{"@value": word, "@language": "es"} for word in DATASET_KEYWORDS],
@@ -187,7 +184,7 @@ def dcat_catalog(site: Site) -> bytes:
         "dct:title": {"@value": site.title, "@language": "es"},
         "dct:description": {"@value": f"Datos abiertos de {site.title}.", "@language": "es"},
         "dct:publisher": publisher,
-        "dct:license": {"@id": METADATA_LICENCE[1]},
+        "dct:license": {"@id": site.data_licence[1]},
         "dct:modified": modified,
         "dct:language": {"@id": LANGUAGE_IRI},
         "foaf:homepage": {"@id": absolute_url(site.base_url, "index.html")},

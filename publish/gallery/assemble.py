@@ -76,4 +76,5 @@ def build_site(settings: Settings, plan: Plan, media: Mapping[int, ItemMedia],
         generated_at=last_change(collections, now), collections=collections,
         notice=plan.notice,
         licences={code: (label, urls.get(code)) for code, label in settings.licences},
+        data_licence=(settings.open_data_licence, settings.open_data_licence_url),
     )

@@ -28,7 +28,7 @@ from publish.gallery.urls import (
     rfc3339,
     spanish_date,
 )
-from publish.opendata import METADATA_LICENCE, collections_by_item, item_licence, open_data_files
+from publish.opendata import collections_by_item, item_licence, open_data_files
 
 STATIC_FILES = ("estilo.css", "favicon.svg")
 FEED_LIMIT = 50
@@ -104,7 +104,7 @@ def render_site(site: Site) -> dict[str, bytes]:
     files: dict[str, bytes] = {
         "index.html": view.render("index.html", "index.html"),
         "datos/index.html": view.render("datos.html", "datos/index.html",
-                                        metadata_licence=METADATA_LICENCE),
+                                        metadata_licence=site.data_licence),
         "404.html": view.render("404.html", "404.html", absolute_links=True),
         "feed.atom": render_feed(view),
         "sitemap.xml": render_sitemap(view),

@@ -74,3 +74,6 @@ class Site:
     # holds only the excepted civil-protection and health collections).
     notice: str | None = None
     licences: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code: label, url
+    # The open data's own licence (records: titles, captions, dates): label, url.
+    data_licence: tuple[str, str] = ("CC BY 4.0",
+                                     "https://creativecommons.org/licenses/by/4.0/deed.es")

@@ -49,6 +49,8 @@ def test_config_file_named_by_environment(tmp_path: Path) -> None:
         ({"DAM_THUMBNAIL_SIZE": "2000"}, "must not exceed preview_size"),
         ({"DAM_RENDITION_FORMAT": "gif"}, "'jpeg' or 'webp'"),
         ({"DAM_JOB_MAX_ATTEMPTS": "0"}, "at least 1"),
+        ({"DAM_WEB_PROCESSES": "-1"}, "between 0 (one per CPU core) and 64"),
+        ({"DAM_OPEN_DATA_LICENCE_URL": "datos.gob.mx"}, "must be an http or https address"),
     ],
 )
 def test_invalid_values_are_refused_with_the_setting_and_its_source(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -245,3 +246,19 @@ def test_manifest_verifies_and_public_jpegs_carry_credentials(ctx: Context,
     for path in gallery.current.glob("media/*/*.jpg"):
         found = credentials.read_credentials(path.read_bytes(), "image/jpeg")
         assert found.present and found.ok, (path, found)
+
+
+def test_the_open_data_licence_is_the_offices_choice(ctx: Context, gallery: Gallery) -> None:
+    """The transparency office may publish its records under Mexico's Libre Uso MX terms."""
+    chosen = dataclasses.replace(ctx, settings=ctx.settings.replace(
+        open_data_licence="Términos de Libre Uso MX",
+        open_data_licence_url="https://datos.gob.mx/libreusomx"))
+    assert publish(chosen, gallery).status == "done"
+    files = site_files(gallery.current)
+    data = json.loads(files["datos/catalogo.json"])
+    assert data["licencia_metadatos"] == {"nombre": "Términos de Libre Uso MX",
+                                          "url": "https://datos.gob.mx/libreusomx"}
+    dcat = json.loads(files["datos/dcat.jsonld"])
+    assert dcat["dcat:dataset"][0]["dct:license"]["@id"] == "https://datos.gob.mx/libreusomx"
+    page = files["datos/index.html"].decode()
+    assert 'href="https://datos.gob.mx/libreusomx" rel="license">Términos de Libre Uso MX' in page
