@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,6 +94,19 @@ class Catalog:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialize_on(session: Session, name: str) -> None:
+    """Make write transactions that call this with the same ``name`` run one after another.
+
+    On PostgreSQL a transaction-level advisory lock, held until commit or rollback: a second
+    transaction waits here, then sees what the first committed (READ COMMITTED). SQLite writes
+    are serialized already (BEGIN IMMEDIATE), so nothing is needed there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def alembic_config(url: str) -> AlembicConfig:

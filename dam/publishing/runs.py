@@ -25,6 +25,7 @@ from dam.config import Settings
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.rights import as_utc
+from dam.db import serialize_on
 from dam.enums import JobKind, JobState, PublishStatus, Role
 from dam.errors import NotFoundError
 from dam.models import Job, PublishRun, utcnow
@@ -102,6 +103,7 @@ def request_publication(session: Session, actor: Actor, settings: Settings, *,
         run.status, run.finished_at = PublishStatus.REFUSED.value, now
         run.error = refusal_text(period)
     else:
+        serialize_on(session, "gallery publication requests")  # two clicks queue one run
         existing = pending_run(session, now)
         if existing is not None:
             if existing.status == PublishStatus.QUEUED and not _has_live_job(session):

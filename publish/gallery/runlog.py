@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from dam.context import Context
 from dam.curation.actor import Actor
 from dam.curation.workflow import change_state
+from dam.db import serialize_on
 from dam.enums import PublishStatus, WorkflowState
 from dam.models import PublishRun, utcnow
 from publish.gallery.plan import Plan, PublishRefusedError
@@ -51,6 +52,7 @@ def start_run(ctx: Context, actor: Actor, url: str, notice: bool, now: dt.dateti
     """The id of the run now "running" (``run_id``, or a new one); TargetBusyError if another
     publication is running on ``url``."""
     with ctx.catalog.write() as session:
+        serialize_on(session, f"gallery target {url}")  # two starts cannot both find it free
         fail_stale_runs(session, now)
         busy = session.scalars(select(PublishRun).where(
             PublishRun.status == PublishStatus.RUNNING.value, PublishRun.target == url,

@@ -108,7 +108,8 @@ class S3Target(GalleryTarget):
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        # Two publications to one bucket are kept apart by the catalog (a "running" PublishRun).
+        # Two publications to one bucket are kept apart by the catalog: a "running" PublishRun,
+        # started under a lock on the target (runlog.start_run, serialize_on).
         yield
 
     def begin(self, name: str) -> S3Release:
