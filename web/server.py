@@ -40,8 +40,15 @@ def process_count(settings: Settings, requested: int | None = None) -> int:
     """How many serving processes: as asked, else the setting; 0 means one per CPU core."""
     count = settings.web_processes if requested is None else requested
     if count <= 0:
-        count = min(len(os.sched_getaffinity(0)), MAX_AUTO_PROCESSES)
+        count = min(_usable_cores(), MAX_AUTO_PROCESSES)
     return max(1, count)
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set), else the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:

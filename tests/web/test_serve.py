@@ -84,3 +84,13 @@ def test_a_port_already_taken_is_a_clear_error(tmp_path: Path) -> None:
         process = run_dam(tmp_path, "serve", "--port", str(port), "--workers", "0", log=log)
         assert process.wait(timeout=60) == 1
     assert f"cannot listen on 127.0.0.1:{port}" in log.read_text()
+
+
+def test_process_count_follows_the_setting_and_the_cores(tmp_path: Path) -> None:
+    from tests.conftest import make_settings
+    from web.server import MAX_AUTO_PROCESSES, process_count
+
+    cores = len(os.sched_getaffinity(0))
+    assert process_count(make_settings(tmp_path)) == min(cores, MAX_AUTO_PROCESSES)  # default 0
+    assert process_count(make_settings(tmp_path, web_processes=3)) == 3
+    assert process_count(make_settings(tmp_path, web_processes=3), 1) == 1  # --processes wins
