@@ -200,3 +200,19 @@ def test_search_filters_by_culling_marks(app: Flask, archive: Archive) -> None:
     assert "1 resultado" in best and f"/material/{first}\"" in best
     api = client.get("/api/v1/search?q=inauguracion&estrellas=1").json
     assert {h["id"] for h in api["hits"]} == {first, second}
+
+
+def test_search_results_mark_the_words_that_matched(app: Flask, archive: Archive) -> None:
+    first = archive.asset_ids[0]
+    with ctx_of(app).catalog.write() as session:
+        session.get(Asset, first).caption = (
+            "Inauguración del mercado <script>alert(1)</script> en Santa Cruz Meyehualco")
+    state_of(app).search.sync()
+    client = _signed_in(app)
+    page = client.get("/buscar?q=inauguracion meyehualco").text
+    assert "<mark>Inauguración</mark> del mercado &lt;script&gt;alert(1)&lt;/script&gt; en " \
+        "Santa Cruz <mark>Meyehualco</mark>" in page
+    assert "<script>alert(1)</script>" not in page
+    negated = client.get("/buscar?q=mercado -bacheo").text
+    assert "<mark>mercado</mark>" in negated and "<mark>bacheo</mark>" not in negated
+    assert "<mark>" not in client.get("/buscar?q=tipo:foto").text  # filters alone mark nothing
