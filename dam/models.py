@@ -213,7 +213,8 @@ class Asset(Base):
     cull_mark: Mapped[int] = mapped_column(default=0, server_default="0")  # CullMark
     color_label: Mapped[ColorLabel | None] = mapped_column(_enum(ColorLabel))
     licence: Mapped[str | None] = mapped_column(String(200))  # a code of the licences setting
-    embargo_until: Mapped[dt.datetime | None]  # not publishable before this instant (UTC)
+    # Not publishable before this instant (UTC); indexed: the search sync looks for lapsed ones.
+    embargo_until: Mapped[dt.datetime | None] = mapped_column(index=True)
     internal_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     contains_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

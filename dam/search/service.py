@@ -29,12 +29,14 @@ from dam.search.sync import (
     catch_up,
     rebuild,
     rebuild_holding_lock,
+    reindex_lapsed_embargoes,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 200
 SHAPE_CACHE_SIZE = 512
+EMBARGO_CHECK_SECONDS = 30.0  # how often the writer looks for embargoes that have ended
 REBUILD_WAIT_SECONDS = 15.0  # how long a search waits for another process rebuilding the index
 
 
@@ -117,6 +119,7 @@ class SearchService:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._shapes = _ShapeCache()
+        self._embargo_due = 0.0
 
     # -- the index ----------------------------------------------------------------------
     def engine(self) -> SearchEngine:
@@ -216,6 +219,10 @@ class SearchService:
             meta = read_meta(generation)
             self._follower = ChangeFollower(self.catalog, meta.last_seq if meta else 0)
         applied = catch_up(self.catalog, engine, generation, self._follower)
+        now = time.monotonic()
+        if now >= self._embargo_due:  # embargoes end without a change to the catalog
+            self._embargo_due = now + EMBARGO_CHECK_SECONDS
+            applied += reindex_lapsed_embargoes(self.catalog, engine, generation)
         if applied:
             engine.refresh()
             self._stamp = meta_stamp(generation)

@@ -31,6 +31,8 @@ class IndexMeta:
     schema_version: int
     last_seq: int = 0
     built_at: float = 0.0
+    # Embargoes that ended up to this moment (epoch seconds) are reflected in the index.
+    embargo_checked_at: float = 0.0
 
 
 class IndexLocation:

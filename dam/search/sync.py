@@ -108,6 +108,30 @@ def catch_up(catalog: Catalog, engine: SearchEngine, generation: Path,
             return applied
 
 
+def reindex_lapsed_embargoes(catalog: Catalog, engine: SearchEngine, generation: Path,
+                             now: dt.datetime | None = None) -> int:
+    """Re-index the assets whose embargo ended since the last look; how many.
+
+    An asset's rights words (``embargado``) are computed when it is indexed, and an embargo ends
+    without any change to the catalog: this keeps ``-estado:embargado`` and the rights facet
+    true for editors. (The public's view never relies on the index: it is checked in SQL.)
+    """
+    meta = read_meta(generation)
+    if meta is None:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    since = dt.datetime.fromtimestamp(meta.embargo_checked_at or meta.built_at, dt.UTC)
+    with catalog.read() as session:
+        ids = set(session.scalars(select(Asset.id).where(
+            Asset.embargo_until > since, Asset.embargo_until <= moment)))
+    if ids:
+        apply_changes(catalog, engine, ids)
+        log.info("re-indexed %d asset(s) whose embargo ended", len(ids))
+    meta.embargo_checked_at = moment.timestamp()
+    write_meta(generation, meta)
+    return len(ids)
+
+
 def iter_asset_chunks(catalog: Catalog, size: int = 2000) -> Iterator[list]:
     """Every asset, in id order, a chunk per read (keyset pagination, no long transaction)."""
     after = 0
@@ -148,7 +172,7 @@ def rebuild(catalog: Catalog, factory: EngineFactory, location: IndexLocation,
 def rebuild_holding_lock(catalog: Catalog, factory: EngineFactory, location: IndexLocation,
                          processes: int | None = None) -> RebuildReport:
     """``rebuild`` for a caller that already holds the node's rebuild lock."""
-    started = time.monotonic()
+    started, started_wall = time.monotonic(), time.time()
     start_seq = last_seq(catalog)
     generation = location.new_generation(factory.name)
     engine = factory.create(generation / DATA_DIR)
@@ -159,7 +183,8 @@ def rebuild_holding_lock(catalog: Catalog, factory: EngineFactory, location: Ind
             writer.upsert(docs)
             count += len(docs)
         writer.commit()
-        write_meta(generation, IndexMeta(factory.name, SCHEMA_VERSION, start_seq, time.time()))
+        write_meta(generation, IndexMeta(factory.name, SCHEMA_VERSION, start_seq, time.time(),
+                                         embargo_checked_at=started_wall))
         with location.writer_lock():
             engine.refresh()
             catch_up(catalog, engine, generation, ChangeFollower(catalog, start_seq))

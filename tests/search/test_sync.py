@@ -214,3 +214,30 @@ def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
     service.sync()  # followed through the change feed
     assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1], ids[3]}
     assert _ids(service, "feria estrellas:4") == {ids[2]}
+
+
+def test_an_embargo_that_ends_is_reflected_without_any_edit(any_ctx: Context,
+                                                            service: SearchService) -> None:
+    """Editors filtering out embargoed material see it again once its embargo is over."""
+    import datetime as dt
+    import time
+
+    from dam.search.sync import reindex_lapsed_embargoes
+
+    asset_id = _add(any_ctx, "Conferencia de prensa sobre el presupuesto")
+    ends = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    with any_ctx.catalog.write() as session:
+        session.get(Asset, asset_id).embargo_until = ends
+    service.rebuild()
+    assert _ids(service, "conferencia estado:embargado") == {asset_id}
+    service.sync()  # following the feed does not end it before its time
+    assert _ids(service, "conferencia estado:embargado") == {asset_id}
+    generation = service.location.current()
+    engine = service.engine()
+    time.sleep(max(0.0, (ends - dt.datetime.now(dt.UTC)).total_seconds()) + 0.05)
+    later = dt.datetime.now(dt.UTC)  # the embargo is over, and nobody edited the asset
+    assert reindex_lapsed_embargoes(any_ctx.catalog, engine, generation, later) == 1
+    engine.refresh()
+    assert _ids(service, "conferencia estado:embargado") == set()
+    assert _ids(service, "conferencia -estado:embargado") == {asset_id}
+    assert reindex_lapsed_embargoes(any_ctx.catalog, engine, generation, later) == 0  # once
