@@ -67,7 +67,7 @@ def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
 def start_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = None,
                  timeout: float = 60) -> LiveServer:
     base.mkdir(parents=True, exist_ok=True)
-    assert run_dam(base, "init").wait(timeout=120) == 0
+    assert run_dam(base, "init", env=env).wait(timeout=120) == 0  # the same catalog and store
     port = free_port()
     log = base / "serve.log"
     process = run_dam(base, "serve", "--port", str(port), "--workers", str(workers),

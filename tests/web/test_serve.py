@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -94,3 +95,88 @@ def test_process_count_follows_the_setting_and_the_cores(tmp_path: Path) -> None
     assert process_count(make_settings(tmp_path)) == min(cores, MAX_AUTO_PROCESSES)  # default 0
     assert process_count(make_settings(tmp_path, web_processes=3)) == 3
     assert process_count(make_settings(tmp_path, web_processes=3), 1) == 1  # --processes wins
+
+
+class _Session:
+    """A signed-in browser, as far as the JSON API cares: cookie and CSRF token."""
+
+    def __init__(self, url: str, username: str, password: str) -> None:
+        import http.cookiejar
+
+        self.url = url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        token = self._csrf("/entrar")
+        form = urllib.parse.urlencode({"username": username, "password": password,
+                                       "csrf_token": token}).encode()
+        self.opener.open(f"{url}/entrar", data=form).read()
+        self.token = self._csrf("/")
+
+    def _csrf(self, path: str) -> str:
+        page = self.opener.open(self.url + path).read().decode()
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert found, page[:300]
+        return found.group(1)
+
+    def call(self, method: str, path: str, body: object = None, data: bytes | None = None,
+             headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+        sent = {"X-CSRF-Token": self.token, **(headers or {})}
+        if body is not None:
+            data, sent["Content-Type"] = json.dumps(body).encode(), "application/json"
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers=sent)
+        with self.opener.open(request, timeout=60) as response:
+            return json.load(response)
+
+    def read(self, path: str) -> bytes:
+        with self.opener.open(self.url + path, timeout=60) as response:
+            return response.read()
+
+
+def test_production_mode_postgresql_s3_and_several_processes(
+    tmp_path: Path, postgres_url: str, s3_bucket: tuple[str, str]
+) -> None:
+    """The production shape on one machine: upload in chunks spread over two serving
+    processes, a worker processes it from S3, search finds it, the thumbnail comes from S3."""
+    import hashlib
+
+    from tests.media import make_photo
+
+    endpoint, bucket = s3_bucket
+    env = {"DAM_CATALOG_URL": postgres_url, "DAM_STORE_URL": f"s3://{bucket}/acervo",
+           "DAM_S3_ENDPOINT_URL": endpoint, "DAM_WEB_PROCESSES": "2",
+           "DAM_UPLOAD_CHUNK_BYTES": "65536", "DAM_ADMIN_PASSWORD": "clave-de-produccion-1"}
+    server = start_server(tmp_path, workers=1, env=env)
+    try:
+        client = _Session(server.url, "admin", "clave-de-produccion-1")
+        data = make_photo(tmp_path / "feria.jpg", (1600, 1200), seed=9, quality=97).read_bytes()
+        assert len(data) > 2 * 65536  # three chunks at least
+        batch = client.call("POST", "/api/v1/batches", {"event": "Feria de producción",
+                                                        "photographer": "Ana Peña"})
+        upload = client.call("POST", "/api/v1/uploads", {"batch_id": batch["id"],
+                                                         "filename": "feria.jpg",
+                                                         "size": len(data)})
+        offset = 0
+        while offset < len(data):  # each chunk on a new connection: either process takes it
+            chunk = data[offset:offset + upload["chunk_size"]]
+            offset = client.call("PATCH", upload["url"], data=chunk, headers={
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/octet-stream"})["offset"]
+        done = client.call("POST", f"{upload['url']}/complete")
+        assert done["outcome"] == "new"
+        asset_id = done["asset_id"]
+        assert _wait_for(lambda: client.call("GET", f"/api/v1/assets/{asset_id}")["state"]
+                         == "ready", 90)
+        found = _wait_for(lambda: client.call("GET", "/api/v1/search?q=feria%20produccion")
+                          ["total"] == 1, 30)
+        assert found
+        hit = client.call("GET", "/api/v1/search?q=feria%20produccion")["hits"][0]
+        assert hit["id"] == asset_id and hit["thumbnail_url"]
+        thumb = client.read(hit["thumbnail_url"])  # redirected to a presigned S3 address
+        assert thumb[:3] == b"\xff\xd8\xff"
+        detail = client.call("GET", f"/api/v1/assets/{asset_id}")
+        assert detail["sha256"] == hashlib.sha256(data).hexdigest()
+    finally:
+        assert server.stop() == 0
+    log = server.output()
+    assert "(2 web processes" in log and "Traceback" not in log
