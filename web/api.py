@@ -19,7 +19,7 @@ from web.assets import get_visible_asset
 from web.errors import RequestError
 from web.files import file_url
 from web.forms import batch_info, search_filters
-from web.listing import run_listing
+from web.listing import caption_snippets, run_listing
 from web.openapi import openapi_document
 from web.queries import GridItem, batch_files, browse_page, list_batches, rendition_ref
 from web.state import get_ctx
@@ -85,10 +85,13 @@ def search() -> Response:
                                                          "in a moment."))
     if r.error:
         raise RequestError(400, "query", r.error)
+    marked = caption_snippets(r.query, listing.items)
+    hits = [{**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
+             if i.id in marked else None} for i in listing.items]
     return jsonify(query=r.query, total=r.total, page=r.page, per_page=r.per_page,
                    suggestion=r.suggestion, corrected=r.corrected, relaxed=r.relaxed,
                    facets={k: [[v, n] for v, n in vals] for k, vals in r.facets.items()},
-                   hits=[_item(i) for i in listing.items])
+                   hits=hits)
 
 
 @bp.get("/assets")

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from flask import g, request
 
 from dam.search.engine import EngineQuery
-from dam.search.errors import SearchIndexError
+from dam.search.errors import QuerySyntaxError, SearchIndexError
+from dam.search.highlight import Fragment, Highlighter
+from dam.search.query import parse_query
 from dam.search.service import SearchResults
 from web.access import visible_clause
 from web.queries import GridItem, grid_items
@@ -44,6 +46,23 @@ def run_listing(query: str = "", *, filters: dict[str, list[str]] | None = None,
                                   facets=facets, filters=filters)
     ids = [hit.asset_id for hit in results.hits]
     return Listing(results, grid_items(get_ctx().catalog, ids, visible_clause(g.user)))
+
+
+def caption_snippets(query: str, items: list[GridItem]) -> dict[int, list[Fragment]]:
+    """Where each item's caption has the query's words, marked; items without a hit are left
+    out (their title shows)."""
+    try:
+        marker = Highlighter.of(parse_query(query))
+    except QuerySyntaxError:
+        return {}
+    if not marker:
+        return {}
+    found = {}
+    for item in items:
+        fragments = marker.fragments(item.caption)
+        if fragments:
+            found[item.id] = fragments
+    return found
 
 
 def facet_counts(name: str, limit: int = 1000, query_filter: object = None

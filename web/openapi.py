@@ -72,7 +72,9 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"token": []}],
         "paths": {
             "/me": {"get": _op("The account the token belongs to")},
-            "/search": {"get": _op("Search with the query language; facets, sorting, paging",
+            "/search": {"get": _op("Search with the query language; facets, sorting, paging; "
+                                   "each hit's `highlight` is its caption around the match as "
+                                   "[text, is_hit] pairs (null: the match was elsewhere)",
                                    params=[_q("q", description="e.g. mercado fotografo:lopez"),
                                            _q("page", "integer"), _q("per_page", "integer"),
                                            _q("sort", description="relevance, taken_desc, "

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from dam.search.errors import QuerySyntaxError
-from dam.search.highlight import Fragment, Highlighter
-from dam.search.query import parse_query
 from web.forms import FACET_PARAMS, SIDEBAR_FACETS, search_filters
 from web.links import search_href
-from web.listing import Listing, page_number, run_listing
+from web.listing import caption_snippets, page_number, run_listing
 
 bp = Blueprint("search", __name__)
 
@@ -66,22 +63,6 @@ def _sidebar(args: MultiDict[str, str], facets: dict[str, list[tuple[str, int]]]
     return sidebar
 
 
-def _snippets(query: str, listing: Listing) -> dict[int, list[Fragment]]:
-    """Where each result's caption has the query's words, marked (none: the title shows)."""
-    try:
-        marker = Highlighter.of(parse_query(query))
-    except QuerySyntaxError:
-        return {}
-    if not marker:
-        return {}
-    found = {}
-    for item in listing.items:
-        fragments = marker.fragments(item.caption)
-        if fragments:
-            found[item.id] = fragments
-    return found
-
-
 @bp.get("/buscar")
 def page() -> tuple[str, int]:
     args = request.args
@@ -101,7 +82,7 @@ def page() -> tuple[str, int]:
     }
     return render_template(
         "search.html", query=query, listing=listing, sort=sort, sorts=SORTS, chips=chips,
-        snippets=_snippets(query, listing),
+        snippets=caption_snippets(query, listing.items),
         sidebar=_sidebar(args, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,

@@ -216,3 +216,8 @@ def test_search_results_mark_the_words_that_matched(app: Flask, archive: Archive
     negated = client.get("/buscar?q=mercado -bacheo").text
     assert "<mark>mercado</mark>" in negated and "<mark>bacheo</mark>" not in negated
     assert "<mark>" not in client.get("/buscar?q=tipo:foto").text  # filters alone mark nothing
+    api = client.get("/api/v1/search?q=meyehualco").json
+    marked = {h["id"]: h["highlight"] for h in api["hits"]}
+    assert marked[first] == [  # plain text for scripts: the JSON escapes "<" as \u003c
+        ["Inauguración del mercado <script>alert(1)</script> en Santa Cruz ", False],
+        ["Meyehualco", True]]
