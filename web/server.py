@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import signal
 import socket
+import threading
 import time
 from multiprocessing.connection import wait
 from typing import Any
@@ -79,12 +80,26 @@ def _interrupt(*_: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """Stop (as on SIGTERM) if the parent goes away without stopping us (kill -9): an orphan
+    would keep the port, and the next `dam serve` could not bind it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        log.warning("web process %d: the server's parent process is gone; stopping", os.getpid())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _child_main(settings: Settings, sock: socket.socket, threads: int, index: int) -> None:
     from web import create_app
     from web.logs import configure_logging
 
     signal.signal(signal.SIGTERM, _interrupt)
     configure_logging()
+    _exit_with_parent(os.getppid())
     app = create_app(settings, sync_search=True)  # the index has one writer: whoever locks it
     log.info("web process %d (pid %d) serving", index, os.getpid())
     try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from dam.changes import last_seq
 from dam.db import Catalog
 from dam.models import Asset, AssetChange
+from dam.search import documents
 from dam.search.catalog_reader import document_chunks
 from dam.search.documents import build_document
 from dam.search.engine import SCHEMA_VERSION, EngineFactory, SearchEngine
@@ -119,7 +120,7 @@ def reindex_lapsed_embargoes(catalog: Catalog, engine: SearchEngine, generation:
     meta = read_meta(generation)
     if meta is None:
         return 0
-    moment = now or dt.datetime.now(dt.UTC)
+    moment = now or documents.utc_now()
     since = dt.datetime.fromtimestamp(meta.embargo_checked_at or meta.built_at, dt.UTC)
     with catalog.read() as session:
         ids = set(session.scalars(select(Asset.id).where(

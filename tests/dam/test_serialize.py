@@ -19,7 +19,7 @@ def _count(session, key: str) -> int:  # type: ignore[no-untyped-def]
 
 def test_a_second_transaction_waits_and_sees_what_the_first_committed(any_ctx: Context) -> None:
     holding = threading.Event()
-    seen: list[tuple[int, float]] = []
+    seen: list[int] = []
 
     def first() -> None:
         with any_ctx.catalog.write() as session:
@@ -32,21 +32,19 @@ def test_a_second_transaction_waits_and_sees_what_the_first_committed(any_ctx: C
 
     def second() -> None:
         holding.wait()
-        started = time.monotonic()
         with any_ctx.catalog.write() as session:
             serialize_on(session, "gallery target s3://galeria")
             count = _count(session, "marker")
             if count == 0:
                 session.add(SignInFailure(key="marker"))
-            seen.append((count, time.monotonic() - started))
+            seen.append(count)
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    (count, waited), = seen
-    assert count == 1 and waited >= 0.3  # it waited for the first, then found its row
+    assert seen == [1]  # it waited for the first to commit, then found its row
     with any_ctx.catalog.read() as session:
         assert _count(session, "marker") == 1
 

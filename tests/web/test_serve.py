@@ -180,3 +180,16 @@ def test_production_mode_postgresql_s3_and_several_processes(
         assert server.stop() == 0
     log = server.output()
     assert "(2 web processes" in log and "Traceback" not in log
+
+
+def test_serving_processes_stop_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """kill -9 of `dam serve` must not leave processes holding the port."""
+    server = start_server(tmp_path, workers=0, env={"DAM_WEB_PROCESSES": "2"})
+    assert _wait_for(lambda: len(_children(server)) == 2)
+    children = list(_children(server).values())
+    server.process.kill()
+    server.process.wait()
+    assert _wait_for(lambda: not any(_alive(pid) for pid in children), 15)
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_server(("127.0.0.1", port)):  # the port is free again
+        pass
