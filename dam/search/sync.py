@@ -125,9 +125,10 @@ def reindex_lapsed_embargoes(catalog: Catalog, engine: SearchEngine, generation:
     with catalog.read() as session:
         ids = set(session.scalars(select(Asset.id).where(
             Asset.embargo_until > since, Asset.embargo_until <= moment)))
-    if ids:
-        apply_changes(catalog, engine, ids)
-        log.info("re-indexed %d asset(s) whose embargo ended", len(ids))
+    if not ids:
+        return 0  # nothing to remember: rewriting the meta would make every reader refresh
+    apply_changes(catalog, engine, ids)
+    log.info("re-indexed %d asset(s) whose embargo ended", len(ids))
     meta.embargo_checked_at = moment.timestamp()
     write_meta(generation, meta)
     return len(ids)
