@@ -11,7 +11,7 @@ import click
 
 from dam.cli import get_context, get_settings
 from dam.enums import Role
-from web.accounts import AccountError, create_user, ensure_first_admin
+from web.accounts import AccountError, create_user, ensure_first_admin, has_users
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
     settings = get_settings(ctx)
     context = get_context(ctx)  # fails early, saying to run `dam init`, if the catalog is not ready
     configure_logging()
+    first_start = not has_users(context.catalog)
     try:
         generated = ensure_first_admin(context.catalog, admin_password)
     except AccountError as exc:
@@ -61,6 +62,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
     if generated:
         click.secho(f"First start: account 'admin' created with password {generated}\n"
                     "(shown only now: sign in and change it on the account page)", fg="yellow")
+    elif first_start:
+        click.secho("First start: account 'admin' created with the password given "
+                    "(--admin-password or DAM_ADMIN_PASSWORD)", fg="yellow")
     host, port = host or settings.web_host, port or settings.web_port
     count = process_count(settings, web_processes)
     try:

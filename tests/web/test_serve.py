@@ -180,6 +180,7 @@ def test_production_mode_postgresql_s3_and_several_processes(
         assert server.stop() == 0
     log = server.output()
     assert "(2 web processes" in log and "Traceback" not in log
+    assert "account 'admin' created with the password given" in log
 
 
 def test_serving_processes_stop_when_the_parent_is_killed(tmp_path: Path) -> None:
