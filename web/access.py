@@ -46,8 +46,8 @@ _SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.creat
 _ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",
           "api.asset", "assets.download_exact", "assets.download_xmp")
 _VIEW = ("browse.index", "browse.timeline", "browse.month", "browse.events", "browse.event",
-         "browse.photographers", "browse.photographer", "search.page", "api.search",
-         "api.assets")
+         "browse.photographers", "browse.photographer", "search.page", "search.all_ids",
+         "api.search", "api.assets")
 _UPLOAD = ("upload.page", "upload.batches", "upload.batch", "api.batches", "api.create_batch",
            "api.batch", "api.create_upload", "api.upload_status", "api.upload_chunk",
            "api.complete_upload")

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from dam.models import Asset
+from dam.search.service import MAX_PER_PAGE
+from web import listing as listings
+from web.access import visible_clause
+from web.errors import RequestError
 from web.forms import FACET_PARAMS, SIDEBAR_FACETS, search_filters
 from web.links import search_href
 from web.listing import caption_snippets, page_number, run_listing
+from web.queries import reading
+from web.state import get_ctx, get_search
 
 bp = Blueprint("search", __name__)
 
 SORTS = ("relevance", "taken_desc", "taken_asc", "added_desc")
+SELECT_ALL_LIMIT = 2000  # "select all results" takes at most this many into the selection
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def page() -> tuple[str, int]:
         sort = "relevance"
     filters = search_filters(args)
     listing = run_listing(query, filters=filters, sort=sort, facets=SIDEBAR_FACETS,
-                          page=page_number())
+                          page=page_number(), per_page=listings.PER_PAGE)
     chips = [Chip(facet, value, _toggle(args, FACET_PARAMS[facet], value))
              for facet, values in filters.items() for value in values]
     pages = {
@@ -88,4 +99,43 @@ def page() -> tuple[str, int]:
         if listing.results.suggestion else None,
         clear_url=url_for("search.page", q=query) if chips else None,
         hidden=[(k, v) for k in FACET_PARAMS.values() for v in args.getlist(k)],
+        select_all=_select_all(args, listing.results.total, len(listing.items)),
     ), 503 if listing.results.unavailable else 200
+
+
+def _select_all(args: MultiDict[str, str], total: int, shown: int) -> dict[str, object] | None:
+    """The "select all results" button, when the results go beyond this page."""
+    if total <= shown:
+        return None
+    params = [(k, v) for k, v in args.items(multi=True) if k not in ("pagina", "orden")]
+    return {"url": f"{url_for('search.all_ids')}?{urlencode(params)}", "total": total,
+            "limit": SELECT_ALL_LIMIT}
+
+
+@bp.get("/buscar/todos.json")
+def all_ids() -> Response:
+    """The ids of every result of a search (up to SELECT_ALL_LIMIT), for the selection."""
+    args = request.args
+    query, filters = args.get("q", "").strip()[:1000], search_filters(args)
+    found: list[int] = []
+    total, page = 0, 1
+    while len(found) < SELECT_ALL_LIMIT:
+        results = get_search().search(query, page=page, per_page=MAX_PER_PAGE, facets=False,
+                                      filters=filters)
+        if results.error:
+            raise RequestError(503 if results.unavailable else 400,
+                               "search_unavailable" if results.unavailable else "query",
+                               _("Search is not available right now: the index is being "
+                                 "rebuilt. Try again in a moment.") if results.unavailable
+                               else results.error)
+        total = results.total
+        found += [hit.asset_id for hit in results.hits]
+        if not results.hits or page * MAX_PER_PAGE >= total:
+            break
+        page += 1
+    found = found[:SELECT_ALL_LIMIT]
+    with reading(get_ctx().catalog) as session:  # still there, and visible to this account
+        present = set(session.scalars(select(Asset.id).where(
+            Asset.id.in_(found), visible_clause(g.user))))
+    return jsonify(ids=[i for i in found if i in present], total=total,
+                   capped=total > SELECT_ALL_LIMIT)

@@ -168,3 +168,33 @@ def test_the_selection_is_kept_across_pages_and_grids(site, page, tmp_path: Path
     assert sorted(tagged) == sent
     search("salud")  # applied: the selection starts afresh
     assert page.inner_text("[data-selection-count]") == "Ningún material seleccionado."
+
+
+def test_select_every_result_of_a_search_beyond_the_page(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """62 results, 60 on a page: one click takes all 62 into the selection."""
+    server, base = site
+    ctx = open_context(make_settings(base))
+    try:
+        create_user(ctx.catalog, "editora", Role.EDITOR, password=PASSWORD)
+        photos = [make_photo(tmp_path / f"t_{i}.jpg", (64, 48), seed=i) for i in range(62)]
+        report = ingest_paths(ctx, photos, BatchInfo(event="Tianguis navideño"))
+        assert len([r for r in report.results if r.asset_id]) == 62
+    finally:
+        ctx.close()
+    page.goto(server.url + "/entrar")
+    page.get_by_label("Usuario").fill("editora")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(server.url + "/")
+    for _ in range(60):  # the index follows the catalog
+        page.goto(f"{server.url}/buscar?q=tianguis")
+        if "62 resultados" in page.inner_text("h1.count-line"):
+            break
+        page.wait_for_timeout(500)
+    assert page.locator('.grid input[form="selection-form"]').count() == 60
+    page.get_by_role("button", name="Seleccionar los 62 resultados").click()
+    page.wait_for_function(
+        "document.querySelector('[data-selection-count]').textContent.startsWith('62 ')")
+    count = page.inner_text("[data-selection-count]")
+    assert count.startswith("62 materiales seleccionados.") and "2 de ellos en otras" in count
+    assert page.locator('.grid input[form="selection-form"]:checked').count() == 60

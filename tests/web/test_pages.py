@@ -221,3 +221,24 @@ def test_search_results_mark_the_words_that_matched(app: Flask, archive: Archive
     assert marked[first] == [  # plain text for scripts: the JSON escapes "<" as \u003c
         ["Inauguración del mercado <script>alert(1)</script> en Santa Cruz ", False],
         ["Meyehualco", True]]
+
+
+def test_select_all_results_of_a_search(app: Flask, archive: Archive, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every result, not only this page's, can go into the selection (up to a limit)."""
+    from web import listing, search
+
+    client = _signed_in(app, "editora")  # press staff read and download: no selection bar
+    every = client.get("/buscar/todos.json?q=inauguracion").json
+    assert sorted(every["ids"]) == sorted(archive.asset_ids)
+    assert every["total"] == 3 and every["capped"] is False
+    assert "data-select-every" not in client.get("/buscar?q=inauguracion").text  # one page
+    monkeypatch.setattr(listing, "PER_PAGE", 2)
+    page = client.get("/buscar?q=inauguracion&tipo=photo").text
+    assert "Seleccionar los 3 resultados" in page
+    assert 'data-url="/buscar/todos.json?q=inauguracion&amp;tipo=photo"' in page
+    monkeypatch.setattr(search, "SELECT_ALL_LIMIT", 2)
+    capped = client.get("/buscar/todos.json?q=inauguracion").json
+    assert len(capped["ids"]) == 2 and capped["capped"] is True
+    assert client.get('/buscar/todos.json?q="sin cerrar').status_code == 400
+    anonymous = app.test_client().get("/buscar/todos.json?q=inauguracion")
+    assert anonymous.status_code in (302, 401, 404)

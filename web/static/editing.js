@@ -71,6 +71,23 @@ function setupSelection() {
     for (const box of boxes()) box.checked = true;
     update();
   });
+  const every = bar.querySelector("[data-select-every]");
+  if (every) {
+    every.addEventListener("click", async () => {  // every result of the search, not only this page
+      every.disabled = true;
+      try {
+        const response = await fetch(every.dataset.url, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(String(response.status));
+        const found = await response.json();
+        for (const id of found.ids) chosen.add(String(id));
+        for (const box of boxes()) box.checked = chosen.has(box.value);
+        update();
+        if (found.capped) count.textContent += " " + every.dataset.capped;
+      } finally {
+        every.disabled = false;
+      }
+    });
+  }
   bar.querySelector("[data-select-none]").addEventListener("click", () => {
     chosen.clear();  // every page's selection, not only this one's
     for (const box of boxes()) box.checked = false;
