@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
 
 from dam.catalog import asset_to_dict
 from dam.models import Upload
@@ -19,7 +18,7 @@ from web.assets import get_visible_asset
 from web.errors import RequestError
 from web.files import file_url
 from web.forms import batch_info, search_filters
-from web.listing import caption_snippets, run_listing
+from web.listing import caption_snippets, raise_for_search_error, run_listing
 from web.openapi import openapi_document
 from web.queries import GridItem, batch_files, browse_page, list_batches, rendition_ref
 from web.state import get_ctx
@@ -79,12 +78,7 @@ def search() -> Response:
                           sort=request.args.get("sort", "relevance"), facets=True,
                           page=page, per_page=per_page)
     r = listing.results
-    if r.unavailable:
-        raise RequestError(503, "search_unavailable", _("Search is not available right now: "
-                                                         "the index is being rebuilt. Try again "
-                                                         "in a moment."))
-    if r.error:
-        raise RequestError(400, "query", r.error)
+    raise_for_search_error(r)
     marked = caption_snippets(r.query, listing.items)
     hits = [{**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
              if i.id in marked else None} for i in listing.items]

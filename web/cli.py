@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from typing import Any
 
@@ -27,10 +26,6 @@ def _start_workers(settings: Any, processes: int) -> tuple[Any, threading.Thread
     return supervisor, thread
 
 
-def _interrupt(*_: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: workers first, cleanly
-
-
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (setting `web_host`).")
 @click.option("--port", type=int, default=None, help="Port (setting `web_port`).")
@@ -49,7 +44,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
           web_processes: int | None, processes: int | None, admin_password: str | None) -> None:
     """Run the web application and the ingest workers (Ctrl-C stops both)."""
     from web.logs import configure_logging
-    from web.server import ProcessGroup, ServerError, listening_socket, process_count
+    from web.server import (
+        ProcessGroup,
+        ServerError,
+        interrupt_on_sigterm,
+        listening_socket,
+        process_count,
+        serve_app,
+    )
 
     settings = get_settings(ctx)
     context = get_context(ctx)  # fails early, saying to run `dam init`, if the catalog is not ready
@@ -71,7 +73,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
         sock = listening_socket(host, port)
     except ServerError as exc:
         raise click.ClickException(str(exc)) from exc
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigterm()  # workers stop first, then the web processes, cleanly
     workers = _start_workers(settings, settings.workers if processes is None else processes)
     click.echo(f"Acervo at http://{host}:{port}/ ({count} web "
                f"process{'es' if count > 1 else ''}; Ctrl-C stops)")
@@ -82,7 +84,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
             group.start()
             group.watch()
         else:
-            _serve_here(settings, sock, threads or settings.web_threads)
+            serve_app(settings, sock, threads or settings.web_threads)
     except KeyboardInterrupt:
         pass
     except ServerError as exc:
@@ -95,17 +97,6 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
         if workers is not None:
             workers[1].join(timeout=30)
         sock.close()
-
-
-def _serve_here(settings: Any, sock: Any, threads: int) -> None:
-    from web import create_app
-    from web.server import serve_here
-
-    app = create_app(settings, sync_search=True)
-    try:
-        serve_here(app, sock, threads)
-    finally:
-        app.extensions["acervo"].close()
 
 
 @click.command("user")

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import g, request
+from flask_babel import gettext as _
 
 from dam.search.engine import EngineQuery
 from dam.search.errors import QuerySyntaxError, SearchIndexError
@@ -13,6 +14,7 @@ from dam.search.highlight import Fragment, Highlighter
 from dam.search.query import parse_query
 from dam.search.service import SearchResults
 from web.access import visible_clause
+from web.errors import RequestError
 from web.queries import GridItem, grid_items
 from web.state import get_ctx, get_search
 
@@ -41,11 +43,22 @@ def page_number() -> int:
 
 def run_listing(query: str = "", *, filters: dict[str, list[str]] | None = None,
                 sort: str = "relevance", facets: bool | tuple[str, ...] = False,
-                page: int = 1, per_page: int = PER_PAGE) -> Listing:
-    results = get_search().search(query, page=page, per_page=per_page, sort=sort,
+                page: int = 1, per_page: int | None = None) -> Listing:
+    results = get_search().search(query, page=page, per_page=per_page or PER_PAGE, sort=sort,
                                   facets=facets, filters=filters)
     ids = [hit.asset_id for hit in results.hits]
     return Listing(results, grid_items(get_ctx().catalog, ids, visible_clause(g.user)))
+
+
+def raise_for_search_error(results: SearchResults) -> None:
+    """A search that could not run, as the JSON API answers it: 503 while the index is being
+    rebuilt, 400 for a query that could not be understood."""
+    if results.unavailable:
+        raise RequestError(503, "search_unavailable", _(
+            "Search is not available right now: the index is being rebuilt. Try again in a "
+            "moment."))
+    if results.error:
+        raise RequestError(400, "query", results.error)
 
 
 def caption_snippets(query: str, items: list[GridItem]) -> dict[int, list[Fragment]]:

@@ -6,18 +6,15 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from dam.models import Asset
 from dam.search.service import MAX_PER_PAGE
-from web import listing as listings
 from web.access import visible_clause
-from web.errors import RequestError
 from web.forms import FACET_PARAMS, SIDEBAR_FACETS, search_filters
 from web.links import search_href
-from web.listing import caption_snippets, page_number, run_listing
+from web.listing import caption_snippets, page_number, raise_for_search_error, run_listing
 from web.queries import reading
 from web.state import get_ctx, get_search
 
@@ -83,7 +80,7 @@ def page() -> tuple[str, int]:
         sort = "relevance"
     filters = search_filters(args)
     listing = run_listing(query, filters=filters, sort=sort, facets=SIDEBAR_FACETS,
-                          page=page_number(), per_page=listings.PER_PAGE)
+                          page=page_number())
     chips = [Chip(facet, value, _toggle(args, FACET_PARAMS[facet], value))
              for facet, values in filters.items() for value in values]
     pages = {
@@ -122,12 +119,7 @@ def all_ids() -> Response:
     while len(found) < SELECT_ALL_LIMIT:
         results = get_search().search(query, page=page, per_page=MAX_PER_PAGE, facets=False,
                                       filters=filters)
-        if results.error:
-            raise RequestError(503 if results.unavailable else 400,
-                               "search_unavailable" if results.unavailable else "query",
-                               _("Search is not available right now: the index is being "
-                                 "rebuilt. Try again in a moment.") if results.unavailable
-                               else results.error)
+        raise_for_search_error(results)
         total = results.total
         found += [hit.asset_id for hit in results.hits]
         if not results.hits or page * MAX_PER_PAGE >= total:

@@ -13,6 +13,7 @@ lacks is made up by reading the file once at completion.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -67,13 +68,23 @@ def _waitress(app: Any, sock: socket.socket, threads: int) -> Any:
                          channel_timeout=300)
 
 
-def serve_here(app: Any, sock: socket.socket, threads: int) -> None:
-    """Serve in this process until KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one)."""
+def serve_app(settings: Settings, sock: socket.socket, threads: int, index: int = 0) -> None:
+    """The app, served in this process until KeyboardInterrupt (Ctrl-C, or SIGTERM made one)."""
+    from web import create_app
+
+    app = create_app(settings, sync_search=True)  # the index has one writer: whoever locks it
+    log.info("web process %d (pid %d) serving", index, os.getpid())
     server = _waitress(app, sock, threads)
     try:
         server.run()
     finally:
         server.close()
+        app.extensions["acervo"].close()
+
+
+def interrupt_on_sigterm() -> None:
+    """SIGTERM stops like Ctrl-C: a KeyboardInterrupt, so ``finally`` blocks close cleanly."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _interrupt(*_: Any) -> None:
@@ -94,20 +105,13 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
 
 
 def _child_main(settings: Settings, sock: socket.socket, threads: int, index: int) -> None:
-    from web import create_app
     from web.logs import configure_logging
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigterm()
     configure_logging()
     _exit_with_parent(os.getppid())
-    app = create_app(settings, sync_search=True)  # the index has one writer: whoever locks it
-    log.info("web process %d (pid %d) serving", index, os.getpid())
-    try:
-        serve_here(app, sock, threads)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["acervo"].close()
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_app(settings, sock, threads, index)
 
 
 class ProcessGroup:

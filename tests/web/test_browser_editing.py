@@ -67,6 +67,14 @@ def _prepare(base: Path, tmp_path: Path) -> list[int]:
         ctx.close()
 
 
+def _sign_in_as_editor(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url + "/entrar")
+    page.get_by_label("Usuario").fill("editora")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(url + "/")
+
+
 def _catalog_state(base: Path, ids: list[int]) -> list[tuple[list[str], str | None]]:
     catalog = Catalog(make_settings(base).catalog_url)
     try:
@@ -82,11 +90,7 @@ def test_select_three_thumbnails_and_batch_edit_them(site, page, tmp_path: Path)
     server, base = site
     ids = _prepare(base, tmp_path)
     assert len(ids) == 3
-    page.goto(server.url + "/entrar")
-    page.get_by_label("Usuario").fill("editora")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(server.url + "/")
+    _sign_in_as_editor(page, server.url)
     for _ in range(90):  # the worker makes the thumbnails
         if page.locator(".grid .cell img").count() == 3:
             break
@@ -130,11 +134,7 @@ def test_the_selection_is_kept_across_pages_and_grids(site, page, tmp_path: Path
             ids += [r.asset_id for r in report.results if r.asset_id]
     finally:
         ctx.close()
-    page.goto(server.url + "/entrar")
-    page.get_by_label("Usuario").fill("editora")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(server.url + "/")
+    _sign_in_as_editor(page, server.url)
 
     def search(words: str) -> None:
         for _ in range(60):  # the server's index follows the catalog within a second or so
@@ -181,11 +181,7 @@ def test_select_every_result_of_a_search_beyond_the_page(site, page, tmp_path: P
         assert len([r for r in report.results if r.asset_id]) == 62
     finally:
         ctx.close()
-    page.goto(server.url + "/entrar")
-    page.get_by_label("Usuario").fill("editora")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(server.url + "/")
+    _sign_in_as_editor(page, server.url)
     for _ in range(60):  # the index follows the catalog
         page.goto(f"{server.url}/buscar?q=tianguis")
         if "62 resultados" in page.inner_text("h1.count-line"):
