@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,6 +17,23 @@ def _rational(value: float) -> tuple[Fraction, Fraction, Fraction]:
     return Fraction(deg), Fraction(minutes), seconds
 
 
+@dataclass(frozen=True)
+class PrivateTags:
+    """EXIF a camera writes that identifies the device or its owner."""
+
+    body_serial: str = "CAMSERIAL-4471902"
+    lens_serial: str = "LENSSERIAL-88120"
+    owner: str = "Propietaria Rosalba Quintanar"
+    maker_note: bytes = b"MAKERNOTE-CANON-SECRET-0x5A5A"
+
+    def write(self, exif: Image.Exif) -> None:
+        ifd = exif.get_ifd(0x8769)
+        ifd[0xA430] = self.owner  # CameraOwnerName
+        ifd[0xA431] = self.body_serial  # BodySerialNumber
+        ifd[0xA435] = self.lens_serial  # LensSerialNumber
+        ifd[0x927C] = self.maker_note  # MakerNote
+
+
 def make_photo(
     path: Path,
     size: tuple[int, int] = (1200, 800),
@@ -28,8 +46,12 @@ def make_photo(
     make: str = "Canon",
     model: str = "Canon EOS R6",
     quality: int = 90,
+    private: PrivateTags | None = None,
 ) -> Path:
-    """A JPEG with gradients and shapes (so renditions and hashes differ by seed) and EXIF."""
+    """A JPEG with gradients and shapes (so renditions and hashes differ by seed) and EXIF.
+
+    ``private`` adds what must never reach the public: serial numbers, owner, maker notes.
+    """
     w, h = size
     img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
     draw = ImageDraw.Draw(img)
@@ -55,6 +77,8 @@ def make_photo(
         gps_ifd[2] = _rational(abs(lat))
         gps_ifd[3] = "E" if lon >= 0 else "W"
         gps_ifd[4] = _rational(abs(lon))
+    if private is not None:
+        private.write(exif)
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, "JPEG", quality=quality, exif=exif)
     return path

@@ -1,0 +1,145 @@
+"""What an anonymous visitor gets of a published asset: the public projection and nothing else.
+
+One photo carries everything private a camera and the archive record (GPS, body and lens
+serials, owner name, maker notes, the file's name, its batch, hash and storage key, a culling
+mark, the persons shown); every public surface is walked and must give away none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from dam.catalog import BatchInfo
+from dam.enums import CullMark, WorkflowState
+from dam.models import Asset
+from ingest.batching import ingest_paths
+from ingest.pipeline import process_asset
+from tests.media import make_photo
+from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets
+from tests.web.conftest import ctx_of, signed_in, state_of
+from web.access import ROUTES, Need
+
+INFO = BatchInfo(event="Entrega de luminarias", area="Dirección de Obras",
+                 place="Colonia Centro", photographer="Ana Peña")
+_LINK = re.compile(r"""(?:href|src|poster|data-zoom|content)="([^"]+)\"""")
+
+
+def _published_photo(app: Flask, folder: Path) -> tuple[int, Secrets]:
+    """A published, cleared photo made from a file full of private details, rejected in culling."""
+    ctx = ctx_of(app)
+    path = make_photo(folder / f"{FILE_STEM}.jpg", (640, 480), seed=7, gps=GPS, private=TAGS)
+    report = ingest_paths(ctx, [path], INFO)
+    asset_id = report.results[0].asset_id
+    assert asset_id is not None
+    process_asset(ctx, asset_id)
+    with ctx.catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        asset.caption = "Entrega de luminarias en la colonia Centro"
+        asset.persons_shown = [PERSON]
+        asset.cull_mark = CullMark.REJECTED
+        asset.rating = 1
+        asset.workflow_state = WorkflowState.PUBLISHED
+        assert asset.gps_latitude is not None and asset.camera_serial  # the archive has them
+        secrets = Secrets(asset.sha256, asset.original_key, asset.batch_id or 0)
+    state_of(app).search.sync()
+    return asset_id, secrets
+
+
+@pytest.fixture
+def published(app: Flask, tmp_path: Path) -> tuple[int, Secrets]:
+    return _published_photo(app, tmp_path / "tarjeta")
+
+
+def _same_site_links(text: str) -> set[str]:
+    links = set()
+    for raw in _LINK.findall(text) + re.findall(r'"(/[^"\s]+)"', text):
+        url = raw.replace("&amp;", "&")
+        parts = urlsplit(url)
+        if not parts.netloc and parts.path.startswith("/") and not parts.path.startswith(
+                ("/static/", "/entrar")):
+            links.add(url)
+    return links
+
+
+def _walk(client: FlaskClient, secrets: Secrets, start: list[str]) -> tuple[list[str], set[str]]:
+    """Fetch ``start`` and every same-site link found on the way; the secrets each gave away."""
+    leaks: list[str] = []
+    seen: set[str] = set()
+    queue = list(start)
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        with client.get(url) as response:
+            if response.status_code != 200:
+                continue
+            for header, value in response.headers.items():
+                leaks += secrets.found_in_text(value, f"{url} header {header}")
+            if response.mimetype not in ("text/html", "application/json"):
+                leaks += secrets.found_in_file(response.data, url)
+                continue
+            text = response.get_data(as_text=True)
+        leaks += secrets.found_in_text(text, url)
+        queue += [link for link in _same_site_links(text)
+                  if link.startswith(("/material/", "/files/", "/api/v1/assets/"))]
+    return leaks, seen
+
+
+def test_no_public_surface_gives_away_private_details(app: Flask,
+                                                      published: tuple[int, Secrets]) -> None:
+    asset_id, secrets = published
+    client = app.test_client()
+    assert client.get(f"/material/{asset_id}").status_code == 200  # it is public
+    start = [f"/material/{asset_id}", f"/api/v1/assets/{asset_id}",
+             f"/material/{asset_id}/jpeg", f"/material/{asset_id}/xmp"]
+    leaks, seen = _walk(client, secrets, start)
+    assert not leaks, "\n".join(leaks)
+    fetched = {url for url in seen if url.startswith("/files/")}
+    assert len(fetched) >= 2, seen  # the preview and the thumbnail at least were walked
+    page = client.get(f"/material/{asset_id}").get_data(as_text=True)
+    assert "Entrega de luminarias en la colonia Centro" in page  # the description is public
+
+
+def test_anonymous_search_and_listings_answer_nothing(app: Flask,
+                                                      published: tuple[int, Secrets]) -> None:
+    client = app.test_client()
+    anonymous = [rule for rule in app.url_map.iter_rules()
+                 if ROUTES.get(rule.endpoint) in (Need.PUBLIC, Need.ASSET)]
+    assert {r.endpoint for r in anonymous} <= {
+        "static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
+        "api.openapi", "api.docs", "assets.show", "assets.download_original",
+        "assets.download_jpeg", "files.serve", "api.asset", "assets.download_exact",
+        "assets.download_xmp"}, "a new public route: add it to the walk above"
+    for url in ("/api/v1/search?q=luminarias", "/api/v1/assets", "/buscar?q=luminarias",
+                "/buscar/todos.json?q=luminarias"):
+        assert client.get(url).status_code in (302, 401, 404), url
+
+
+def test_the_api_answers_the_public_fields_only(app: Flask,
+                                                published: tuple[int, Secrets]) -> None:
+    asset_id, _secrets = published
+    data = app.test_client().get(f"/api/v1/assets/{asset_id}").get_json()
+    assert data["caption"] == "Entrega de luminarias en la colonia Centro"
+    assert not {"gps_latitude", "camera_serial", "metadata_json", "persons_shown",
+                "original_filename", "sha256", "batch_id", "cull_mark", "rating",
+                "original_key", "original_url"} & set(data)
+    assert all(r["url"].startswith(f"/files/material/{asset_id}/") for r in data["renditions"])
+
+
+def test_staff_still_see_everything(app: Flask, published: tuple[int, Secrets]) -> None:
+    asset_id, secrets = published
+    staff = signed_in(app, "prensa")
+    page = staff.get(f"/material/{asset_id}").get_data(as_text=True)
+    assert secrets.sha256 in page and FILE_STEM in page and "openstreetmap" in page
+    data = staff.get(f"/api/v1/assets/{asset_id}").get_json()
+    assert data["camera_serial"] == TAGS.body_serial
+    assert data["gps_latitude"] == pytest.approx(GPS[0], abs=1e-3)
+    assert json.dumps(data).count(PERSON) or PERSON in json.dumps(data, ensure_ascii=False)
