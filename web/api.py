@@ -20,6 +20,7 @@ from web.files import file_url
 from web.forms import batch_info, search_filters
 from web.listing import caption_snippets, raise_for_search_error, run_listing
 from web.openapi import openapi_document
+from web.public_page import public_asset_json
 from web.queries import GridItem, batch_files, browse_page, list_batches, rendition_ref
 from web.state import get_ctx
 from web.upload import visible_batch
@@ -101,6 +102,8 @@ def assets() -> Response:
 @bp.get("/assets/<int:asset_id>")
 def asset(asset_id: int) -> Response:
     found = get_visible_asset(asset_id)
+    if g.user is None:
+        return jsonify(public_asset_json(found))  # the public projection, nothing else
     data = asset_to_dict(found, with_renditions=False)
     data.pop("document_text", None)
     data["renditions"] = [

@@ -13,6 +13,7 @@ from dam.enums import MediaType, RenditionKind
 from dam.models import Asset, Rendition
 from publish import describe
 from publish.embed import PressInfo, embeds, press_jpeg
+from publish.public_view import public_press_info
 from web.access import can_view, visible_clause
 from web.embed_responses import (
     exact_response,
@@ -22,6 +23,7 @@ from web.embed_responses import (
     sidecar_response,
 )
 from web.listing import run_listing
+from web.public_page import render_public_page
 from web.queries import linked_assets, load_asset, near_duplicates, rendition_ref
 from web.state import get_ctx
 
@@ -104,25 +106,32 @@ def same_event(asset: Asset) -> list:  # type: ignore[type-arg]
 
 @bp.get("/material/<int:asset_id>")
 def show(asset_id: int) -> str:
+    """The asset page: the whole record for staff, the public projection for anyone else."""
     asset = get_visible_asset(asset_id)
     visible = visible_clause(g.user)
     catalog = get_ctx().catalog
+    related = {
+        "event_items": same_event(asset), "near": near_duplicates(catalog, asset, visible),
+        "appears_in": linked_assets(catalog, asset.appears_in, publications=True,
+                                    visible=visible),
+        "printed": linked_assets(catalog, asset.photos_printed, publications=False,
+                                 visible=visible),
+    }
+    if g.user is None:
+        return render_public_page(asset, **related)
     zoomable = asset.mime_type in BROWSER_IMAGES and asset.media_type == MediaType.PHOTO
     return render_template(
         "asset.html", asset=asset, views=_views(asset), ref=rendition_ref,
         zoomable=zoomable, credit=credit_line(asset), camera=camera_name(asset),
-        copyright=copyright_line(asset),
-        osm=osm_link(asset), event_items=same_event(asset),
-        near=near_duplicates(catalog, asset, visible),
-        appears_in=linked_assets(catalog, asset.appears_in, publications=True, visible=visible),
-        printed=linked_assets(catalog, asset.photos_printed, publications=False,
-                              visible=visible),
+        copyright=copyright_line(asset), osm=osm_link(asset), **related,
     )
 
 
 def download_name(asset: Asset, suffix: str | None = None) -> str:
-    """The original name, made safe for a Content-Disposition header."""
-    name = unicodedata.normalize("NFC", asset.original_filename or f"material-{asset.id}")
+    """The original name, made safe for a Content-Disposition header (the public never learns
+    it: ``material-<id>`` for them)."""
+    known = asset.original_filename if g.user is not None else None
+    name = unicodedata.normalize("NFC", known or f"material-{asset.id}")
     name = _UNSAFE_NAME.sub("_", name).strip(". ") or f"material-{asset.id}"
     if suffix:
         stem = name.rsplit(".", 1)[0] if "." in name else name
@@ -131,7 +140,10 @@ def download_name(asset: Asset, suffix: str | None = None) -> str:
 
 
 def press_info(asset: Asset) -> PressInfo:
-    """The asset's current description, as every download carries it."""
+    """The asset's current description, as every download carries it (for the public, what
+    the public projection allows: no names of persons shown)."""
+    if g.user is None:
+        return public_press_info(asset, get_ctx().settings)
     return describe.press_info(asset, get_ctx().settings)
 
 

@@ -91,6 +91,10 @@ def send_object(key: str, asset: Asset, *, mimetype: str | None = None,
 
 @bp.get("/files/<path:key>")
 def serve(key: str) -> Response:
+    if key.startswith("material/"):  # a public name, without the storage key
+        from web.public_files import serve_public  # noqa: PLC0415 - it builds on this module
+
+        return serve_public(key)
     asset = asset_for_key(key)
     mimetype = asset.mime_type if key == asset.original_key else None
     return send_object(key, asset, mimetype=mimetype, immutable="v" in request.args)

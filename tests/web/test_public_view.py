@@ -31,30 +31,37 @@ INFO = BatchInfo(event="Entrega de luminarias", area="Dirección de Obras",
 _LINK = re.compile(r"""(?:href|src|poster|data-zoom|content)="([^"]+)\"""")
 
 
-def _published_photo(app: Flask, folder: Path) -> tuple[int, Secrets]:
-    """A published, cleared photo made from a file full of private details, rejected in culling."""
+def _published_photos(app: Flask, folder: Path) -> tuple[int, Secrets]:
+    """Two published, cleared photos of one event made from files full of private details,
+    rejected in culling; the first one's id and the secrets of both."""
     ctx = ctx_of(app)
-    path = make_photo(folder / f"{FILE_STEM}.jpg", (640, 480), seed=7, gps=GPS, private=TAGS)
-    report = ingest_paths(ctx, [path], INFO)
-    asset_id = report.results[0].asset_id
-    assert asset_id is not None
-    process_asset(ctx, asset_id)
+    paths = [make_photo(folder / f"{FILE_STEM}{suffix}.jpg", (640, 480), seed=7 + n, gps=GPS,
+                        private=TAGS) for n, suffix in enumerate(("", "_B"))]
+    report = ingest_paths(ctx, paths, INFO)
+    ids = [r.asset_id for r in report.results if r.asset_id]
+    secrets = Secrets("", "", 0)
+    for asset_id in ids:
+        process_asset(ctx, asset_id)
     with ctx.catalog.write() as session:
-        asset = session.get(Asset, asset_id)
-        asset.caption = "Entrega de luminarias en la colonia Centro"
-        asset.persons_shown = [PERSON]
-        asset.cull_mark = CullMark.REJECTED
-        asset.rating = 1
-        asset.workflow_state = WorkflowState.PUBLISHED
-        assert asset.gps_latitude is not None and asset.camera_serial  # the archive has them
-        secrets = Secrets(asset.sha256, asset.original_key, asset.batch_id or 0)
+        for asset_id in ids:
+            asset = session.get(Asset, asset_id)
+            asset.caption = "Entrega de luminarias en la colonia Centro"
+            asset.persons_shown = [PERSON]
+            asset.cull_mark = CullMark.REJECTED
+            asset.rating = 1
+            asset.workflow_state = WorkflowState.PUBLISHED
+            assert asset.gps_latitude is not None and asset.camera_serial  # the archive has them
+            secrets.extra += [asset.sha256, asset.sha256[:16], asset.original_key]
+        first = session.get(Asset, ids[0])
+        secrets.sha256, secrets.original_key = first.sha256, first.original_key
+        secrets.batch_id = first.batch_id or 0
     state_of(app).search.sync()
-    return asset_id, secrets
+    return ids[0], secrets
 
 
 @pytest.fixture
 def published(app: Flask, tmp_path: Path) -> tuple[int, Secrets]:
-    return _published_photo(app, tmp_path / "tarjeta")
+    return _published_photos(app, tmp_path / "tarjeta")
 
 
 def _same_site_links(text: str) -> set[str]:
@@ -103,7 +110,8 @@ def test_no_public_surface_gives_away_private_details(app: Flask,
     leaks, seen = _walk(client, secrets, start)
     assert not leaks, "\n".join(leaks)
     fetched = {url for url in seen if url.startswith("/files/")}
-    assert len(fetched) >= 2, seen  # the preview and the thumbnail at least were walked
+    assert len(fetched) >= 3, seen  # the preview and both thumbnails at least were walked
+    assert f"/material/{asset_id + 1}" in seen  # the other photo of the event, by its card
     page = client.get(f"/material/{asset_id}").get_data(as_text=True)
     assert "Entrega de luminarias en la colonia Centro" in page  # the description is public
 
