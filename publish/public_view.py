@@ -21,6 +21,7 @@ from dam.enums import RenditionKind
 from dam.models import Asset, Rendition
 from publish.describe import copyright_line, credit_line, licence_of, press_info, usage_terms
 from publish.embed import PressInfo
+from publish.export import FileFacts
 from publish.profiles import ExportProfile
 
 PUBLIC_PROFILE = "publico"
@@ -88,6 +89,11 @@ def public_json(fields: dict[str, Any]) -> dict[str, Any]:
 def public_press_info(asset: Asset, settings: Settings) -> PressInfo:
     """The description embedded in files the public gets: no names of the persons shown."""
     return dataclasses.replace(press_info(asset, settings), persons=[])
+
+
+def public_facts(asset: Asset, profile: ExportProfile) -> FileFacts:
+    """The capture facts an export with ``profile`` may embed (the rest never reach it)."""
+    return FileFacts(**{name: getattr(asset, name) for name in kept_facts(profile)})
 
 
 def public_renditions(asset: Asset) -> list[Rendition]:

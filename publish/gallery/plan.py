@@ -26,10 +26,10 @@ from dam.errors import DamError
 from dam.models import Asset, BlackoutPeriod, Collection, Rendition
 from dam.publishing.blackout import active_blackout, is_excepted
 from publish.clearance import clear_for_export
-from publish.describe import file_facts, licence_of, press_info
 from publish.embed import PressInfo
 from publish.export import FileFacts
 from publish.profiles import ExportProfile
+from publish.public_view import public_facts, public_fields, public_press_info
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ DEFAULT_NOTICE = (
     "Durante la veda electoral esta galería suspende la difusión de imágenes de la Alcaldía, "
     "como lo ordena la ley. Solo se mantiene la información de protección civil y de salud."
 )
-TITLE_CHARS = 90
 MEMBER_LIMIT = 100_000
 
 
@@ -211,7 +210,8 @@ def _planned_collection(settings: Settings, plan: Plan, collection: Collection,
     held = list(held)
     for asset in cleared:
         if asset.id not in plan.assets:
-            planned = _planned_asset(settings, asset, sources.get(asset.id, {}))
+            planned = _planned_asset(settings, plan.profile, asset,
+                                     sources.get(asset.id, {}))
             if planned is None:
                 held.append(HeldAsset(asset.id, collection.id, collection.slug,
                                       ("no_web_video",), ("the web video is not made yet",)))
@@ -226,16 +226,9 @@ def _planned_collection(settings: Settings, plan: Plan, collection: Collection,
         collection.published_at, collection.updated_at, tuple(ids), cover, tuple(held))
 
 
-def _title(asset: Asset) -> str:
-    if asset.headline:
-        return asset.headline
-    if asset.caption:
-        first = asset.caption.strip().split(". ")[0]
-        return first if len(first) <= TITLE_CHARS else first[:TITLE_CHARS - 1].rstrip() + "…"
-    return asset.event or f"Imagen {asset.id}"
-
-
-def _planned_asset(settings: Settings, asset: Asset, renditions: Sources) -> PlannedAsset | None:
+def _planned_asset(settings: Settings, profile: ExportProfile, asset: Asset,
+                   renditions: Sources) -> PlannedAsset | None:
+    """What the gallery shows of ``asset``: its public projection (publish.public_view)."""
     video = asset.media_type == MediaType.VIDEO
     proxy: tuple[str, int, int] | None = None
     if video:
@@ -246,12 +239,13 @@ def _planned_asset(settings: Settings, asset: Asset, renditions: Sources) -> Pla
         source = poster[0]
     else:
         source = asset.original_key
-    title = _title(asset)
-    place = ", ".join(p for p in (asset.sublocation, asset.city) if p) or None
-    info = press_info(asset, settings)
+    fields = public_fields(asset, profile, settings)
+    title = fields["title"] or f"Imagen {asset.id}"
+    place = ", ".join(p for p in (fields["sublocation"], fields["city"]) if p) or None
+    taken = fields.get("taken_at")
     return PlannedAsset(
-        asset.id, "video" if video else "photo", asset.sha256, source, proxy, info,
-        file_facts(asset), title, asset.alt_text or asset.caption or title,
-        licence_of(asset, settings), asset.taken_at.date() if asset.taken_at else None, place,
-        asset.updated_at)
-
+        asset.id, "video" if video else "photo", asset.sha256, source, proxy,
+        public_press_info(asset, settings), public_facts(asset, profile), title,
+        fields["alt_text"] or fields["caption"] or title,
+        (fields["licence"], fields["licence_label"], fields["licence_url"]),
+        taken.date() if taken else None, place, asset.updated_at)
