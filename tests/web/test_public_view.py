@@ -151,3 +151,33 @@ def test_staff_still_see_everything(app: Flask, published: tuple[int, Secrets]) 
     assert data["camera_serial"] == TAGS.body_serial
     assert data["gps_latitude"] == pytest.approx(GPS[0], abs=1e-3)
     assert json.dumps(data).count(PERSON) or PERSON in json.dumps(data, ensure_ascii=False)
+
+
+class _SharedStore:
+    """A store that is not a local folder: it hands out presigned URLs naming its keys."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def presigned_url(self, key: str, expires_in: int = 3600) -> str:
+        return f"https://s3.example/bucket/{key}?X-Amz-Expires={expires_in}"
+
+
+def test_a_shared_store_never_redirects_the_public_to_a_key(app: Flask,
+                                                            published: tuple[int, Secrets]
+                                                            ) -> None:
+    asset_id, secrets = published
+    ctx = ctx_of(app)
+    ctx.store = _SharedStore(ctx.store)  # type: ignore[assignment]
+    client = app.test_client()
+    data = client.get(f"/api/v1/assets/{asset_id}").get_json()
+    for rendition in data["renditions"]:
+        with client.get(rendition["url"]) as response:
+            assert response.status_code == 200, rendition
+            assert response.headers["Cache-Control"].startswith("public")
+            assert not secrets.found_in_file(response.data, rendition["url"])
+    with signed_in(app, "prensa").get(f"/files/{secrets.original_key}") as staff:
+        assert staff.status_code == 302  # staff links still go straight to the store
