@@ -39,7 +39,6 @@ def _messages() -> dict[int, str]:
         429: _("Too many attempts. Please wait and try again."),
         500: _("Something went wrong on our side. The error has been logged."),
         503: _("The service is not available right now."),
-        507: _("There is not enough free disk space to take this file now."),
     }
 
 
