@@ -6,22 +6,30 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from moto.server import ThreadedMotoServer
 from sqlalchemy import update
 
+from dam.cli import get_cli
+from dam.config import Settings
 from dam.models import Asset, Upload
+from tests.conftest_s3 import fake_aws_env, make_test_client
 from tests.media import make_photo
-from tests.web.conftest import ctx_of, login
+from tests.web.conftest import ctx_of, login, state_of
 from tests.web.test_upload import CHUNK, _batch, _h, _send, _start
-from web import uploads
-from web.housekeeping import run_housekeeping
+from web import create_app, uploads
+from web.housekeeping import Housekeeper, run_housekeeping
 
 GIB = 1024**3
 
@@ -279,3 +287,87 @@ def test_healthz_tells_the_public_only_the_verdict(app: Flask) -> None:
         ctx_of(app).catalog.engine.dispose()
         catalog.rmdir()
         catalog.with_suffix(".away").rename(catalog)
+
+
+@pytest.fixture
+def moto_on_a_port() -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
+    """A moto S3 server of our own: (endpoint, stop, start again on the same port)."""
+    with fake_aws_env():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        servers = [server]
+
+        def restart() -> None:
+            again = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            again.start()  # moto keeps its buckets in this process: they are there again
+            servers.append(again)
+
+        try:
+            yield f"http://{host}:{port}", server.stop, restart
+        finally:
+            servers[-1].stop()
+
+
+def test_an_upload_completed_while_s3_is_down_is_taken_in_when_it_is_back(
+    web_settings: Settings, template_catalog: Path, tmp_path: Path,
+    moto_on_a_port: tuple[str, Callable[[], None], Callable[[], None]],
+) -> None:
+    endpoint, stop, restart = moto_on_a_port
+    bucket = f"acervo-test-{uuid.uuid4().hex[:12]}"
+    make_test_client(endpoint).create_bucket(Bucket=bucket)
+    settings = web_settings.replace(store_url=f"s3://{bucket}/archivo", s3_endpoint_url=endpoint)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template_catalog, Path(settings.data_dir) / "catalog.sqlite3")
+    app = create_app(settings)
+    try:
+        client = _photographer(app)
+        batch_id = _batch(client)
+        data = _photo(tmp_path)
+        upload = _upload_all(client, batch_id, "a.jpg", data)
+        stop()
+        done = client.post(f"{upload['url']}/complete", headers=_h(client))
+        assert done.status_code == 202 and done.json["state"] == "waiting_store"
+        restart()
+        assert run_housekeeping(ctx_of(app)).taken_in == 1
+        status = client.get(upload["url"]).json
+        assert status["state"] == "done" and status["outcome"] == "new"
+        with ctx_of(app).catalog.read() as session:
+            key = session.get(Asset, status["asset_id"]).original_key
+        assert ctx_of(app).store.read_bytes(key) == data
+        assert _leftovers(app) == []
+    finally:
+        state_of(app).close()
+
+
+def _abandon(app: Flask, client: FlaskClient) -> dict:  # type: ignore[type-arg]
+    upload = _start(client, _batch(client), "olvidada.jpg", 10_000).json
+    with ctx_of(app).catalog.write() as session:
+        session.execute(update(Upload).where(Upload.id == upload["id"]).values(
+            updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=49)))
+    return upload
+
+
+def test_serve_runs_housekeeping_on_its_own_and_dam_housekeeping_runs_it_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _photographer(app)
+    upload = _abandon(app, client)
+    keeper = Housekeeper(ctx_of(app), interval=0.05)  # what `dam serve` starts (every minute)
+    keeper.start()
+    try:
+        deadline = time.monotonic() + 10
+        while client.get(upload["url"]).json["state"] != "failed":
+            assert time.monotonic() < deadline, "housekeeping did not run"
+            time.sleep(0.05)
+    finally:
+        keeper.stop()
+    assert _leftovers(app) == []
+
+    upload = _abandon(app, client)
+    ctx = ctx_of(app)
+    result = CliRunner().invoke(get_cli(), ["housekeeping"],
+                                obj={"settings": ctx.settings, "context": ctx})
+    assert result.exit_code == 0, result.output
+    assert "expired uploads removed: 1" in result.output
+    assert client.get(upload["url"]).json["state"] == "failed"
