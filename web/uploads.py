@@ -362,9 +362,9 @@ def take_in(ctx: Context, upload: Upload, path: Path, sha256: str, size: int) ->
         result = intake_received(ctx, upload.batch_id, path, sha256, size)
     except StoreDownError as exc:
         log.warning("upload %s waits for the object store: %s", upload.id, exc)
-        with ctx.catalog.write() as session:
+        with ctx.catalog.write() as session:  # the store's address and error stay in the log
             session.execute(update(Upload).where(Upload.id == upload.id).values(
-                state=UploadState.WAITING_STORE, sha256=sha256, error=str(exc)[:500]))
+                state=UploadState.WAITING_STORE, sha256=sha256))
         return False
     _finish(ctx, upload, result)
     return True
