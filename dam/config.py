@@ -224,6 +224,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Size of the chunks the browser sends a file in (the most one request may carry).",
     ),
     Setting(
+        "upload_reserve_bytes",
+        int,
+        1024**3,
+        "Free disk space uploads leave untouched: a file or chunk that would eat into it is "
+        "refused (507), and `/healthz` says degraded below it (default 1 GiB).",
+    ),
+    Setting(
+        "upload_user_quota_bytes",
+        int,
+        20 * 1024**3,
+        "Most bytes one account's unfinished uploads may declare at once (default 20 GiB).",
+    ),
+    Setting(
+        "upload_expiry_hours",
+        int,
+        48,
+        "Unfinished uploads untouched this long are removed, with their chunks, by housekeeping.",
+    ),
+    Setting(
         "licences",
         Licences,
         DEFAULT_LICENCES,
@@ -340,6 +359,9 @@ class Settings:
     login_attempts: int
     upload_max_bytes: int
     upload_chunk_bytes: int
+    upload_reserve_bytes: int
+    upload_user_quota_bytes: int
+    upload_expiry_hours: int
     licences: Licences
     default_licence: str
     licence_urls: str
@@ -536,6 +558,12 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "upload_chunk_bytes", "must be between 64 KiB and 256 MiB")
     if settings.upload_max_bytes < 1:
         _fail(settings, "upload_max_bytes", "must be at least 1")
+    if settings.upload_reserve_bytes < 0:
+        _fail(settings, "upload_reserve_bytes", "must not be negative")
+    if settings.upload_user_quota_bytes < 1:
+        _fail(settings, "upload_user_quota_bytes", "must be at least 1")
+    if settings.upload_expiry_hours < 1:
+        _fail(settings, "upload_expiry_hours", "must be at least 1")
     if not settings.open_data_licence.strip():
         _fail(settings, "open_data_licence", "must name a licence")
     if not settings.open_data_licence_url.startswith(("https://", "http://")):

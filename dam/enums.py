@@ -74,9 +74,14 @@ class Role(enum.StrEnum):
 
 
 class UploadState(enum.StrEnum):
-    """A resumable web upload: receiving chunks, then taken in (or refused)."""
+    """A resumable web upload: receiving chunks, then taken in (or refused).
+
+    WAITING_STORE: complete, but the object store did not answer; the file stays in the
+    uploads folder until housekeeping takes it in.
+    """
 
     RECEIVING = "receiving"
+    WAITING_STORE = "waiting_store"
     DONE = "done"
     FAILED = "failed"
 

@@ -35,6 +35,13 @@ CHUNK = 1024 * 1024
 STORE_RETRIES = 3
 
 
+class StoreDownError(IngestError):
+    """The object store did not take the original (unreachable, or its disk full): try later."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=True)
+
+
 @dataclass
 class IntakeState:
     ctx: Context
@@ -106,7 +113,7 @@ def store_original(state: IntakeState) -> None:
             return
         except OSError as exc:
             if attempt == STORE_RETRIES:
-                raise IngestError(f"could not store the original: {exc}", transient=True) from exc
+                raise StoreDownError(f"could not store the original: {exc}") from exc
             log.warning("storing %s failed (try %s): %s", state.path, attempt, exc)
             time.sleep(0.5 * 2 ** (attempt - 1))
 
@@ -133,11 +140,14 @@ def intake_file(
     *,
     known_hash: tuple[str, int] | None = None,
     filename: str | None = None,
+    keep_on_store_error: bool = False,
 ) -> IntakeResult:
     """Run intake on one file; a bad file becomes a recorded failure, never an exception.
 
     ``known_hash`` is (SHA-256, size) when the caller hashed the bytes as they arrived (the web
-    upload), so the file is not read once more to hash it.
+    upload), so the file is not read once more to hash it. With ``keep_on_store_error`` an
+    unreachable store raises StoreDownError instead of recording a failure: the caller keeps
+    the file (the web upload's only copy) and tries again later.
     """
     state = IntakeState(ctx=ctx, batch_id=batch_id, path=path,
                         filename=filename or display_name(path))
@@ -148,6 +158,8 @@ def intake_file(
     try:
         run_stages(stages, state)
     except IngestError as exc:
+        if keep_on_store_error and isinstance(exc, StoreDownError):
+            raise
         return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
     except OSError as exc:
         reason = f"cannot read the file: {exc.strerror or exc}"

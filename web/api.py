@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 
 from dam.catalog import asset_to_dict
+from dam.enums import UploadState
 from dam.models import Upload
 from web import uploads
 from web.access import can_see_batch, sees_all_batches, visible_clause
@@ -212,6 +213,7 @@ def upload_chunk(upload_id: str) -> Response:
 
 
 @bp.post("/uploads/<upload_id>/complete")
-def complete_upload(upload_id: str) -> Response:
+def complete_upload(upload_id: str) -> tuple[Response, int]:
     upload = uploads.complete_upload(get_ctx(), _own_upload(upload_id))
-    return jsonify(_upload_json(upload))
+    waiting = upload.state == UploadState.WAITING_STORE  # kept; taken in when the store is back
+    return jsonify(_upload_json(upload)), 202 if waiting else 200

@@ -11,6 +11,7 @@ import click
 from dam.cli import get_context, get_settings
 from dam.enums import Role
 from web.accounts import AccountError, create_user, ensure_first_admin, has_users
+from web.housekeeping import housekeeping
 
 log = logging.getLogger(__name__)
 
@@ -115,4 +116,4 @@ def user(ctx: click.Context, username: str, role: str, display_name: str, passwo
     click.echo(f"account {created.username} ({created.role}) created")
 
 
-commands = [serve, user]
+commands = [serve, user, housekeeping]

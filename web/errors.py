@@ -6,12 +6,16 @@ import logging
 
 from flask import Flask, Response, g, jsonify, render_template
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from dam.errors import CatalogNotReadyError, DamError, NotFoundError
 from web.access import is_api_request
 
 log = logging.getLogger(__name__)
+
+CATALOG_RETRY_SECONDS = 30  # Retry-After while the catalog does not answer
 
 
 class RequestError(Exception):
@@ -36,6 +40,17 @@ def _messages() -> dict[int, str]:
         500: _("Something went wrong on our side. The error has been logged."),
         503: _("The service is not available right now."),
     }
+
+
+def is_catalog_outage(exc: BaseException) -> bool:
+    """Whether a database error means the catalog cannot be reached (not that a query is wrong).
+
+    Covers lost or refused connections (OperationalError, InterfaceError, an invalidated
+    connection, an exhausted pool) and SQLite's "database is locked" and "unable to open".
+    """
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _detail_message(status: int, description: str | None) -> str:
@@ -88,15 +103,35 @@ def init_errors(app: Flask) -> None:
         log.error("catalog not ready: %s", exc)
         return error_response(503, "unavailable", _messages()[503])
 
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_error(exc: Exception) -> Response:
+        if not is_catalog_outage(exc):
+            return internal_error(exc)
+        log.error("catalog unreachable: %s", str(exc).splitlines()[0][:300])
+        return catalog_unavailable()
+
     @app.errorhandler(DamError)
     def _dam_error(exc: DamError) -> Response:
         log.warning("request failed: %s", exc)
         return error_response(400, "invalid", str(exc))
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("unexpected error")
-        return error_response(500, "internal", _messages()[500])
+    app.register_error_handler(Exception, internal_error)
+
+
+def internal_error(exc: Exception) -> Response:
+    log.error("unexpected error", exc_info=exc)
+    return error_response(500, "internal", _messages()[500])
+
+
+def catalog_unavailable() -> Response:
+    """503 with Retry-After: the catalog does not answer; the next request tries it again."""
+    response = error_response(503, "catalog_unavailable", _(
+        "The catalog is not answering right now. Please try again in a minute."),
+        retry_after=CATALOG_RETRY_SECONDS)
+    response.headers["Retry-After"] = str(CATALOG_RETRY_SECONDS)
+    return response
 
 
 def _code(status: int) -> str:
@@ -104,4 +139,5 @@ def _code(status: int) -> str:
         400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
         405: "method_not_allowed", 409: "conflict", 413: "too_large",
         415: "unsupported_type", 429: "too_many_requests", 503: "unavailable",
+        507: "insufficient_storage",
     }.get(status, "error")

@@ -1,19 +1,36 @@
-"""/healthz: whether the catalog, the store, the search index and the queue answer."""
+"""/healthz: whether the catalog, the store, the search index, the queue and the disk answer.
+
+Anyone gets the verdict only: ``ok``, ``degraded`` (everything answers, but free disk space is
+under ``upload_reserve_bytes``) or ``unavailable`` (503). Counts, sizes, errors and addresses
+are for signed-in admins, and for the log.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 from sqlalchemy import text
 
 from dam import queue
 from dam.db import check_ready
+from web.access import Need, allowed
+from web.i18n import fmt_bytes
 from web.state import get_ctx, get_search
+from web.uploads import free_bytes, uploads_dir
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("health", __name__)
+
+
+class Degraded(Exception):
+    """The part answers but is close to failing; the message says why."""
 
 
 def _catalog() -> str:
@@ -38,24 +55,50 @@ def _queue() -> str:
     return f"ok (queued {counts.get('queued', 0)}, running {counts.get('running', 0)})"
 
 
+def _disk() -> str:
+    """Free space where uploads land and, for a local store, where originals go."""
+    ctx = get_ctx()
+    folders = {"uploads": uploads_dir(ctx)}
+    store = urlparse(ctx.settings.store_url)
+    if store.scheme == "file":
+        folders["store"] = Path(unquote(store.path))
+    reserve = ctx.settings.upload_reserve_bytes
+    free = {name: free_bytes(folder) for name, folder in folders.items()}
+    detail = ", ".join(f"{name} {fmt_bytes(size)} free" for name, size in free.items())
+    low = [name for name, size in free.items() if size < reserve]
+    if low:
+        raise Degraded(f"under the reserve of {fmt_bytes(reserve)}: {detail}")
+    return f"ok ({detail})"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
-    "catalog": _catalog, "store": _store, "index": _index, "queue": _queue,
+    "catalog": _catalog, "store": _store, "index": _index, "queue": _queue, "disk": _disk,
 }
+
+
+def _run(name: str, check: Callable[[], str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        result: dict[str, Any] = {"status": check()}
+    except Degraded as exc:
+        log.warning("health: %s degraded: %s", name, exc)
+        result = {"status": "degraded", "error": str(exc)}
+    except Exception as exc:  # a health check reports every failure, whatever it is
+        log.error("health: %s failed: %s: %s", name, type(exc).__name__, exc)
+        result = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    results: dict[str, Any] = {}
-    healthy = True
-    for name, check in CHECKS.items():
-        started = time.perf_counter()
-        try:
-            results[name] = {"status": check()}
-        except Exception as exc:  # a health check reports every failure, whatever it is
-            healthy = False
-            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
-        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    response = jsonify(status="ok" if healthy else "error", checks=results)
-    response.status_code = 200 if healthy else 503
+    results = {name: _run(name, check) for name, check in CHECKS.items()}
+    states = {result["status"].split(" ")[0] for result in results.values()}
+    verdict = "unavailable" if "error" in states else "degraded" if "degraded" in states else "ok"
+    if allowed(g.get("user"), Need.ADMIN):
+        response = jsonify(status=verdict, checks=results)
+    else:
+        response = jsonify(status=verdict)
+    response.status_code = 503 if verdict == "unavailable" else 200
     response.headers["Cache-Control"] = "no-store"
     return response

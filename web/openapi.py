@@ -45,6 +45,8 @@ def openapi_document() -> dict[str, Any]:
     create_batch["requestBody"] = _json_body("BatchIn")
     create_upload = _op("Start a resumable upload of one file into one of your batches", ok="201")
     create_upload["requestBody"] = _json_body("UploadIn")
+    create_upload["responses"]["507"] = {"description": "disk space under the reserve, or your "
+                                                        "unfinished uploads past your quota"}
     chunk = _op("Send the next chunk: header Upload-Offset, body the bytes (at most chunk_size)",
                 params=[_path("upload_id", "string"),
                         {"name": "Upload-Offset", "in": "header", "required": True,
@@ -53,6 +55,13 @@ def openapi_document() -> dict[str, Any]:
     chunk["responses"]["409"] = {"description": "wrong offset: the body says the server's"}
     chunk["responses"]["413"] = {"description": "chunk larger than chunk_size"}
     chunk["responses"]["415"] = {"description": "a type of file Acervo does not take"}
+    chunk["responses"]["507"] = {"description": "disk full: the chunk was not kept; send it "
+                                                "again later (earlier chunks are kept)"}
+    complete = _op("Take the received file in: new, duplicate or failed (with the reason)",
+                   params=[_path("upload_id", "string")])
+    complete["responses"]["202"] = {"description": "the object store did not answer: the file is "
+                                                   "kept (state waiting_store) and taken in when "
+                                                   "the store is back"}
     edit = _op("Edit an asset's descriptive fields; 409 with the conflicting fields when "
                "someone saved since `edit_version`", params=[_path("asset_id")])
     edit["requestBody"] = _json_body("AssetEdit")
@@ -92,9 +101,7 @@ def openapi_document() -> dict[str, Any]:
             "/uploads/{upload_id}": {"get": _op("Where an upload is (its offset)",
                                                 params=[_path("upload_id", "string")]),
                                      "patch": chunk},
-            "/uploads/{upload_id}/complete": {"post": _op(
-                "Take the received file in: new, duplicate or failed (with the reason)",
-                params=[_path("upload_id", "string")])},
+            "/uploads/{upload_id}/complete": {"post": complete},
             "/assets/{asset_id}/marks": {"post": marks},
             "/batch-edits": {"post": batch},
             "/batch-edits/{batch_edit_id}/undo": {"post": _op(

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from dam.db import Catalog
-from dam.enums import AssetState, JobKind, JobState, RenditionKind
+from dam.enums import AssetState, JobKind, JobState, RenditionKind, UploadState
 from dam.models import Asset, Batch, IntakeItem, Job, PublicationPhoto, Rendition, Upload
 from dam.queue import requeue_for_asset
 
@@ -240,7 +240,7 @@ class BatchFile:
     """One file of a batch as the batch page shows it."""
 
     name: str
-    outcome: str  # new, duplicate, failed, or "receiving" for an unfinished upload
+    outcome: str  # new, duplicate, failed; or the state of an upload not taken in yet
     asset_id: int | None
     state: str | None
     error: str | None
@@ -271,6 +271,7 @@ def batch_files(catalog: Catalog, batch_id: int) -> list[BatchFile]:
             thumbs.get(item.asset_id) if item.asset_id else None,
             _title(asset) if asset else item.original_filename,
         ))
-    files += [BatchFile(u.filename, "receiving", None, None, None, None, u.filename)
+    files += [BatchFile(u.filename, str(u.state), None, None,
+                        u.error if u.state == UploadState.FAILED else None, None, u.filename)
               for u in receiving]
     return files

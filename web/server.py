@@ -74,12 +74,26 @@ def serve_app(settings: Settings, sock: socket.socket, threads: int, index: int 
 
     app = create_app(settings, sync_search=True)  # the index has one writer: whoever locks it
     log.info("web process %d (pid %d) serving", index, os.getpid())
+    housekeeper = _start_housekeeping(app, index)
     server = _waitress(app, sock, threads)
     try:
         server.run()
     finally:
         server.close()
+        if housekeeper is not None:
+            housekeeper.stop()
         app.extensions["acervo"].close()
+
+
+def _start_housekeeping(app: Any, index: int) -> Any:
+    """The node's housekeeping (web.housekeeping) runs in the first serving process only."""
+    if index != 0:
+        return None
+    from web.housekeeping import Housekeeper
+
+    housekeeper = Housekeeper(app.extensions["acervo"].ctx)
+    housekeeper.start()
+    return housekeeper
 
 
 def interrupt_on_sigterm() -> None:

@@ -13,10 +13,19 @@ completing does not read the file again (after a restart, or when the chunks wen
 serving processes, the file is hashed once at completion). A lock on the file keeps the
 chunks of one upload one at a time across every thread and process of the node.
 The type is sniffed from the first bytes: a file Acervo does not take is refused early (415).
+
+Disk: a file (at creation) and each chunk must leave ``upload_reserve_bytes`` free on the
+uploads folder's disk, and one account's unfinished uploads may declare at most
+``upload_user_quota_bytes``; both refusals, and a disk that fills while a chunk is written, are
+507 (the chunk is rolled back to where it began; every byte accepted before stays). A file that
+completes while the object store does not answer is kept as WAITING_STORE (202) and taken in
+by the node's housekeeping (``web.housekeeping``) when the store is back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -31,23 +40,26 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from dam.catalog import BatchInfo, IntakeResult, create_batch, record_failure
 from dam.context import Context
+from dam.db import serialize_on
 from dam.enums import IntakeOutcome, MediaType, UploadState
 from dam.errors import IngestError
 from dam.models import Batch, Upload
-from ingest.intake import intake_file
+from ingest.intake import StoreDownError, intake_file
 from ingest.sniff import HEADER_BYTES, sniff_file
 from web.accounts import CurrentUser
 from web.errors import RequestError
+from web.i18n import fmt_bytes
 from web.queries import reading
 
 log = logging.getLogger(__name__)
 
 COPY_BUFFER = 1024 * 1024
 MAX_NAME_BYTES = 255
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 class _Progress:
@@ -133,8 +145,44 @@ def create_web_batch(ctx: Context, user: CurrentUser, info: BatchInfo) -> int:
     return batch_id
 
 
+def uploads_dir(ctx: Context) -> Path:
+    return Path(ctx.settings.data_dir) / "uploads"
+
+
 def part_path(ctx: Context, upload: Upload) -> Path:
-    return Path(ctx.settings.data_dir) / "uploads" / upload.id / upload.filename
+    return uploads_dir(ctx) / upload.id / upload.filename
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space of the disk holding ``folder`` (or its nearest existing parent)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
+
+
+def disk_full() -> RequestError:
+    return RequestError(507, "disk_full", _("There is not enough free disk space to take this "
+                                            "file now. Try again later or tell the archive's "
+                                            "administrator."))
+
+
+def check_space(ctx: Context, needed: int) -> None:
+    """Refuse (507) unless ``needed`` more bytes leave the reserve free on the uploads disk."""
+    if free_bytes(uploads_dir(ctx)) - needed < ctx.settings.upload_reserve_bytes:
+        log.warning("upload refused: free space on %s under the reserve", uploads_dir(ctx))
+        raise disk_full()
+
+
+def _check_quota(session: Any, user: CurrentUser, size: int, quota: int) -> None:
+    """The declared sizes of the account's unfinished uploads, this one included, fit."""
+    serialize_on(session, f"upload-quota:{user.id}")
+    used = session.scalar(select(func.coalesce(func.sum(Upload.byte_size), 0)).where(
+        Upload.user_id == user.id, Upload.state == UploadState.RECEIVING))
+    if used + size > quota:
+        raise RequestError(507, "quota", _(
+            "Your unfinished uploads would go past your limit of %(quota)s (%(used)s already "
+            "declared): finish them first.", quota=fmt_bytes(quota), used=fmt_bytes(used)),
+            quota=quota, used=int(used))
 
 
 def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, size: object
@@ -147,13 +195,21 @@ def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, 
     if size > ctx.settings.upload_max_bytes:
         raise RequestError(413, "too_large", _("The file is larger than the limit."),
                            limit=ctx.settings.upload_max_bytes)
+    check_space(ctx, size)
     upload = Upload(id=secrets.token_hex(16), user_id=user.id, batch_id=batch_id,
                     filename=name, byte_size=size, received=0)
     path = part_path(ctx, upload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
-    with ctx.catalog.write() as session:
-        session.add(upload)
+    try:  # whatever fails (disk, catalog, quota), no folder or file is left behind
+        path.parent.mkdir(parents=True)
+        path.touch()
+        with ctx.catalog.write() as session:
+            _check_quota(session, user, size, ctx.settings.upload_user_quota_bytes)
+            session.add(upload)
+    except BaseException as exc:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+            raise disk_full() from exc
+        raise
     return upload
 
 
@@ -170,26 +226,42 @@ def _hash_file(path: Path, length: int) -> str:
     return digest.hexdigest()
 
 
+def write_block(out: BinaryIO, block: bytes) -> None:
+    """The one place chunk bytes are written (tests make it fail as a full disk would)."""
+    out.write(block)
+
+
 def _copy(stream: BinaryIO, path: Path, offset: int, length: int, progress: _Progress) -> None:
     """Write the chunk at ``offset``; ``progress.offset`` tells how far it got, even on error.
 
-    A dropped connection keeps the bytes that arrived: the client resumes after them.
+    A dropped connection keeps the bytes that arrived: the client resumes after them. A full
+    disk rolls the chunk back to ``offset`` (buffered bytes may not have reached the disk) and
+    is a 507.
     """
-    with path.open("r+b") as out:
-        out.seek(offset)
-        out.truncate()
-        end = offset + length
-        try:
-            while progress.offset < end:
-                block = stream.read(min(COPY_BUFFER, end - progress.offset))
-                if not block:
-                    break
-                out.write(block)
-                if progress.digest is not None:
-                    progress.digest.update(block)
-                progress.offset += len(block)
-        finally:
-            out.flush()
+    try:
+        with path.open("r+b") as out:
+            out.seek(offset)
+            out.truncate()
+            end = offset + length
+            try:
+                while progress.offset < end:
+                    block = stream.read(min(COPY_BUFFER, end - progress.offset))
+                    if not block:
+                        break
+                    write_block(out, block)
+                    if progress.digest is not None:
+                        progress.digest.update(block)
+                    progress.offset += len(block)
+            finally:
+                out.flush()
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:
+            raise
+        log.warning("disk full while writing %s at %d: chunk rolled back", path, offset)
+        progress.digest, progress.offset = None, offset  # hashed again from the file at the end
+        with contextlib.suppress(OSError), path.open("r+b") as out:
+            out.truncate(offset)
+        raise disk_full() from exc
 
 
 def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
@@ -202,6 +274,7 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
         raise RequestError(411, "length", _("The chunk needs a Content-Length."))
     if offset + length > upload.byte_size:
         raise RequestError(400, "overflow", _("The chunk goes past the declared file size."))
+    check_space(ctx, length)
     progress = _progress_for(upload.id)
     path = part_path(ctx, upload)
     with _exclusive(path) as present:
@@ -259,7 +332,11 @@ def _finish(ctx: Context, upload: Upload, result: IntakeResult) -> None:
 
 
 def complete_upload(ctx: Context, upload: Upload) -> Upload:
-    """Take the whole file in through the intake stages (hash already known); idempotent."""
+    """Take the whole file in through the intake stages (hash already known); idempotent.
+
+    When the object store does not take the original, the upload waits for it (state
+    WAITING_STORE, the file kept) and housekeeping takes it in later.
+    """
     if upload.state != UploadState.RECEIVING:
         return upload
     progress = _progress_for(upload.id)
@@ -274,15 +351,33 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
                 sha256 = progress.digest.hexdigest()
             else:  # after a restart, or chunks taken by several processes: read it once
                 sha256 = _hash_file(path, received)
-            _finish(ctx, upload, intake_received(ctx, upload.batch_id, path, sha256, received))
+            take_in(ctx, upload, path, sha256, received)
     with reading(ctx.catalog) as session:
         return session.get(Upload, upload.id)  # type: ignore[return-value]
 
 
+def take_in(ctx: Context, upload: Upload, path: Path, sha256: str, size: int) -> bool:
+    """Intake of a complete file (its lock held); False when it must wait for the store."""
+    try:
+        result = intake_received(ctx, upload.batch_id, path, sha256, size)
+    except StoreDownError as exc:
+        log.warning("upload %s waits for the object store: %s", upload.id, exc)
+        with ctx.catalog.write() as session:  # the store's address and error stay in the log
+            session.execute(update(Upload).where(Upload.id == upload.id).values(
+                state=UploadState.WAITING_STORE, sha256=sha256))
+        return False
+    _finish(ctx, upload, result)
+    return True
+
+
 def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: int
                     ) -> IntakeResult:
-    """ingest.intake's stages on an uploaded file whose SHA-256 was computed on arrival."""
-    return intake_file(ctx, batch_id, path, known_hash=(sha256, size), filename=path.name)
+    """ingest.intake's stages on an uploaded file whose SHA-256 was computed on arrival.
+
+    Raises StoreDownError when the store does not take it: the file must be kept.
+    """
+    return intake_file(ctx, batch_id, path, known_hash=(sha256, size), filename=path.name,
+                       keep_on_store_error=True)
 
 
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:

@@ -38,7 +38,7 @@ function pollBatch() {
   const list = document.getElementById("batch-files");
   if (!list) return;
   const url = list.dataset.poll;
-  const settled = (f) => f.outcome !== "receiving" && (f.outcome !== "new" || ["ready", "failed"].includes(f.state));
+  const settled = (f) => !["receiving", "waiting_store"].includes(f.outcome) && (f.outcome !== "new" || ["ready", "failed"].includes(f.state));
   const tick = async () => {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });

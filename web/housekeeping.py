@@ -1,0 +1,173 @@
+"""The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in.
+
+``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
+``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
+several processes at once: each upload is handled under its file lock, and a row changes
+only when it is still in the state that was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+from sqlalchemy import select, update
+
+from dam.context import Context
+from dam.enums import UploadState
+from dam.models import Upload
+from web.queries import reading
+from web.uploads import _exclusive, _forget, _stored_state, part_path, take_in, uploads_dir
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_SECONDS = 60.0
+EXPIRED = "abandoned: removed after {hours} hours without a chunk"
+
+
+@dataclass
+class HousekeepingReport:
+    expired: int = 0  # unfinished uploads removed with their chunks
+    orphans: int = 0  # folders in the uploads folder that no upload owns
+    taken_in: int = 0  # uploads that waited for the store, now taken in
+    waiting: int = 0  # uploads still waiting for the store
+
+
+def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> HousekeepingReport:
+    """One pass of every step; the report says what it did."""
+    now = now or dt.datetime.now(dt.UTC)
+    report = HousekeepingReport()
+    report.expired = expire_uploads(ctx, now)
+    report.orphans = remove_orphans(ctx, now)
+    report.taken_in, report.waiting = retry_waiting(ctx)
+    if report.expired or report.orphans or report.taken_in:
+        log.info("housekeeping: %s", asdict(report))
+    return report
+
+
+def _cutoff(ctx: Context, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(hours=ctx.settings.upload_expiry_hours)
+
+
+def expire_uploads(ctx: Context, now: dt.datetime) -> int:
+    """Unfinished uploads untouched for ``upload_expiry_hours``: failed, their chunks deleted.
+
+    Uploads waiting for the store are complete files, never expired.
+    """
+    cutoff = _cutoff(ctx, now)
+    with reading(ctx.catalog) as session:
+        stale = list(session.scalars(select(Upload).where(
+            Upload.state == UploadState.RECEIVING, Upload.updated_at < cutoff)))
+    expired = 0
+    for upload in stale:
+        with _exclusive(part_path(ctx, upload)), ctx.catalog.write() as session:
+            changed = session.execute(update(Upload).where(
+                Upload.id == upload.id, Upload.state == UploadState.RECEIVING,
+                Upload.updated_at < cutoff,
+            ).values(state=UploadState.FAILED,
+                     error=EXPIRED.format(hours=ctx.settings.upload_expiry_hours)))
+        if changed.rowcount:
+            shutil.rmtree(part_path(ctx, upload).parent, ignore_errors=True)
+            _forget(upload.id)
+            expired += 1
+    return expired
+
+
+def remove_orphans(ctx: Context, now: dt.datetime) -> int:
+    """Folders of the uploads folder that no unfinished upload owns, once older than the expiry.
+
+    (Left by a process killed while creating an upload, or by a row removed by hand.)
+    """
+    root = uploads_dir(ctx)
+    if not root.is_dir():
+        return 0
+    oldest = now.timestamp() - ctx.settings.upload_expiry_hours * 3600
+    candidates = [p for p in root.iterdir() if _older(p, oldest)]
+    if not candidates:
+        return 0
+    with ctx.catalog.read() as session:
+        kept = set(session.scalars(select(Upload.id).where(
+            Upload.id.in_([p.name for p in candidates]),
+            Upload.state.in_((UploadState.RECEIVING, UploadState.WAITING_STORE)))))
+    removed = 0
+    for path in candidates:
+        if path.name not in kept:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _older(path: Path, limit: float) -> bool:
+    try:
+        return path.lstat().st_mtime < limit
+    except FileNotFoundError:
+        return False
+
+
+def retry_waiting(ctx: Context) -> tuple[int, int]:
+    """Take in the uploads that waited for the store; stop at the first the store refuses.
+
+    Returns (taken in, still waiting). Only files on this node are tried: with several
+    nodes on one catalog, each takes in its own.
+    """
+    with reading(ctx.catalog) as session:
+        waiting = list(session.scalars(select(Upload).where(
+            Upload.state == UploadState.WAITING_STORE).order_by(Upload.updated_at)))
+    taken = 0
+    for number, upload in enumerate(waiting):
+        path = part_path(ctx, upload)
+        with _exclusive(path) as present:
+            if not present or _stored_state(ctx, upload.id)[0] != UploadState.WAITING_STORE:
+                continue  # another node's file, or another process took it in
+            assert upload.sha256 is not None
+            if not take_in(ctx, upload, path, upload.sha256, upload.byte_size):
+                return taken, len(waiting) - number  # the store is still away: next pass
+            taken += 1
+    return taken, 0
+
+
+class Housekeeper:
+    """A daemon thread running :func:`run_housekeeping` every ``interval`` seconds."""
+
+    def __init__(self, ctx: Context, interval: float = HOUSEKEEPING_SECONDS) -> None:
+        self.ctx, self.interval = ctx, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            started = time.monotonic()
+            try:
+                run_housekeeping(self.ctx)
+            except Exception:  # the catalog or disk may be away: log, and try at the next pass
+                log.exception("housekeeping failed")
+            log.debug("housekeeping took %.1f s", time.monotonic() - started)
+
+
+@click.command("housekeeping")
+@click.pass_context
+def housekeeping(ctx: click.Context) -> None:
+    """Remove abandoned uploads and take in uploads that waited for the object store."""
+    from dam.cli import get_context
+
+    report = run_housekeeping(get_context(ctx))
+    click.echo(f"expired uploads removed: {report.expired}; orphan folders removed: "
+               f"{report.orphans}; taken in: {report.taken_in}; still waiting for the store: "
+               f"{report.waiting}")
