@@ -209,7 +209,21 @@ SETTINGS: tuple[Setting, ...] = (
         "login_attempts",
         int,
         10,
-        "Failed sign-ins allowed per account and per address in 15 minutes.",
+        "Failed sign-ins allowed per account in 15 minutes (from all addresses together).",
+    ),
+    Setting(
+        "login_attempts_per_address",
+        int,
+        100,
+        "Failed sign-ins allowed per client address in 15 minutes, all accounts together "
+        "(an office behind one public address shares it).",
+    ),
+    Setting(
+        "web_trusted_proxies",
+        int,
+        0,
+        "Reverse proxies in front of `dam serve` whose X-Forwarded-For and X-Forwarded-Proto "
+        "are believed (0: none, the client address is the connection's).",
     ),
     Setting(
         "upload_max_bytes",
@@ -357,6 +371,8 @@ class Settings:
     web_secure_cookies: bool
     session_hours: int
     login_attempts: int
+    login_attempts_per_address: int
+    web_trusted_proxies: int
     upload_max_bytes: int
     upload_chunk_bytes: int
     upload_reserve_bytes: int
@@ -554,6 +570,10 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "session_hours", "must be between 1 and 2160")
     if settings.login_attempts < 1:
         _fail(settings, "login_attempts", "must be at least 1")
+    if settings.login_attempts_per_address < settings.login_attempts:
+        _fail(settings, "login_attempts_per_address", "must be at least login_attempts")
+    if not 0 <= settings.web_trusted_proxies <= 8:
+        _fail(settings, "web_trusted_proxies", "must be between 0 and 8")
     if not 64 * 1024 <= settings.upload_chunk_bytes <= 256 * 1024**2:
         _fail(settings, "upload_chunk_bytes", "must be between 64 KiB and 256 MiB")
     if settings.upload_max_bytes < 1:

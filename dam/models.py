@@ -428,7 +428,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.VIEWER)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: invited, not set yet
-    # Bumped when the password changes or the account is disabled: older sessions end.
+    # Bumped when the password changes or the account is disabled: older invitation links end.
     session_epoch: Mapped[int] = mapped_column(default=0)
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
@@ -449,8 +449,28 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class WebSession(Base):
+    """A signed-in browser: its cookie carries a random id, the catalog only that id's SHA-256.
+
+    Checked on every request with the account, so signing out (which deletes the row), a
+    password change (every other row of the account) or disabling the account (all of them)
+    ends a session at once, in every serving process, even for a copied cookie.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Moved forward at most every few minutes; rows unseen for session_hours are deleted.
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
 class SignInFailure(Base):
-    """One failed sign-in, counted against a key (``user:<name>`` or ``ip:<address>``).
+    """One failed (or still running) sign-in, counted against a key: an account, an account at
+    one address, or an address (see web/security.py).
 
     Kept in the catalog, not in a server process, so the limit holds across every serving
     process and node; rows older than the limit's window are deleted as new ones arrive.

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dam.config import Settings, load_settings
 from dam.context import open_context, signing_key
@@ -116,8 +117,12 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     search_service = SearchService(settings, ctx.catalog)
     app.extensions["acervo"] = WebState(
         ctx=ctx, search=search_service,
-        login_limiter=AttemptLimiter(ctx.catalog, settings.login_attempts),
+        login_limiter=AttemptLimiter(ctx.catalog, settings.login_attempts,
+                                     settings.login_attempts_per_address),
     )
+    if settings.web_trusted_proxies > 0:  # only then is X-Forwarded-For believed
+        n = settings.web_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     if sync_search:
         search_service.start(settings.search_sync_seconds)
     init_security(app, extra_media_sources=_store_media_sources(settings))

@@ -7,6 +7,7 @@ whether someone may see an asset: staff everything, the public only published, c
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
 
@@ -16,8 +17,9 @@ from sqlalchemy import ColumnElement, select, true
 from dam.curation.rights import public_clause
 from dam.enums import Role
 from dam.models import Asset, Batch, utcnow
-from web.accounts import CurrentUser, load_user, user_for_token
-from web.security import check_csrf
+from web.accounts import CurrentUser, user_for_session, user_for_token
+from web.security import check_csrf, client_address
+from web.sessions import end_session, start_session
 from web.state import get_ctx
 
 log = logging.getLogger(__name__)
@@ -173,23 +175,47 @@ def _load_request_user() -> CurrentUser | None:
         if user is None:
             abort(401, description="token")
         return user
-    uid, epoch = session.get("uid"), session.get("epoch")
-    if not isinstance(uid, int) or not isinstance(epoch, int):
+    token = session.get("sid")
+    if not isinstance(token, str) or not token:
         return None
-    user = load_user(get_ctx().catalog, uid, epoch)
+    user = user_for_session(get_ctx().catalog, token, session_lifetime())
     if user is None:
         session.clear()
     return user
 
 
+def session_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=get_ctx().settings.session_hours)
+
+
 def sign_in(user: CurrentUser) -> None:
-    """A fresh session for ``user`` (a new cookie: nothing of the anonymous one is kept)."""
-    lang = session.get("lang")
+    """A fresh session for ``user``: a new row in the catalog and a new cookie (nothing of the
+    anonymous one is kept but the language; a session the cookie had is ended)."""
+    catalog = get_ctx().catalog
+    old, lang = session.get("sid"), session.get("lang")
+    if isinstance(old, str) and old:
+        end_session(catalog, old)
     session.clear()
     if lang:
         session["lang"] = lang
     session.permanent = True
-    session["uid"], session["epoch"] = user.id, user.epoch
+    session["sid"] = start_session(
+        catalog, user.id, max_age=session_lifetime(),
+        user_agent=request.headers.get("User-Agent", ""), address=client_address())
+
+
+def sign_out() -> None:
+    """End this browser's session on the server too: a copy of the cookie opens nothing."""
+    token = session.get("sid")
+    if isinstance(token, str) and token:
+        end_session(get_ctx().catalog, token)
+    session.clear()
+
+
+def current_session_id() -> str | None:
+    """This request's session id (the cookie's), for keeping it when the others end."""
+    token = session.get("sid")
+    return token if isinstance(token, str) and token else None
 
 
 def _deny(user: CurrentUser | None, need: Need) -> Response:

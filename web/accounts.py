@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dam.db import Catalog
 from dam.enums import Role
 from dam.errors import DamError, NotFoundError
-from dam.models import ApiToken, User, utcnow
+from dam.models import ApiToken, User, WebSession, utcnow
 from web.queries import reading
+from web.sessions import TOUCH_EVERY, end_sessions, session_key, touch_session
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "acv_"
@@ -119,8 +120,37 @@ def authenticate(catalog: Catalog, username: str, password: str) -> CurrentUser 
         return _current(user)
 
 
+# What a request needs of its account, read with its session in one query.
+_SESSION_USER = (User.id, User.username, User.display_name, User.role, User.session_epoch,
+                 User.locale, WebSession.last_seen_at)
+
+
+def user_for_session(catalog: Catalog, token: str, max_age: dt.timedelta) -> CurrentUser | None:
+    """The active account of a web session that was not ended nor left unused for ``max_age``.
+
+    One indexed lookup per request (the session by its key, joined to its account), on a bare
+    connection: no ORM session or objects, so it costs what the old signed-cookie check did. The
+    session's last use is written at most every few minutes.
+    """
+    now = utcnow()
+    key = session_key(token)
+    with catalog.engine.connect() as conn:
+        row = conn.execute(
+            select(*_SESSION_USER)
+            .join(WebSession, WebSession.user_id == User.id)
+            .where(WebSession.id == key, User.active.is_(True),
+                   WebSession.last_seen_at > now - max_age)
+        ).first()
+    if row is None:
+        return None
+    if now - _aware(row.last_seen_at) > TOUCH_EVERY:
+        touch_session(catalog, key, now)
+    return CurrentUser(row.id, row.username, row.display_name, row.role, row.session_epoch,
+                       row.locale)
+
+
 def load_user(catalog: Catalog, user_id: int, epoch: int) -> CurrentUser | None:
-    """The session's account, if it is still active and its sessions were not ended since."""
+    """An invitation's account, if it is still active and its password was not set since."""
     with reading(catalog) as session:
         user = session.get(User, user_id)
         if user is None or not user.active or user.session_epoch != epoch:
@@ -128,8 +158,11 @@ def load_user(catalog: Catalog, user_id: int, epoch: int) -> CurrentUser | None:
         return _current(user)
 
 
-def change_password(catalog: Catalog, user_id: int, current: str | None, new: str) -> CurrentUser:
-    """Set a new password (checking the current one unless None); other sessions end."""
+def change_password(catalog: Catalog, user_id: int, current: str | None, new: str, *,
+                    keep_session: str | None = None) -> CurrentUser:
+    """Set a new password (checking the current one unless None); every session of the account
+    ends but ``keep_session`` (the cookie id of the one that changed it), and so do invitation
+    links."""
     with catalog.write() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -142,6 +175,7 @@ def change_password(catalog: Catalog, user_id: int, current: str | None, new: st
                 raise AccountError("password_wrong", "the current password is wrong") from None
         user.password_hash = _hasher.hash(new)
         user.session_epoch += 1
+        end_sessions(session, user.id, keep=keep_session)
         return _current(user)
 
 
@@ -158,8 +192,12 @@ def update_user(
             )
             if admins <= 1:
                 raise AccountError("last_admin", "the last active admin cannot be demoted")
-        if user.active and not active:
+        if user.active and not active:  # it ends everything: re-enabling brings none back
             user.session_epoch += 1
+            end_sessions(session, user.id)
+            session.execute(update(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+            ).values(revoked_at=utcnow()))
         user.role, user.active = role, active
         user.display_name = display_name.strip()[:200]
         user.email = email.strip()[:320] or None

@@ -19,10 +19,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from web import accounts
-from web.access import sign_in
+from web.access import current_session_id, sign_in, sign_out
 from web.accounts import AccountError, CurrentUser
 from web.errors import RequestError
 from web.i18n import LANGUAGES
+from web.redirects import local_path, safe_next
+from web.security import client_address
 from web.state import get_ctx, state
 
 bp = Blueprint("auth", __name__)
@@ -43,13 +45,6 @@ def account_message(exc: AccountError) -> str:
     }.get(exc.code, str(exc))
 
 
-def safe_next(target: str | None) -> str:
-    """Only local paths: a sign-in link must not send people to another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("browse.index")
-
-
 def _invitations() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="acervo-invitation")
 
@@ -64,23 +59,22 @@ def login() -> Response | str:
     if request.method == "GET":
         if g.user is not None:
             return redirect(safe_next(request.args.get("next")))
-        return render_template("login.html", next=request.args.get("next", ""))
+        return render_template("login.html", next=local_path(request.args.get("next")) or "")
     username = request.form.get("username", "").strip().lower()[:64]
     password = request.form.get("password", "")[:1024]
     limiter = state().login_limiter
-    keys = (f"user:{username}", f"ip:{request.remote_addr}")
-    wait = limiter.retry_after(*keys)
-    if wait:
+    attempt = limiter.attempt(username, client_address())  # counted before the password
+    if attempt.retry_after:
+        wait = attempt.retry_after
         raise RequestError(429, "too_many_attempts",
                            _("Too many failed sign-ins. Try again in %(m)d minutes.",
                              m=max(1, wait // 60)), retry_after=wait)
     user = accounts.authenticate(get_ctx().catalog, username, password)
-    if user is None:
-        limiter.fail(*keys)
+    if user is None:  # the attempt stays counted as a failure
         flash(_("The user name or the password is not right."), "error")
-        return render_template("login.html", next=request.form.get("next", ""),
+        return render_template("login.html", next=local_path(request.form.get("next")) or "",
                                username=username), 401
-    limiter.succeed(keys[0])
+    limiter.succeed(attempt)
     sign_in(user)
     if user.locale in LANGUAGES:
         session["lang"] = user.locale
@@ -89,7 +83,7 @@ def login() -> Response | str:
 
 @bp.post("/salir")
 def logout() -> Response:
-    session.clear()
+    sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -108,13 +102,13 @@ def change_password() -> Response | tuple[str, int]:
         flash(_("The new passwords do not match."), "error")
         return account(), 400
     try:
-        changed = accounts.change_password(
-            get_ctx().catalog, user.id, request.form.get("current_password", ""), new
+        accounts.change_password(
+            get_ctx().catalog, user.id, request.form.get("current_password", ""), new,
+            keep_session=current_session_id(),  # this session goes on; every other one ends
         )
     except AccountError as exc:
         flash(account_message(exc), "error")
         return account(), 400
-    sign_in(changed)  # this session goes on; every other one ends
     flash(_("Your password was changed."), "info")
     return redirect(url_for("auth.account"))
 

@@ -33,6 +33,7 @@ from web.access import can_view, visible_clause
 from web.culling_items import LoupeItem, load_items
 from web.curation_common import actor_of
 from web.errors import RequestError
+from web.redirects import local_path
 from web.state import get_ctx, get_search
 from web.upload import visible_batch
 
@@ -98,15 +99,6 @@ def sequence(source: str, f: MarkFilter) -> list[int]:
             return culling.loupe_sequence(session, source, where, visible_clause(g.user))
     except CullError as exc:
         raise _bad(str(exc)) from None
-
-
-def safe_next(url: str | None) -> str | None:
-    """``url`` if it is a path of this site (never another host), else None."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return None
-    if any(ord(ch) < 32 for ch in url):
-        return None
-    return url
 
 
 def _default_back(source: str) -> str:
@@ -175,7 +167,7 @@ def loupe() -> str:
     index = _position(ids, args.get("start"))
     items = load_items(ids, g.user)
     current = items[index] if items else None
-    back = safe_next(args.get("volver")) or _default_back(source)
+    back = local_path(args.get("volver")) or _default_back(source)
     return render_template(
         "loupe.html", items=items, index=index, current=current, source=source, filters=f,
         back=back, payload=_payload(items, index, args),
@@ -242,7 +234,7 @@ def mark_form() -> Response:
         raise _bad(_("Which photo? The form has no valid asset."))
     asset_id = int(raw_id)
     _save_marks(asset_id, _form_marks(request.form))
-    target = safe_next(request.form.get("next")) or url_for("assets.show", asset_id=asset_id)
+    target = local_path(request.form.get("next")) or url_for("assets.show", asset_id=asset_id)
     return redirect(target, code=303)
 
 

@@ -31,6 +31,7 @@ from web.assets import get_visible_asset
 from web.curation_common import actor_of
 from web.errors import error_response
 from web.queries import grid_items, load_asset
+from web.redirects import local_path
 from web.state import get_ctx
 
 bp = Blueprint("editing", __name__)
@@ -133,14 +134,7 @@ def batch_form() -> str:
                            templates=_templates(), last_edit=_last_edit(),
                            text_fields=edit_forms.BATCH_TEXT_FIELDS,
                            list_fields=edit_forms.BATCH_LIST_FIELDS, fields=FIELDS,
-                           back=_local(request.args.get("volver")))
-
-
-def _local(target: str | None) -> str | None:
-    """A path on this site to go back to (never another site's address)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+                           back=local_path(request.args.get("volver")))
 
 
 @bp.post("/seleccion/editar")
@@ -154,7 +148,7 @@ def batch_apply() -> Response:
         edit_id, count = edit.id, edit.asset_count
     flash(_("%(n)s items updated.", n=count), "success")
     return redirect(url_for("editing.batch_result", batch_edit_id=edit_id,
-                            volver=_local(request.form.get("volver"))))
+                            volver=local_path(request.form.get("volver"))))
 
 
 def _visible_edit(batch_edit_id: int) -> BatchEdit:
@@ -178,7 +172,7 @@ def batch_result(batch_edit_id: int) -> str:
             .distinct().limit(PREVIEW_COUNT)))
     preview = grid_items(get_ctx().catalog, sorted(i for i in ids if i), visible_clause(g.user))
     return render_template("edit_result.html", edit=edit, preview=preview,
-                           back=_local(request.args.get("volver")))
+                           back=local_path(request.args.get("volver")))
 
 
 @bp.post("/ediciones/<int:batch_edit_id>/deshacer")

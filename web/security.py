@@ -9,11 +9,14 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from flask import Flask, Response, abort, g, request, session
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from dam.db import Catalog
+from dam.db import Catalog, serialize_on
 from dam.models import SignInFailure
 
 log = logging.getLogger(__name__)
@@ -43,47 +46,89 @@ def check_csrf() -> None:
         abort(400, description="csrf")
 
 
-class AttemptLimiter:
-    """At most ``limit`` failures per key within ``window`` seconds, counted in the catalog.
+@dataclass(frozen=True)
+class Reservation:
+    """One sign-in attempt counted before its password is checked (``retry_after`` 0), or the
+    seconds to wait when a limit is reached (nothing is counted then)."""
 
-    Every serving process and node reads and writes the same rows, so running several
-    processes does not multiply the attempts an attacker gets.
+    ids: tuple[int, ...] = ()
+    retry_after: int = 0
+    clear: tuple[str, ...] = ()  # the counts a right password starts over
+
+
+class AttemptLimiter:
+    """Sign-in failures per key within ``window`` seconds, counted in the catalog.
+
+    Three keys for each attempt: the account (``login_attempts``), the account at this address
+    (the same limit; a success elsewhere does not clear it, so it keeps an attacker's count when
+    the owner signs in from the office), and the address (``login_attempts_per_address``, much
+    higher: an office behind one public address shares it). An attempt is counted as a failure
+    *before* its password is checked, in one serialized transaction, and the row removed when the
+    password was right: parallel tries cannot check more passwords than the limit, in any number
+    of serving processes and nodes.
     """
 
-    def __init__(self, catalog: Catalog, limit: int, window: float = 900.0) -> None:
-        self.catalog, self.limit, self.window = catalog, limit, window
+    def __init__(self, catalog: Catalog, per_account: int, per_address: int | None = None,
+                 window: float = 900.0) -> None:
+        self.catalog, self.window = catalog, window
+        self.per_account = per_account
+        self.per_address = per_address or per_account * 10
 
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until one more try is allowed for every key (0: allowed now)."""
+    def limits(self, username: str, address: str) -> dict[str, int]:
+        """The keys one sign-in attempt is counted against, and the limit of each."""
+        address = address[:64]
+        return {f"user:{username}"[:200]: self.per_account,
+                f"user:{username}@{address}"[:200]: self.per_account,
+                f"ip:{address}": self.per_address}
+
+    def attempt(self, username: str, address: str) -> Reservation:
+        """Count a sign-in attempt of ``username`` from ``address`` before checking it."""
+        limits = self.limits(username, address)
+        return self.reserve(limits, clear=tuple(limits)[:2])
+
+    def reserve(self, limits: Mapping[str, int], clear: Sequence[str] = ()) -> Reservation:
+        """Count one attempt against every key, unless one of them has reached its limit."""
         now = dt.datetime.now(dt.UTC)
         since = now - dt.timedelta(seconds=self.window)
-        wait = 0.0
-        with self.catalog.read() as session:
-            for key in keys:
-                stamps = session.scalars(
-                    select(SignInFailure.failed_at)
-                    .where(SignInFailure.key == key, SignInFailure.failed_at > since)
-                    .order_by(SignInFailure.failed_at.desc()).limit(self.limit)
-                ).all()
-                if len(stamps) >= self.limit:
-                    oldest = _aware(stamps[-1])
-                    wait = max(wait, self.window - (now - oldest).total_seconds())
-        return int(wait) + 1 if wait > 0 else 0
+        with self.catalog.write() as session:
+            serialize_on(session, "sign-in attempts")  # SQLite: BEGIN IMMEDIATE does it
+            session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= since))
+            wait = max(self._wait(session, key, limit, now, since)
+                       for key, limit in limits.items())
+            if wait > 0:
+                return Reservation(retry_after=int(wait) + 1)
+            rows = [SignInFailure(key=key, failed_at=now) for key in limits]
+            session.add_all(rows)
+            session.flush()
+            return Reservation(ids=tuple(row.id for row in rows), clear=tuple(clear))
 
-    def fail(self, *keys: str) -> None:
-        now = dt.datetime.now(dt.UTC)
+    def _wait(self, session: Session, key: str, limit: int, now: dt.datetime,
+              since: dt.datetime) -> float:
+        stamps = session.scalars(
+            select(SignInFailure.failed_at)
+            .where(SignInFailure.key == key, SignInFailure.failed_at > since)
+            .order_by(SignInFailure.failed_at.desc()).limit(limit)
+        ).all()
+        if len(stamps) < limit:
+            return 0.0
+        return self.window - (now - _aware(stamps[-1])).total_seconds()
+
+    def succeed(self, reservation: Reservation) -> None:
+        """The password was right: the attempt is no failure, and the account's counts (here
+        and in all) start over; the address's stays."""
         with self.catalog.write() as session:
             session.execute(delete(SignInFailure).where(
-                SignInFailure.failed_at < now - dt.timedelta(seconds=self.window)))
-            session.add_all(SignInFailure(key=key[:200], failed_at=now) for key in keys)
-
-    def succeed(self, key: str) -> None:
-        with self.catalog.write() as session:
-            session.execute(delete(SignInFailure).where(SignInFailure.key == key[:200]))
+                SignInFailure.id.in_(reservation.ids)
+                | SignInFailure.key.in_(reservation.clear)))
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def client_address() -> str:
+    """The client's address: the connection's, or what the trusted proxies said (ProxyFix)."""
+    return (request.remote_addr or "-")[:64]
 
 
 class RequestIdFilter(logging.Filter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,7 @@ from tests.web.conftest import ROLES, Archive, add_photos, ctx_of, state_of
 from web.access import ROUTES, Need, allowed
 from web.accounts import CurrentUser, create_token
 from web.forms import batch_info
+from web.sessions import start_session
 from web.uploads import create_web_batch, start_upload
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -54,7 +56,8 @@ def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:
     with client.session_transaction() as session:
         session["csrf"] = "matrix-csrf"
         if user is not None:
-            session["uid"], session["epoch"] = user.id, user.epoch
+            session["sid"] = start_session(ctx_of(app).catalog, user.id,
+                                           max_age=dt.timedelta(hours=1))
     return client
 
 

@@ -58,21 +58,23 @@ def test_the_sign_in_limit_holds_across_serving_processes(app, web_settings) -> 
 
 def test_failures_expire_after_the_window_and_success_clears_the_account(app) -> None:  # type: ignore[no-untyped-def]
     catalog = state_of(app).ctx.catalog
-    limiter = AttemptLimiter(catalog, limit=2, window=900)
-    limiter.fail("user:ana", "ip:10.0.0.1")
-    assert limiter.retry_after("user:ana", "ip:10.0.0.1") == 0
-    limiter.fail("user:ana", "ip:10.0.0.1")
-    wait = limiter.retry_after("user:ana")
-    assert 890 < wait <= 901 and limiter.retry_after("user:otra") == 0
-    limiter.succeed("user:ana")  # the account is free again; the address still waits
-    assert limiter.retry_after("user:ana") == 0 and limiter.retry_after("ip:10.0.0.1") > 0
+    limiter = AttemptLimiter(catalog, per_account=2, per_address=20, window=900)
+    assert limiter.attempt("ana", "10.0.0.1").retry_after == 0  # a failure at the office
+    at_home = limiter.attempt("ana", "10.0.0.2")
+    limiter.succeed(at_home)  # the owner signs in at home: the account's count starts over...
+    assert limiter.attempt("ana", "10.0.0.1").retry_after == 0
+    blocked = limiter.attempt("ana", "10.0.0.1")  # ...but not the office's count of the account
+    assert 890 < blocked.retry_after <= 901
+    assert limiter.attempt("ana", "10.0.0.2").retry_after == 0  # home has one more
+    assert limiter.attempt("ana", "10.0.0.2").retry_after > 0  # now the account is at its limit
+    assert limiter.attempt("otra", "10.0.0.1").retry_after == 0  # other accounts are not
     with catalog.write() as session:  # a quarter of an hour later
         session.execute(update(SignInFailure).values(
             failed_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=901)))
-    assert limiter.retry_after("ip:10.0.0.1") == 0
-    limiter.fail("user:bea")  # new failures sweep away the expired ones
+    assert limiter.attempt("ana", "10.0.0.1").retry_after == 0  # and expired rows are swept
     with catalog.read() as session:
-        assert session.scalars(select(SignInFailure.key)).all() == ["user:bea"]
+        assert sorted(session.scalars(select(SignInFailure.key)).all()) == [
+            "ip:10.0.0.1", "user:ana", "user:ana@10.0.0.1"]
 
 
 def test_next_only_goes_to_local_paths(client) -> None:  # type: ignore[no-untyped-def]
