@@ -55,6 +55,9 @@ def blocker_text(blocker: Blocker) -> str:
     if blocker.code == "consent_revoked":
         return _("consent form #%(id)s was revoked on %(date)s", id=blocker.consent_id,
                  date=fmt_date(blocker.on))
+    if blocker.code == "blackout":
+        return _("an electoral blackout is in force until %(when)s: only civil-protection and "
+                 "health information may be published", when=fmt_moment(blocker.until))
     return blocker.detail or blocker.code
 
 
@@ -65,6 +68,7 @@ def refusal_text(refusal: Refusal) -> str:
         "not_found": _("it does not exist"),
         "not_allowed": _("your role may not make this change"),
         "not_owner": _("it is not from one of your batches"),
+        "needs_editor": _("only an editor may lift a restriction"),
         "invalid_step": _("that is not a valid step from its current state"),
     }.get(refusal.reason, refusal.reason)
 
