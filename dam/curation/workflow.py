@@ -78,7 +78,7 @@ def _move(session: Session, actor: Actor, asset: Asset, target: S) -> None:
                  old=old, new=target)
 
 
-def _blackout_blockers(session: Session, assets: Sequence[Asset], now: dt.datetime
+def blackout_blockers(session: Session, assets: Sequence[Asset], now: dt.datetime
                        ) -> dict[int, list[Blocker]]:
     """The assets an electoral blackout in force stops from being published, with why."""
     period, held = blackout_holds(session, now, [a.id for a in assets])
@@ -128,7 +128,7 @@ def change_state(
                 candidates.append(asset)
         blockers = blockers_for(session, candidates, now) if target in NEEDS_CLEARANCE else {}
         if target == S.PUBLISHED:
-            for asset_id, held in _blackout_blockers(session, candidates, now).items():
+            for asset_id, held in blackout_blockers(session, candidates, now).items():
                 blockers[asset_id] = held + blockers.get(asset_id, [])
         for asset in candidates:
             if blockers.get(asset.id):

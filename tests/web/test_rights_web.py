@@ -188,6 +188,10 @@ def test_nothing_is_published_during_a_blackout_but_excepted_material(
     now = utcnow()
     _blackout(app, now - dt.timedelta(hours=1), now + dt.timedelta(days=1))
     editor = signed_in(app, "editora")
+    # The page says so before anyone tries (not for the excepted one).
+    assert "Por ahora no se puede publicar: hay una veda electoral vigente hasta" in editor.get(
+        f"/material/{other}").text
+    assert "veda electoral vigente" not in editor.get(f"/material/{health}").text
     single = post_form(editor, f"/material/{plain}/estado", state="published")
     assert single.status_code == 303
     page = editor.get(single.headers["Location"]).get_data(as_text=True)
