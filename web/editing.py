@@ -12,7 +12,13 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from dam.curation.batch_edits import UndoError, batch_edit, last_batch_edit, undo_batch_edit
+from dam.curation.batch_edits import (
+    UndoError,
+    batch_edit,
+    last_batch_edit,
+    may_see_batch_edit,
+    undo_batch_edit,
+)
 from dam.curation.edit_fields import FIELDS, EditError
 from dam.curation.edits import (
     EditConflictError,
@@ -23,7 +29,6 @@ from dam.curation.edits import (
     edit_asset as edit_asset_service,
 )
 from dam.curation.templates import TemplateError
-from dam.enums import Role
 from dam.models import AuditEntry, BatchEdit, CaptionTemplate
 from web import edit_forms
 from web.access import visible_clause
@@ -157,8 +162,7 @@ def _visible_edit(batch_edit_id: int) -> BatchEdit:
         if edit is None:
             abort(404)
         session.expunge(edit)
-    user = g.user
-    if edit.user_id != user.id and not actor_of(user).at_least(Role.EDITOR):
+    if not may_see_batch_edit(actor_of(g.user), edit):
         abort(404)
     return edit
 

@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import true
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from dam.curation import consent as consents
@@ -88,11 +89,20 @@ def _report(result: ChangeResult, what: str) -> None:
                 why=refusals_text(result.refused)), "error")
 
 
+def _needs_editor(ids: list[int]) -> RequestError:
+    return RequestError(403, "needs_editor", _(
+        "Only an editor may lift a restriction or clear approved or published material "
+        "(%(ids)s). Ask an editor to review it.",
+        ids=", ".join(f"#{i}" for i in ids[:10])), asset_ids=ids)
+
+
 def _refuse_single(result: ChangeResult) -> None:
     """One asset: a missing id is 404 and a permission refusal 403, as elsewhere."""
     reasons = {r.reason for r in result.refused}
     if "not_found" in reasons:
         abort(404)
+    if "needs_editor" in reasons:
+        raise _needs_editor([r.asset_id for r in result.refused])
     if reasons & {"not_allowed", "not_owner"}:
         abort(403)
 
@@ -134,12 +144,18 @@ def _embargo(raw: str) -> dt.datetime | None:
 
 
 def _rights_changes(form: MultiDict[str, str]) -> dict[str, object]:
-    """The fields the form carries (listed in its hidden "fields"); unchecked boxes are False."""
+    """The fields the form carries (listed in its hidden "fields"); unchecked boxes are False.
+
+    The embargo is left out when it is what the page showed (``embargo_was``).
+    """
     fields = [f for f in form.getlist("fields") if f in RIGHTS_FIELDS]
     if not fields:
         raise _bad(_("Nothing to change."))
     changes: dict[str, object] = {}
     for name in fields:
+        if name == "embargo_until" and form.get("embargo_until", "").strip() == form.get(
+                "embargo_was"):
+            continue  # untouched: the minutes shown must not shorten the stored embargo
         if name == "licence":
             changes[name] = form.get("licence", "").strip() or None
         elif name == "embargo_until":
@@ -171,6 +187,8 @@ def set_rights_of(asset_id: int) -> Response:
 
 
 def _consent_error(exc: ConsentError) -> RequestError:
+    if exc.code == "needs_editor":
+        return _needs_editor(exc.asset_ids)
     return RequestError(403 if exc.code == "not_allowed" else 400, exc.code, str(exc))
 
 
@@ -230,9 +248,7 @@ def new_consent() -> Response | str:
 @bp.get("/consentimientos/<int:consent_id>")
 def consent(consent_id: int) -> str:
     with reading(get_ctx().catalog) as session:
-        form = session.get(consents.ConsentForm, consent_id)
-        if form is None or not _may_see(form):
-            abort(404)
+        form = _seen_consent(session, consent_id)
         ids = consents.covered_ids(session, consent_id)
     items = grid_items(get_ctx().catalog, ids, true())
     return render_template("consent.html", form=form, items=items,
@@ -244,6 +260,14 @@ def _may_see(form: consents.ConsentForm) -> bool:
     return g.user.role in (Role.EDITOR, Role.ADMIN) or form.created_by == g.user.id
 
 
+def _seen_consent(session: Session, consent_id: int) -> consents.ConsentForm:
+    """The form, or 404 when it does not exist or another photographer recorded it."""
+    form = session.get(consents.ConsentForm, consent_id)
+    if form is None or not _may_see(form):
+        abort(404)
+    return form
+
+
 @bp.post("/consentimientos/<int:consent_id>/cubrir")
 def cover(consent_id: int) -> Response:
     ids = _ids(request.form.getlist("asset_ids"), "asset_ids")
@@ -253,9 +277,7 @@ def cover(consent_id: int) -> Response:
     actor = actor_of(g.user)
     try:
         with get_ctx().catalog.write() as session:
-            form = consents.get_consent(session, consent_id)
-            if not _may_see(form):
-                abort(404)
+            _seen_consent(session, consent_id)
             added = consents.cover_assets(session, actor, consent_id, ids) if ids else []
             if person:
                 added += consents.cover_person(session, actor, consent_id, person)
@@ -273,6 +295,7 @@ def uncover(consent_id: int) -> Response:
         raise _bad(_("Give the ids of the material to take off this form."))
     try:
         with get_ctx().catalog.write() as session:
+            _seen_consent(session, consent_id)
             removed = consents.uncover_assets(session, actor_of(g.user), consent_id, ids)
     except ConsentError as exc:
         raise _consent_error(exc) from None
@@ -284,6 +307,7 @@ def uncover(consent_id: int) -> Response:
 def revoke(consent_id: int) -> Response:
     try:
         with get_ctx().catalog.write() as session:
+            _seen_consent(session, consent_id)
             consents.revoke(session, actor_of(g.user), consent_id, utcnow())
     except ConsentError as exc:
         raise _consent_error(exc) from None

@@ -22,7 +22,7 @@ from dam.curation.rights import (
     publication_blockers,
     warnings,
 )
-from dam.curation.workflow import next_states
+from dam.curation.workflow import blackout_blockers, next_states
 from dam.enums import Role, WorkflowState
 from dam.models import Asset, ConsentForm, utcnow
 from web.accounts import CurrentUser
@@ -55,6 +55,9 @@ def blocker_text(blocker: Blocker) -> str:
     if blocker.code == "consent_revoked":
         return _("consent form #%(id)s was revoked on %(date)s", id=blocker.consent_id,
                  date=fmt_date(blocker.on))
+    if blocker.code == "blackout":
+        return _("an electoral blackout is in force until %(when)s: only civil-protection and "
+                 "health information may be published", when=fmt_moment(blocker.until))
     return blocker.detail or blocker.code
 
 
@@ -65,6 +68,7 @@ def refusal_text(refusal: Refusal) -> str:
         "not_found": _("it does not exist"),
         "not_allowed": _("your role may not make this change"),
         "not_owner": _("it is not from one of your batches"),
+        "needs_editor": _("only an editor may lift a restriction"),
         "invalid_step": _("that is not a valid step from its current state"),
     }.get(refusal.reason, refusal.reason)
 
@@ -88,6 +92,7 @@ class RightsPanel:
 
     state_label: str
     blockers: list[str] = field(default_factory=list)
+    blackout: str | None = None  # why it cannot move to published now (electoral blackout)
     sensitive: bool = False
     moves: list[tuple[str, str]] = field(default_factory=list)  # (state, label)
     consents: list[ConsentLine] = field(default_factory=list)
@@ -123,8 +128,11 @@ def rights_panel(asset: Asset) -> RightsPanel | None:
 def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
     settings, now = get_ctx().settings, utcnow()
     actor = actor_of(user)
+    moves = next_states(actor, asset)
     with reading(get_ctx().catalog) as session:
         blockers = publication_blockers(session, asset, now)
+        held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
+            WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
         forms = consents_of(session, asset.id)
     code = asset.licence or settings.default_licence or None
     edit_all, edit_flags = _editing(actor, asset)
@@ -132,8 +140,9 @@ def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
     return RightsPanel(
         state_label=workflow_label(asset.workflow_state),
         blockers=[blocker_text(b) for b in blockers],
+        blackout=blocker_text(held[0]) if held else None,
         sensitive="sensitive" in warnings(asset),
-        moves=[(str(s), workflow_label(s)) for s in next_states(actor, asset)],
+        moves=[(str(s), workflow_label(s)) for s in moves],
         consents=[ConsentLine(f, consent_is_valid(f, today)) for f in forms],
         licences=list(settings.licences), licence_label=settings.licences.label(code),
         licence_is_default=asset.licence is None and code is not None,

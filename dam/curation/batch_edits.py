@@ -185,6 +185,12 @@ def batch_edit(
     return edit
 
 
+def may_see_batch_edit(actor: Actor, edit: BatchEdit) -> bool:
+    """Editors see (and undo) every batch edit; others only their own."""
+    return actor.at_least(Role.EDITOR) or (edit.user_id is not None
+                                           and edit.user_id == actor.user_id)
+
+
 def last_batch_edit(session: Session, actor: Actor) -> BatchEdit | None:
     """The actor's latest batch edit that is not undone (for an "undo" button)."""
     if actor.user_id is None:
@@ -211,10 +217,9 @@ def _touched_since(session: Session, asset_ids: Sequence[int], after_id: int) ->
 def undo_batch_edit(session: Session, actor: Actor, batch_edit_id: int) -> UndoReport:
     """Restore the values a batch edit replaced, except where they were changed again since."""
     edit = session.get(BatchEdit, batch_edit_id, with_for_update=True)
-    if edit is None:
+    # Another photographer's edit is "not found", as its page is: its id tells nothing.
+    if edit is None or not may_see_batch_edit(actor, edit):
         raise NotFoundError(f"batch edit {batch_edit_id} does not exist")
-    if not (actor.at_least(Role.EDITOR) or (edit.user_id and edit.user_id == actor.user_id)):
-        raise EditForbiddenError(0)
     if edit.undone_at is not None:
         raise UndoError(f"batch edit {batch_edit_id} was already undone")
     entries = list(session.scalars(

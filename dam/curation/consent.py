@@ -3,6 +3,9 @@
 The scanned form is itself an asset. A form covers the assets linked to it explicitly (by hand,
 or every asset showing one of its persons); it covers a minor only when ``covers_minor`` is set,
 and an expired or revoked form covers nothing.
+
+Clearing an approved or published asset is an editor's decision: below editor, a form that
+covers minors, or one that would lift a consent blocker, is not linked to such an asset.
 """
 
 from __future__ import annotations
@@ -17,21 +20,34 @@ from sqlalchemy.orm import Session, joinedload
 
 from dam.curation import audit
 from dam.curation.actor import Actor
-from dam.curation.rights import chunks, consent_is_valid, linked_consents, owns
-from dam.enums import Role
+from dam.curation.rights import (
+    chunks,
+    consent_blockers,
+    consent_is_valid,
+    linked_consents,
+    owns,
+)
+from dam.enums import Role, WorkflowState
 from dam.errors import DamError, NotFoundError
 from dam.models import Asset, ConsentAsset, ConsentForm, utcnow
 
 MAX_PERSONS = 50
 MAX_TEXT = 2000
+# Linking a form to an asset in these states may make it public at once.
+CLEARED_STATES = frozenset({WorkflowState.APPROVED, WorkflowState.PUBLISHED})
 
 
 class ConsentError(DamError):
-    """A consent change that cannot be made; ``code`` is not_allowed or invalid."""
+    """A consent change that cannot be made; ``code`` is not_allowed, needs_editor or invalid.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``asset_ids``: the assets the refusal is about (needs_editor: those only an editor may
+    clear).
+    """
+
+    def __init__(self, code: str, message: str, asset_ids: Sequence[int] = ()) -> None:
         super().__init__(message)
         self.code = code
+        self.asset_ids = list(asset_ids)
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,23 @@ def _may_link(actor: Actor, asset: Asset) -> bool:
     return actor.at_least(Role.EDITOR) or (actor.at_least(Role.PHOTOGRAPHER) and owns(actor, asset))
 
 
+def clears(session: Session, form: ConsentForm, assets: Sequence[Asset], now: dt.datetime
+           ) -> list[int]:
+    """The approved or published assets that linking ``form`` would clear: it covers minors,
+    or it lifts one of their consent blockers (a lapsed form replaced)."""
+    cleared = [a for a in assets if a.workflow_state in CLEARED_STATES]
+    if not cleared:
+        return []
+    forms = linked_consents(session, [a.id for a in cleared])
+    found = []
+    for asset in cleared:
+        before = consent_blockers(asset, forms.get(asset.id, []), now)
+        after = consent_blockers(asset, [*forms.get(asset.id, []), form], now)
+        if form.covers_minor or any(b not in after for b in before):
+            found.append(asset.id)
+    return found
+
+
 def _assets(session: Session, ids: Sequence[int]) -> dict[int, Asset]:
     found: dict[int, Asset] = {}
     for part in chunks(list(dict.fromkeys(ids))):
@@ -116,9 +149,13 @@ def create_consent(session: Session, actor: Actor, draft: ConsentDraft) -> Conse
     return form
 
 
-def cover_assets(session: Session, actor: Actor, consent_id: int, asset_ids: Sequence[int]
-                 ) -> list[int]:
-    """Link assets to the form; returns the ids newly covered (refuses others' assets)."""
+def cover_assets(session: Session, actor: Actor, consent_id: int, asset_ids: Sequence[int],
+                 now: dt.datetime | None = None) -> list[int]:
+    """Link assets to the form; returns the ids newly covered.
+
+    Refuses others' assets (not_allowed) and, below editor, approved or published assets the
+    form would clear (needs_editor, see :func:`clears`).
+    """
     form = get_consent(session, consent_id)
     assets = _assets(session, asset_ids)
     missing = [i for i in dict.fromkeys(asset_ids) if i not in assets]
@@ -127,8 +164,14 @@ def cover_assets(session: Session, actor: Actor, consent_id: int, asset_ids: Seq
     refused = [a.id for a in assets.values() if not _may_link(actor, a)]
     if refused:
         raise ConsentError("not_allowed", "you may only link your own photos: "
-                                          + ", ".join(map(str, refused[:10])))
+                                          + ", ".join(map(str, refused[:10])), refused)
     linked = _linked_ids(session, form.id, list(assets))
+    if not actor.at_least(Role.EDITOR):
+        held = clears(session, form, [a for a in assets.values() if a.id not in linked],
+                      now or utcnow())
+        if held:
+            raise ConsentError("needs_editor", "only an editor may clear approved or published "
+                               "material: " + ", ".join(map(str, held[:10])), held)
     added = [i for i in assets if i not in linked]
     for asset_id in added:
         session.add(ConsentAsset(consent_id=form.id, asset_id=asset_id))
@@ -175,12 +218,16 @@ def assets_showing(session: Session, person: str) -> list[int]:
             if shown and any(fold_name(str(p)) == wanted for p in shown)]
 
 
-def cover_person(session: Session, actor: Actor, consent_id: int, person: str) -> list[int]:
-    """Link every asset showing ``person`` that the actor may link; returns the ids added."""
+def cover_person(session: Session, actor: Actor, consent_id: int, person: str,
+                 now: dt.datetime | None = None) -> list[int]:
+    """Link every asset showing ``person`` that the actor may link; returns the ids added.
+
+    Others' assets are left out; one the actor may not clear refuses it all (needs_editor).
+    """
     form = get_consent(session, consent_id)
     assets = _assets(session, assets_showing(session, person))
     allowed = [a.id for a in assets.values() if _may_link(actor, a)]
-    return cover_assets(session, actor, form.id, allowed) if allowed else []
+    return cover_assets(session, actor, form.id, allowed, now) if allowed else []
 
 
 def revoke(session: Session, actor: Actor, consent_id: int, now: dt.datetime | None = None

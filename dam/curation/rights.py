@@ -3,6 +3,10 @@
 An asset can be approved or published only when :func:`publication_blockers` is empty; the
 public sees exactly the assets :func:`public_clause` allows. Both take ``now`` from the caller
 on every request, so an embargo lifts when its moment passes, without a restart.
+
+Restrictions only tighten without an editor: a photographer may add one to their own asset
+(minors, sensitive, internal use, a longer embargo) but lifting one is an editor's decision,
+audited like every rights change.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.enums import Role, WorkflowState
 from dam.errors import DamError
-from dam.models import Asset, ConsentAsset, ConsentForm
+from dam.models import Asset, ConsentAsset, ConsentForm, utcnow
 
 OFFICE_TZ = ZoneInfo("America/Mexico_City")
 CHUNK = 500  # ids per IN (...): SQLite allows a limited number of bound variables
 RIGHTS_FIELDS = ("licence", "embargo_until", "internal_only", "contains_minors", "sensitive")
-# Photographers know whom they photographed: they may flag their own assets.
-PHOTOGRAPHER_FIELDS = frozenset({"contains_minors", "sensitive"})
+# Photographers know whom they photographed: they may restrict their own assets, never lift.
+RESTRICTIONS = frozenset({"embargo_until", "internal_only", "contains_minors", "sensitive"})
 
 
 class RightsError(DamError):
@@ -48,7 +52,8 @@ class StaleEditError(DamError):
 class Blocker:
     """Why an asset cannot be approved or published: ``code`` for programs, ``detail`` for UI."""
 
-    code: str  # embargoed, internal_only, minors_without_consent, consent_expired, consent_revoked
+    code: str  # embargoed, internal_only, minors_without_consent, consent_expired,
+    # consent_revoked, blackout (an electoral blackout stops publishing)
     detail: str = ""
     until: dt.datetime | None = None  # embargoed: when it lifts (UTC)
     consent_id: int | None = None  # consent_expired / consent_revoked: which form
@@ -60,7 +65,7 @@ class Refusal:
     """One asset a change was not applied to, and why (``reason`` is a short code)."""
 
     asset_id: int
-    reason: str  # not_found, not_allowed, not_owner, invalid_step, blocked, stale
+    reason: str  # not_found, not_allowed, not_owner, needs_editor, invalid_step, blocked
     detail: str = ""
     blockers: list[Blocker] = field(default_factory=list)
 
@@ -189,7 +194,14 @@ def warnings(asset: Asset) -> list[str]:
 
 
 def public_clause(now: dt.datetime) -> ColumnElement[bool]:
-    """A condition on Asset meaning "the public may see it" at ``now`` (same rules as blockers)."""
+    """A condition on Asset meaning "the public may see it" at ``now`` (same rules as blockers).
+
+    During an electoral blackout, assets published since it began stay hidden unless excepted
+    (:func:`dam.publishing.blackout.newly_published_clause`).
+    """
+    # Imported here: the blackout module builds on this one (its time zone, as_utc).
+    from dam.publishing.blackout import newly_published_clause
+
     utc = as_utc(now)
     today = office_today(now)
     linked = and_(ConsentAsset.asset_id == Asset.id, ConsentForm.id == ConsentAsset.consent_id)
@@ -204,6 +216,7 @@ def public_clause(now: dt.datetime) -> ColumnElement[bool]:
         or_(Asset.embargo_until.is_(None), Asset.embargo_until <= utc),
         or_(Asset.contains_minors.is_(False), has_valid_minor),
         or_(not_(has_lapsed), has_valid),
+        not_(newly_published_clause(now)),
     )
 
 
@@ -230,16 +243,33 @@ def clean_changes(changes: Mapping[str, Any], licences: Collection[str]) -> dict
     return clean
 
 
-def _may_set(actor: Actor, asset: Asset, fields: Iterable[str]) -> str | None:
-    """None when the actor may set these fields on the asset, else the refusal reason."""
+def lifts(asset: Asset, name: str, new: Any, now: dt.datetime) -> bool:
+    """Whether setting ``name`` to ``new`` loosens one of the asset's restrictions at ``now``:
+    unticking a flag, or removing or shortening an embargo that is still running."""
+    if name == "embargo_until":
+        old = as_utc(asset.embargo_until)
+        if old is None or old <= as_utc(now):  # type: ignore[operator]
+            return False  # no embargo in force: nothing to lift
+        return new is None or as_utc(new) < old  # type: ignore[operator]
+    return name in RESTRICTIONS and bool(getattr(asset, name)) and not new
+
+
+def _may_set(actor: Actor, asset: Asset, clean: Mapping[str, Any], now: dt.datetime
+             ) -> str | None:
+    """None when the actor may make these changes to the asset, else the refusal reason."""
     if actor.at_least(Role.EDITOR):
         return None
-    if not actor.at_least(Role.PHOTOGRAPHER) or not set(fields) <= PHOTOGRAPHER_FIELDS:
+    if not actor.at_least(Role.PHOTOGRAPHER) or not set(clean) <= RESTRICTIONS:
         return "not_allowed"
-    return None if owns(actor, asset) else "not_owner"
+    if not owns(actor, asset):
+        return "not_owner"
+    if any(lifts(asset, name, value, now) for name, value in clean.items()):
+        return "needs_editor"
+    return None
 
 
-def _apply(session: Session, actor: Actor, asset: Asset, clean: Mapping[str, Any]) -> bool:
+def _apply(session: Session, actor: Actor, asset: Asset, clean: Mapping[str, Any],
+           now: dt.datetime) -> bool:
     changed = False
     for name, new in clean.items():
         old = getattr(asset, name)
@@ -247,8 +277,10 @@ def _apply(session: Session, actor: Actor, asset: Asset, clean: Mapping[str, Any
             old = as_utc(old)
         if old == new:
             continue
+        detail = "restriction lifted" if lifts(asset, name, new, now) else None
         setattr(asset, name, new)
-        audit.record(session, actor, "rights", asset_id=asset.id, field=name, old=old, new=new)
+        audit.record(session, actor, "rights", asset_id=asset.id, field=name, old=old, new=new,
+                     detail=detail)
         changed = True
     if changed:
         asset.edit_version = (asset.edit_version or 1) + 1
@@ -263,13 +295,16 @@ def set_rights(
     *,
     licences: Collection[str],
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> ChangeResult:
     """Set rights fields on assets; each asset is changed wholly or refused with its reason.
 
-    ``expected_version`` (for one asset) refuses the change with :class:`StaleEditError` when
-    someone else changed the asset since the editor loaded it.
+    Below editor, a change that lifts a restriction (see :func:`lifts`) is refused with
+    ``needs_editor``. ``expected_version`` (for one asset) refuses the change with
+    :class:`StaleEditError` when someone else changed the asset since the editor loaded it.
     """
     clean = clean_changes(changes, licences)
+    now = now or utcnow()
     result = ChangeResult()
     ids = list(dict.fromkeys(asset_ids))
     for part in chunks(ids):
@@ -282,10 +317,10 @@ def set_rights(
                 continue
             if expected_version is not None and asset.edit_version != expected_version:
                 raise StaleEditError(asset_id, expected_version, asset.edit_version)
-            reason = _may_set(actor, asset, clean)
+            reason = _may_set(actor, asset, clean, now)
             if reason is not None:
                 result.refused.append(Refusal(asset_id, reason))
-            elif _apply(session, actor, asset, clean):
+            elif _apply(session, actor, asset, clean, now):
                 result.changed.append(asset_id)
             else:
                 result.unchanged.append(asset_id)

@@ -2,7 +2,9 @@
 
 ``TRANSITIONS`` is the whole policy: (from, to) -> the least role that may take the step.
 Photographers may only move assets of batches they uploaded; editors and admins move any.
-Approving or publishing also needs the asset to be clear of restrictions (dam.curation.rights).
+Approving or publishing also needs the asset to be clear of restrictions (dam.curation.rights),
+and nothing is published while an electoral blackout is in force, civil-protection and health
+exceptions aside (dam.publishing.blackout).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from sqlalchemy.orm import Session, joinedload
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.rights import (
+    Blocker,
     ChangeResult,
     Refusal,
     StaleEditError,
+    as_utc,
     blockers_for,
     chunks,
     owns,
@@ -26,6 +30,7 @@ from dam.curation.rights import (
 from dam.enums import Role
 from dam.enums import WorkflowState as S
 from dam.models import Asset
+from dam.publishing.blackout import blackout_holds, refusal_text
 
 TRANSITIONS: dict[tuple[S, S], Role] = {
     (S.DRAFT, S.REVIEWED): Role.PHOTOGRAPHER,  # own assets only
@@ -73,6 +78,16 @@ def _move(session: Session, actor: Actor, asset: Asset, target: S) -> None:
                  old=old, new=target)
 
 
+def blackout_blockers(session: Session, assets: Sequence[Asset], now: dt.datetime
+                       ) -> dict[int, list[Blocker]]:
+    """The assets an electoral blackout in force stops from being published, with why."""
+    period, held = blackout_holds(session, now, [a.id for a in assets])
+    if period is None:
+        return {}
+    blocker = Blocker("blackout", refusal_text(period), until=as_utc(period.ends_at))
+    return {asset_id: [blocker] for asset_id in held}
+
+
 def _load(session: Session, ids: Sequence[int]) -> dict[int, Asset]:
     return {a.id: a for a in session.scalars(
         select(Asset).where(Asset.id.in_(ids)).options(joinedload(Asset.batch)))}
@@ -89,7 +104,9 @@ def change_state(
 ) -> ChangeResult:
     """Move each asset to ``target`` when allowed; the rest are listed with their reasons.
 
-    Assets already in ``target`` are reported unchanged. ``expected_version`` (one asset)
+    Assets already in ``target`` are reported unchanged; moving to published during an
+    electoral blackout is refused (a ``blackout`` blocker) unless the asset is in an excepted
+    collection. ``expected_version`` (one asset)
     raises :class:`StaleEditError` when the asset changed since the editor loaded it.
     """
     target = S(target)
@@ -110,6 +127,9 @@ def change_state(
             else:
                 candidates.append(asset)
         blockers = blockers_for(session, candidates, now) if target in NEEDS_CLEARANCE else {}
+        if target == S.PUBLISHED:
+            for asset_id, held in blackout_blockers(session, candidates, now).items():
+                blockers[asset_id] = held + blockers.get(asset_id, [])
         for asset in candidates:
             if blockers.get(asset.id):
                 result.refused.append(Refusal(asset.id, "blocked", blockers=blockers[asset.id]))

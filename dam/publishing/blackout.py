@@ -1,7 +1,10 @@
 """Electoral blackouts (veda electoral): while one is in force, nothing is published.
 
 The only exception the law allows is information on civil protection and health: an admin marks
-a collection with :class:`dam.enums.BlackoutException` and a reason, and that is audited.
+a collection with :class:`dam.enums.BlackoutException` and a reason, and that is audited; an
+asset is excepted when one of its collections is. While a blackout runs no asset moves to
+*published* (:func:`blackout_holds`) and the public does not see the assets that moved there
+after it began (:func:`newly_published_clause`), excepted ones aside.
 Periods are set by admins and stored in UTC; every change is written to the audit log in the
 same transaction.
 """
@@ -13,15 +16,15 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 from sqlalchemy.orm import Session
 
 from dam.curation import audit
 from dam.curation.actor import Actor
-from dam.curation.rights import OFFICE_TZ, as_utc
+from dam.curation.rights import OFFICE_TZ, as_utc, chunks
 from dam.enums import BlackoutException, Role
 from dam.errors import DamError, NotFoundError
-from dam.models import BlackoutPeriod, Collection
+from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, CollectionItem
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,55 @@ def active_blackout(session: Session, now: dt.datetime) -> BlackoutPeriod | None
 
 
 def is_excepted(collection: Collection) -> bool:
-    """Whether the collection may be published during a blackout (civil protection, health)."""
+    """Whether the collection may be published during a blackout (civil protection, health).
+
+    :func:`excepted_clause` is the same rule in SQL: change both together.
+    """
     return bool(collection.blackout_exception)
+
+
+def excepted_clause() -> ColumnElement[bool]:
+    """:func:`is_excepted` as a condition on Collection."""
+    return and_(Collection.blackout_exception.is_not(None), Collection.blackout_exception != "")
+
+
+def excepted_asset_clause() -> ColumnElement[bool]:
+    """A condition on Asset: it is in an excepted collection, so a blackout does not stop it
+    (as :func:`blocking_blackout` lets through material of any excepted collection)."""
+    return exists().where(CollectionItem.asset_id == Asset.id,
+                          Collection.id == CollectionItem.collection_id, excepted_clause())
+
+
+def blackout_holds(session: Session, now: dt.datetime, asset_ids: Sequence[int]
+                   ) -> tuple[BlackoutPeriod | None, set[int]]:
+    """The blackout in force at ``now`` and which of ``asset_ids`` it stops from being
+    published (all but the excepted); ``(None, set())`` when none is in force."""
+    period = active_blackout(session, now)
+    if period is None or not asset_ids:
+        return period, set()
+    excepted: set[int] = set()
+    for part in chunks(list(asset_ids)):
+        excepted.update(session.scalars(
+            select(Asset.id).where(Asset.id.in_(part), excepted_asset_clause())))
+    return period, set(asset_ids) - excepted
+
+
+def newly_published_clause(now: dt.datetime) -> ColumnElement[bool]:
+    """A condition on Asset: a blackout is in force at ``now`` and the asset's workflow state
+    changed since it began (so a published asset became published during it), and the asset
+    is not excepted. The public does not see such assets until the blackout ends.
+
+    The moment comes from the audit log (every state change is recorded there, indexed by
+    asset), so no column is needed; one SQL condition, for lists as for single pages.
+    """
+    utc = as_utc(now)
+    moved_since = exists().where(AuditEntry.asset_id == Asset.id,
+                                 AuditEntry.field == "workflow_state",
+                                 AuditEntry.at >= BlackoutPeriod.starts_at
+                                 ).correlate_except(AuditEntry)
+    in_force = exists().where(BlackoutPeriod.starts_at <= utc, BlackoutPeriod.ends_at > utc,
+                              moved_since)
+    return and_(in_force, not_(excepted_asset_clause()))
 
 
 def blocking_blackout(session: Session, now: dt.datetime,

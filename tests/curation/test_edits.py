@@ -222,7 +222,7 @@ def test_undo_restores_except_what_was_edited_since(any_ctx, actors) -> None:
         edit_asset(session, editor, ids[0], {"caption": "Corregido a mano"}, 2)
     with any_ctx.catalog.read() as session:
         assert last_batch_edit(session, editor).id == edit_id
-    with pytest.raises(EditForbiddenError), any_ctx.catalog.write() as session:
+    with pytest.raises(NotFoundError), any_ctx.catalog.write() as session:
         undo_batch_edit(session, actors["foto1"], edit_id)
     with any_ctx.catalog.write() as session:
         report = undo_batch_edit(session, editor, edit_id)
