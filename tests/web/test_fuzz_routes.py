@@ -312,3 +312,5 @@ def test_no_route_answers_a_server_error_to_hostile_input(fuzz: Fuzz) -> None:
                 _fuzz_rule(fuzz, rule, role)
     assert not fuzz.failures, (
         f"{len(fuzz.failures)} of {fuzz.requests} requests failed:\n" + "\n".join(fuzz.failures))
+    for role in ROLES[1:]:  # every role stayed signed in: its routes were reached, not bounced
+        assert fuzz.clients[role].get("/cuenta").status_code == 200, role
