@@ -20,6 +20,7 @@ WORK_EDGE = 256  # pixels of the long edge the map is computed on
 TOP_FRACTION = 0.03  # share of the strongest pixels whose centroid is the point
 CENTRE_SIGMA = 0.45  # of the picture's size: a broad bias, not a pull to the middle
 BLUR_RADIUS = 4  # pixels of the working copy
+MIN_EDGE = 3  # pixels each way a map needs (gradients take two); smaller pictures centre
 
 
 def _box_blur(values: np.ndarray, radius: int) -> np.ndarray:
@@ -42,6 +43,8 @@ def saliency_map(image: Image.Image) -> np.ndarray:
     small = image.convert("RGB")
     small.thumbnail((WORK_EDGE, WORK_EDGE), Image.Resampling.BILINEAR)
     rgb = np.asarray(small, dtype=np.float32) / 255.0
+    if min(rgb.shape[:2]) < MIN_EDGE:  # 1 or 2 pixels on a side: nothing stands out
+        return np.zeros(rgb.shape[:2], dtype=np.float32)
     grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     gy, gx = np.gradient(grey)
     edges = _box_blur(np.hypot(gx, gy), BLUR_RADIUS)
@@ -54,7 +57,7 @@ def guess_focus(image: Image.Image) -> tuple[float, float]:
     """The automatic point of interest of ``image`` (upright) as fractions (x, y) of its size."""
     energy = saliency_map(image)
     rows, cols = energy.shape
-    if rows < 2 or cols < 2 or float(energy.max()) <= 0.0:
+    if rows < MIN_EDGE or cols < MIN_EDGE or float(energy.max()) <= 0.0:
         return 0.5, 0.5
     ys, xs = np.mgrid[0:rows, 0:cols]
     fx, fy = (xs + 0.5) / cols, (ys + 0.5) / rows

@@ -100,25 +100,41 @@ def load_signer_or_none(settings: Settings) -> ContentSigner | None:
     return signer
 
 
-def _large_enough(data: bytes, spec: SocialPreset) -> io.BytesIO:
-    """The picture, enlarged first when it is too small to fill the preset.
+def _crop_to_aspect(image: Image.Image, spec: SocialPreset,
+                    focus: tuple[float, float]) -> Image.Image:
+    """The largest crop of ``image`` with the preset's aspect, centred on ``focus`` as far as
+    the edges allow (at least one pixel each way)."""
+    width, height = image.size
+    crop_w = min(width, max(1, round(height * spec.width / spec.height)))
+    crop_h = min(height, max(1, round(width * spec.height / spec.width)))
+    left = min(max(round(focus[0] * width - crop_w / 2), 0), width - crop_w)
+    top = min(max(round(focus[1] * height - crop_h / 2), 0), height - crop_h)
+    return image.crop((left, top, left + crop_w, top + crop_h))
+
+
+def _large_enough(data: bytes, spec: SocialPreset, focus: tuple[float, float]) -> io.BytesIO:
+    """The picture, cropped around ``focus`` and enlarged first when it is too small to fill
+    the preset.
 
     The networks want their exact sizes, and export_images never enlarges a frame. Only small
-    pictures (old or cropped ones) take this path: the enlarged copy goes to export_images as
-    a lossless PNG, upright; metadata is dropped there anyway.
+    pictures (old, cropped, or a pixel or two on a side) take this path: the crop is taken
+    before enlarging, so a 1 x 700 strip never becomes a picture of gigapixels; the enlarged
+    copy goes to export_images as a lossless PNG of the preset's size, upright; metadata is
+    dropped there anyway.
     """
     with Image.open(io.BytesIO(data)) as opened:
         width, height = opened.size
         if opened.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):
             width, height = height, width
-        scale = max(spec.width / width, spec.height / height)
-        if scale <= 1.0:
+        if spec.width <= width and spec.height <= height:
             return io.BytesIO(data)
         upright = ImageOps.exif_transpose(opened).convert("RGB")
-    size = (max(spec.width, round(width * scale)), max(spec.height, round(height * scale)))
-    log.info("enlarging a %dx%d picture to %dx%d for %s", width, height, *size, spec.code)
+    framed = _crop_to_aspect(upright, spec, focus)
+    log.info("enlarging a %dx%d picture (%dx%d of it) to %dx%d for %s", width, height,
+             *framed.size, spec.width, spec.height, spec.code)
     out = io.BytesIO()
-    upright.resize(size, Image.Resampling.LANCZOS).save(out, "PNG", compress_level=1)
+    framed.resize((spec.width, spec.height), Image.Resampling.LANCZOS).save(
+        out, "PNG", compress_level=1)
     out.seek(0)
     return out
 
@@ -144,7 +160,7 @@ def social_image(ctx: Context, asset: Asset, preset: str,
     data = ctx.store.read_bytes(key)
     with Image.open(io.BytesIO(data)) as opened:
         focus = focus_for(asset, upright_draft(opened))
-    source = _large_enough(data, spec)
+    source = _large_enough(data, spec, focus)
     return export_image(source, press_info(asset, ctx.settings), profile,
                         frame=(spec.width, spec.height), focus=focus,
                         facts=file_facts(asset), band=band,

@@ -109,9 +109,11 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     from web.errors import init_errors
     from web.i18n import init_i18n
     from web.links import init_links
+    from web.params import register_converters
 
     settings = settings or load_settings()
     app = Flask(__name__)
+    register_converters(app.url_map)
     _configure(app, settings)
     ctx = open_context(settings)
     search_service = SearchService(settings, ctx.catalog)

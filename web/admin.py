@@ -10,6 +10,7 @@ from dam.enums import Role
 from web import accounts, queries
 from web.accounts import AccountError
 from web.auth import account_message, invitation_link
+from web.params import bounded_int
 from web.state import get_ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -83,9 +84,8 @@ def retry() -> Response:
         count = catalog_service.reprocess(ctx.catalog, only_failed=True,
                                           max_attempts=max_attempts)
     else:
-        try:
-            asset_id = int(request.form.get("asset_id", ""))
-        except ValueError:
+        asset_id = bounded_int(request.form.get("asset_id"))
+        if asset_id is None:
             abort(400)
         count = queries.retry_asset(ctx.catalog, asset_id, max_attempts)
     flash(_("%(n)d material(s) queued again.", n=count), "info")

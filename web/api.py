@@ -21,6 +21,7 @@ from web.files import file_url
 from web.forms import batch_info, search_filters
 from web.listing import caption_snippets, raise_for_search_error, run_listing
 from web.openapi import openapi_document
+from web.params import MAX_ID, json_id, query_int
 from web.public_page import public_asset_json
 from web.queries import GridItem, batch_files, browse_page, list_batches, rendition_ref
 from web.state import get_ctx
@@ -74,8 +75,8 @@ def me() -> Response:
 
 @bp.get("/search")
 def search() -> Response:
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", 50, type=int)
+    page = query_int("page", 1, low=-MAX_ID)
+    per_page = query_int("per_page", 50, low=-MAX_ID)
     listing = run_listing(request.args.get("q", ""), filters=search_filters(request.args),
                           sort=request.args.get("sort", "relevance"), facets=True,
                           page=page, per_page=per_page)
@@ -92,9 +93,9 @@ def search() -> Response:
 
 @bp.get("/assets")
 def assets() -> Response:
-    limit = min(max(request.args.get("limit", 50, type=int), 1), MAX_LIMIT)
+    limit = min(max(query_int("limit", 50, low=-MAX_ID), 1), MAX_LIMIT)
     page = browse_page(get_ctx().catalog, visible_clause(g.user),
-                       request.args.get("before", type=int), limit)
+                       query_int("before"), limit)
     following = url_for("api.assets", before=page.next_before, limit=limit) \
         if page.next_before else None
     return jsonify(items=[_item(i) for i in page.items], next=following)
@@ -178,9 +179,7 @@ def _own_upload(upload_id: str) -> Upload:
 @bp.post("/uploads")
 def create_upload() -> tuple[Response, int]:
     data = _json_body()
-    batch_id = data.get("batch_id")
-    if not isinstance(batch_id, int) or isinstance(batch_id, bool):
-        raise RequestError(400, "batch_id", "batch_id must be an integer")
+    batch_id = json_id(data.get("batch_id"), "batch_id")
     batch_row = visible_batch(batch_id)
     if batch_row.user_id != g.user.id or not can_see_batch(g.user, batch_row):
         abort(404)

@@ -18,6 +18,7 @@ from dam.curation.audit import LogFilter, search_log
 from dam.errors import NotFoundError
 from dam.models import AuditEntry
 from web.i18n import TIMEZONE
+from web.params import bounded_int
 from web.state import get_ctx
 
 bp = Blueprint("auditlog", __name__, url_prefix="/admin")
@@ -35,10 +36,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    try:
-        return int(raw)
-    except ValueError:
+    number = bounded_int(raw)
+    if number is None:
         abort(400)
+    return number
 
 
 def _date_arg(name: str, *, end: bool = False) -> dt.datetime | None:

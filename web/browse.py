@@ -10,6 +10,7 @@ from flask_babel import format_date
 
 from web.access import visible_clause
 from web.listing import facet_counts, page_number, run_listing
+from web.params import query_int
 from web.queries import browse_page
 from web.state import get_ctx
 
@@ -20,7 +21,7 @@ PER_PAGE = 60
 
 @bp.get("/")
 def index() -> str:
-    before = request.args.get("antes", type=int)
+    before = query_int("antes")
     page = browse_page(get_ctx().catalog, visible_clause(g.user), before, PER_PAGE)
     return render_template("browse.html", page=page, before=before)
 

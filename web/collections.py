@@ -29,6 +29,7 @@ from web.access import Need, allowed, visible_clause
 from web.auth import safe_next
 from web.curation_common import actor_of
 from web.errors import RequestError
+from web.params import query_int
 from web.queries import grid_items, reading
 from web.state import get_ctx
 
@@ -85,7 +86,7 @@ def _back(default: str) -> Response:
 
 @bp.get("/colecciones")
 def index() -> str:
-    before = request.args.get("antes", type=int)
+    before = query_int("antes")
     visible = visible_clause(g.user)
     with reading(get_ctx().catalog) as session:
         found = coll.list_collections(session, before=before, limit=PER_INDEX + 1,
@@ -100,7 +101,7 @@ def index() -> str:
 
 @bp.get("/colecciones/<int:collection_id>")
 def show(collection_id: int) -> str:
-    after = request.args.get("despues", type=int)
+    after = query_int("despues")
     visible = visible_clause(g.user)
     with reading(get_ctx().catalog) as session:
         collection = coll.get_collection(session, collection_id)

@@ -33,6 +33,7 @@ from web.access import can_view, visible_clause
 from web.culling_items import LoupeItem, load_items
 from web.curation_common import actor_of
 from web.errors import RequestError
+from web.params import bounded_int
 from web.redirects import local_path
 from web.state import get_ctx, get_search
 from web.upload import visible_batch
@@ -50,7 +51,8 @@ def _bad(message: str) -> RequestError:
 def _filters(args: MultiDict[str, str]) -> MarkFilter:
     """The mark filter of the URL (?min_rating=3&picks=picked&color=red); bad values are 400."""
     raw_rating = args.get("min_rating", "").strip()
-    if raw_rating and not (raw_rating.isdigit() and int(raw_rating) <= culling.MAX_RATING):
+    rating = bounded_int(raw_rating, low=0, high=culling.MAX_RATING)
+    if raw_rating and rating is None:
         raise _bad(_("The minimum rating must be a number from 0 to 5."))
     picks = args.get("picks", "").strip() or None
     if picks is not None and picks not in culling.PICKS:
@@ -59,7 +61,7 @@ def _filters(args: MultiDict[str, str]) -> MarkFilter:
     colors = (*(c for c in culling.COLOR_CYCLE if c), culling.NO_COLOR)
     if color is not None and color not in colors:
         raise _bad(_("Unknown colour label."))
-    return MarkFilter(int(raw_rating) if raw_rating else None, picks, color)
+    return MarkFilter(rating, picks, color)
 
 
 def _source(args: MultiDict[str, str]) -> str:
@@ -88,8 +90,11 @@ def _search_ids(query: str) -> list[int]:
 def sequence(source: str, f: MarkFilter) -> list[int]:
     """The asset ids of a source, filtered by marks and by what the user may see."""
     kind, _sep, value = source.partition(":")
-    if kind == "batch" and value.isdigit() and len(value) < 19:
-        visible_batch(int(value))  # 404 for another photographer's batch
+    if not _ids_fit(kind, value):
+        raise _bad(_("A number was expected."))
+    batch_id = bounded_int(value) if kind == "batch" else None
+    if batch_id is not None:
+        visible_batch(batch_id)  # 404 for another photographer's batch
     try:
         where = culling.filter_clause(f)
         with get_ctx().catalog.read() as session:
@@ -101,17 +106,27 @@ def sequence(source: str, f: MarkFilter) -> list[int]:
         raise _bad(str(exc)) from None
 
 
+def _ids_fit(kind: str, value: str) -> bool:
+    """Whether the ids of a ``batch:``, ``collection:`` or ``ids:`` source fit the catalog
+    (digits past 64 bits, or that only str.isdigit() takes, never reach it)."""
+    if kind == "ids":
+        return all(bounded_int(part) is not None for part in value.split(",") if part.strip())
+    if kind in ("batch", "collection") and value.isdigit():
+        return bounded_int(value) is not None
+    return True
+
+
 def _default_back(source: str) -> str:
     kind, _sep, value = source.partition(":")
     try:
-        if kind == "batch" and value.isdigit():
-            return url_for("upload.batch", batch_id=int(value))
+        if kind == "batch" and bounded_int(value):
+            return url_for("upload.batch", batch_id=bounded_int(value))
         if kind == "event":
             return url_for("browse.event", nombre=value)
         if kind == "search":
             return url_for("search.page", q=value)
-        if kind == "collection" and value.isdigit():
-            return url_for("collections.show", collection_id=int(value))
+        if kind == "collection" and bounded_int(value):
+            return url_for("collections.show", collection_id=bounded_int(value))
     except BuildError:
         pass
     return url_for("browse.index")
@@ -131,9 +146,8 @@ def loupe_href(args: MultiDict[str, str], **changes: object) -> str:
 
 
 def _position(ids: list[int], start: str | None) -> int:
-    if start and start.isdigit() and int(start) in ids:
-        return ids.index(int(start))
-    return 0
+    wanted = bounded_int(start)
+    return ids.index(wanted) if wanted in ids else 0
 
 
 def _payload(items: list[LoupeItem], index: int, args: MultiDict[str, str]) -> dict[str, Any]:
@@ -229,10 +243,9 @@ def _form_marks(form: MultiDict[str, str]) -> dict[str, Any]:
 
 @bp.post("/seleccion/lupa/marcar")
 def mark_form() -> Response:
-    raw_id = request.form.get("asset_id", "").strip()
-    if not raw_id.isdigit() or len(raw_id) > 18:
+    asset_id = bounded_int(request.form.get("asset_id"))
+    if asset_id is None:
         raise _bad(_("Which photo? The form has no valid asset."))
-    asset_id = int(raw_id)
     _save_marks(asset_id, _form_marks(request.form))
     target = local_path(request.form.get("next")) or url_for("assets.show", asset_id=asset_id)
     return redirect(target, code=303)

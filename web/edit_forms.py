@@ -14,6 +14,7 @@ from dam.curation.edit_fields import FIELDS, EditError, FieldSpec, Kind, clean_v
 from dam.curation.edits import field_values
 from dam.models import Asset
 from web.errors import RequestError
+from web.params import bounded_int
 
 MAX_SELECTION = 20_000
 BATCH_TEXT_FIELDS = ("headline", "event", "area", "sublocation", "city", "creator", "credit",
@@ -48,11 +49,10 @@ def base_json(asset: Asset) -> str:
 
 
 def _int(value: str | None, name: str) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise RequestError(400, "invalid", _("The field %(name)s is not valid.", name=name)) \
-            from None
+    number = bounded_int(value, low=0)
+    if number is None:
+        raise RequestError(400, "invalid", _("The field %(name)s is not valid.", name=name))
+    return number
 
 
 def read_asset_form(form: MultiDict[str, str]) -> tuple[dict[str, str], int, dict[str, Any]]:

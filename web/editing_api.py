@@ -7,13 +7,14 @@ from typing import Any
 from flask import Response, g, jsonify, request, url_for
 
 from dam.catalog import asset_to_dict
-from dam.curation.batch_edits import batch_edit, undo_batch_edit
+from dam.curation.batch_edits import MAX_ASSETS, batch_edit, undo_batch_edit
 from dam.curation.edit_fields import plain
 from dam.curation.edits import EditConflictError, edit_asset
 from web.assets import get_visible_asset
 from web.curation_common import actor_of
 from web.editing import bp
 from web.errors import RequestError, error_response
+from web.params import json_ids
 from web.state import get_ctx
 
 
@@ -62,9 +63,7 @@ def api_edit_asset(asset_id: int) -> Response:
 def api_batch_edit() -> tuple[Response, int]:
     """``{"asset_ids": [1, 2], "operations": [{"field": "keywords", "op": "add", …}]}``."""
     data = _json_object()
-    ids = data.get("asset_ids")
-    if not isinstance(ids, list):
-        raise RequestError(400, "invalid", "asset_ids must be a list")
+    ids = json_ids(data.get("asset_ids"), "asset_ids", limit=MAX_ASSETS)
     with get_ctx().catalog.write() as session:
         edit = batch_edit(session, actor_of(g.user), ids, data.get("operations"))
         session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from flask import g, request
+from flask import g
 from flask_babel import gettext as _
 
 from dam.search.engine import EngineQuery
@@ -15,6 +15,7 @@ from dam.search.query import parse_query
 from dam.search.service import SearchResults
 from web.access import visible_clause
 from web.errors import RequestError
+from web.params import MAX_ID, query_int
 from web.queries import GridItem, grid_items
 from web.state import get_ctx, get_search
 
@@ -34,10 +35,7 @@ class Listing:
 
 
 def page_number() -> int:
-    try:
-        page = int(request.args.get("pagina", "1"))
-    except ValueError:
-        return 1
+    page = query_int("pagina", 1, low=-MAX_ID)
     return min(max(page, 1), MAX_PAGE)
 
 

@@ -34,6 +34,7 @@ from publish.profiles import (
     save_profile,
 )
 from web.curation_common import actor_of
+from web.params import bounded_int
 from web.state import get_ctx
 
 bp = Blueprint("profiles", __name__)
@@ -68,11 +69,12 @@ def _profile_or_404(name: str) -> ExportProfile:
 
 def _changes(form: MultiDict[str, str], profile: ExportProfile) -> dict[str, Any]:
     """The form's values as profile settings (ProfileError for a size that is not a number)."""
-    sizes = [part for part in _SIZE_LIST.split(form.get("sizes", "")) if part]
-    if not all(part.isdigit() for part in sizes):
+    parts = [part for part in _SIZE_LIST.split(form.get("sizes", "")) if part]
+    sizes = [bounded_int(part, low=0) for part in parts]
+    if any(size is None for size in sizes):
         raise ProfileError(_("Sizes must be whole numbers of pixels, separated by commas."))
     changes: dict[str, Any] = {
-        "label": form.get("label", ""), "sizes": [int(part) for part in sizes],
+        "label": form.get("label", ""), "sizes": sizes,
         "quality": form.get("quality", ""), "format": form.get("format", profile.format),
         "watermark": form.get("watermark", ""),
         "blocks": [code for code in form.getlist("blocks") if code],

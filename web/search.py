@@ -14,7 +14,13 @@ from dam.search.service import MAX_PER_PAGE
 from web.access import visible_clause
 from web.forms import FACET_PARAMS, SIDEBAR_FACETS, search_filters
 from web.links import search_href
-from web.listing import caption_snippets, page_number, raise_for_search_error, run_listing
+from web.listing import (
+    Listing,
+    caption_snippets,
+    page_number,
+    raise_for_search_error,
+    run_listing,
+)
 from web.queries import reading
 from web.state import get_ctx, get_search
 
@@ -97,7 +103,15 @@ def page() -> tuple[str, int]:
         clear_url=url_for("search.page", q=query) if chips else None,
         hidden=[(k, v) for k in FACET_PARAMS.values() for v in args.getlist(k)],
         select_all=_select_all(args, listing.results.total, len(listing.items)),
-    ), 503 if listing.results.unavailable else 200
+    ), _status(listing)
+
+
+def _status(listing: Listing) -> int:
+    """503 while the index is rebuilt, 400 for a query that could not be understood (too
+    complex, malformed): the page still shows the box, the message and the filters."""
+    if listing.results.unavailable:
+        return 503
+    return 400 if listing.results.error else 200
 
 
 def _select_all(args: MultiDict[str, str], total: int, shown: int) -> dict[str, object] | None:

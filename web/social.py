@@ -178,7 +178,7 @@ def _guess_from(key: str, asset_id: int) -> tuple[float, float]:
     try:
         with Image.open(io.BytesIO(get_ctx().store.read_bytes(key))) as opened:
             return guess_focus(upright_draft(opened))
-    except (OSError, DamError) as exc:
+    except (OSError, ValueError, DamError) as exc:
         log.warning("asset %s: no automatic point of interest: %s", asset_id, exc)
         return 0.5, 0.5
 

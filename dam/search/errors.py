@@ -15,5 +15,9 @@ class QuerySyntaxError(DamError):
         self.position = position
 
 
+class QueryTooComplexError(QuerySyntaxError):
+    """A query too long, or nested too deep, to parse safely: the message says what to trim."""
+
+
 class SearchIndexError(DamError):
     """The search index is missing, corrupt, or being rebuilt."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from dam.search.analysis import STOP_WORDS, fold, keep_enie, words
 from dam.search.dates import parse_date_range
-from dam.search.errors import QuerySyntaxError
+from dam.search.errors import QuerySyntaxError, QueryTooComplexError
 from dam.search.fields import QUERY_FIELDS, VALUE_ALIASES, canonical_field
 
 
@@ -130,6 +130,9 @@ def is_filter(node: Node) -> bool:
 
 
 MIN_PREFIX = 3  # "me*" would expand to half the vocabulary
+MAX_LENGTH = 2000  # characters of a query
+MAX_DEPTH = 20  # brackets within brackets: people write two or three; hundreds exhaust the stack
+MAX_TERMS = 200  # words, phrases, filters and operators of one query
 _TOKEN = re.compile(r'\s+|\(|\)|"[^"]*"?|[^\s()"]+')
 _FIELD = re.compile(r"^([^\W\d_][\w]*):(.*)$", re.UNICODE)
 
@@ -205,7 +208,13 @@ class _Parser:
         self.source = source
         self.tokens = _lex(source)
         self.i = 0
+        self.depth = 0
         self.free_words: list[str] = []
+        if len(self.tokens) > MAX_TERMS:
+            raise QueryTooComplexError(
+                f"la búsqueda es demasiado compleja: tiene más de {MAX_TERMS} palabras, filtros "
+                "u operadores; simplifíquela",
+                f"the query is too complex: more than {MAX_TERMS} terms")
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -271,7 +280,16 @@ class _Parser:
     def parse_atom(self, tok: _Token) -> Node | None:
         self.i += 1
         if tok.kind == "lp":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryTooComplexError(
+                    f"la búsqueda es demasiado compleja: tiene más de {MAX_DEPTH} paréntesis "
+                    "uno dentro de otro; simplifíquela",
+                    f"the query is too complex: brackets nested more than {MAX_DEPTH} deep",
+                    tok.pos,
+                )
             inner = self.parse_or()
+            self.depth -= 1
             close = self.peek()
             if close is None or close.kind != "rp":
                 raise QuerySyntaxError(
@@ -384,8 +402,10 @@ def _split(node: Node | None) -> tuple[Node | None, Node | None]:
 def parse_query(source: str, today: dt.date | None = None) -> ParsedQuery:
     """Parse a query of the search box; raise QuerySyntaxError with a helpful message."""
     del today  # reserved for relative dates ("hoy", "ayer")
-    if len(source) > 2000:
-        raise QuerySyntaxError("la búsqueda es demasiado larga", "the query is too long")
+    if len(source) > MAX_LENGTH:
+        raise QueryTooComplexError(
+            f"la búsqueda es demasiado larga (más de {MAX_LENGTH} caracteres)",
+            f"the query is too long (more than {MAX_LENGTH} characters)")
     parser = _Parser(source)
     text, filters = _split(parser.parse())
     return ParsedQuery(source, text, filters, parser.free_words)

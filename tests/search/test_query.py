@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 
 from dam.search.documents import day_number
-from dam.search.errors import QuerySyntaxError
-from dam.search.query import And, Keyword, Not, Or, Phrase, Range, Word, parse_query
+from dam.search.errors import QuerySyntaxError, QueryTooComplexError
+from dam.search.query import (
+    MAX_DEPTH,
+    MAX_TERMS,
+    And,
+    Keyword,
+    Not,
+    Or,
+    Phrase,
+    Range,
+    Word,
+    parse_query,
+)
 
 
 def test_free_words_phrases_exclusions_and_or() -> None:
@@ -71,3 +82,25 @@ def test_malformed_queries_say_what_to_fix(query: str, message: str) -> None:
 
 def test_a_colon_between_digits_is_text() -> None:
     assert parse_query("10:30").text == Phrase(("10", "30"))
+
+
+def test_brackets_nested_hundreds_deep_are_too_complex_not_a_crash() -> None:
+    with pytest.raises(QueryTooComplexError, match="demasiado compleja"):
+        parse_query("(" * 300 + "mercado" + ")" * 300)
+    with pytest.raises(QueryTooComplexError, match="paréntesis uno dentro de otro"):
+        parse_query("(" * (MAX_DEPTH + 1) + "mercado" + ")" * (MAX_DEPTH + 1))
+    nested = parse_query("(" * MAX_DEPTH + "mercado OR tianguis" + ")" * MAX_DEPTH)
+    assert nested.text == Or((Word("mercado"), Word("tianguis")))
+    assert issubclass(QueryTooComplexError, QuerySyntaxError)  # every caller already answers 400
+
+
+def test_long_queries_and_many_terms_are_refused_with_a_reason() -> None:
+    with pytest.raises(QueryTooComplexError, match="demasiado larga"):
+        parse_query("mercado " * 300)
+    with pytest.raises(QueryTooComplexError, match=f"más de {MAX_TERMS}"):
+        parse_query(" ".join(["-a"] * (MAX_TERMS + 1)))
+
+
+def test_nul_and_bidi_characters_are_only_text() -> None:
+    assert parse_query("merca\x00do").text is not None
+    assert parse_query("\u202emercado\u202c \u200f").text == Word("mercado")

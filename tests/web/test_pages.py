@@ -142,7 +142,7 @@ def test_search_page_facets_chips_and_did_you_mean(app: Flask, tmp_path: Path) -
     typo = client.get("/buscar?q=bacheoo")
     assert "bacheo" in typo.text and ("Quiso decir" in typo.text or "se muestran" in typo.text)
     bad = client.get('/buscar?q="sin cerrar')
-    assert bad.status_code == 200 and "No se entendió" in bad.text
+    assert bad.status_code == 400 and "No se entendió" in bad.text
     shared = client.get("/buscar?q=mercado&tipo=photo&orden=taken_asc&pagina=1")
     assert shared.status_code == 200 and "Tomadas más antiguas" in shared.text
 
