@@ -176,10 +176,9 @@ class LoopOptions:
 
 @dataclass
 class Shift:
-    """A worker's name on its leases and the job it holds now (read by its parent watch)."""
+    """A worker's name on its leases (its parent watch gives back what it holds)."""
 
     owner: str = field(default_factory=make_owner)
-    job: queue.ClaimedJob | None = None
 
 
 def work_loop(
@@ -221,9 +220,7 @@ def work_loop(
         poll = POLL_MIN
         if on_job:  # the supervisor kills this process if the job is still running past this
             on_job(time.time() + job_time_limit(settings, job.kind) + WATCHDOG_GRACE_SECONDS)
-        shift.job = job
         state = run_job(ctx, job, shift.owner, stop)
-        shift.job = None
         if on_job:
             on_job(0.0)
         ran += 1
@@ -261,14 +258,17 @@ def _child_main(
 def _orphaned(ctx: Context, shift: Shift, scratch: Any) -> None:
     """The supervisor died (SIGKILL, OOM): give the job back untried and stop at once.
 
-    Decoding steps and ffmpeg die with this process (``ingest.lifeline.die_with_parent``).
+    Every job on this worker's lease is released, not only ``shift.job``: one may have been
+    claimed a moment ago. Decoding steps and ffmpeg die with this process
+    (``ingest.lifeline.die_with_parent``).
     """
-    job = shift.job
-    if job is not None:
+    for wait in (0.0, 0.2, 0.5, 1.0, 2.0):  # the main thread may hold the catalog's write lock
+        time.sleep(wait)
         try:
-            queue.release(ctx.catalog, job.id, shift.owner)
-        except Exception as exc:  # noqa: BLE001 - stopping anyway; its lease will lapse
-            log.warning("could not give job %s back: %s", job.id, exc)
+            queue.release(ctx.catalog, shift.owner)
+            break
+        except Exception as exc:  # noqa: BLE001 - stopping anyway; a lease left will lapse
+            log.warning("could not give the job back: %s", exc)
     close_scratch(scratch)
     logging.shutdown()
     os._exit(0)

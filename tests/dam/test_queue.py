@@ -129,8 +129,8 @@ def test_crashes_count_between_transient_failures_until_the_job_fails(any_ctx: C
 def test_released_job_is_queued_at_once_with_its_try_given_back(any_ctx: Context) -> None:
     _add_jobs(any_ctx, 1)
     job = queue.claim(any_ctx.catalog, "w", 30)
-    assert not queue.release(any_ctx.catalog, job.id, "someone-else")
-    assert queue.release(any_ctx.catalog, job.id, "w")
+    assert queue.release(any_ctx.catalog, "someone-else") == []
+    assert queue.release(any_ctx.catalog, "w") == [job.id]
     again = queue.claim(any_ctx.catalog, "w2", 30)
     assert again is not None and again.id == job.id and again.attempt == 1
 
