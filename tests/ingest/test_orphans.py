@@ -96,6 +96,7 @@ def test_killed_dam_worker_takes_its_workers_along_and_gives_their_jobs_back(
         make_photo(tmp_path / "card" / f"{i}.jpg", (3000, 2000), seed=i)
     ingest_paths(ctx, [tmp_path / "card"], BatchInfo())
     worker = run_dam(tmp_path, "worker", "-n", "1", log=tmp_path / "worker.log")
+    children: list[int] = []
     try:
         assert _wait_for(lambda: _running(ctx), 60), "the worker never took a job"
         children = _workers_of(worker.pid)
@@ -108,10 +109,18 @@ def test_killed_dam_worker_takes_its_workers_along_and_gives_their_jobs_back(
         assert all(j.attempts == 0 for j in jobs if j.state == JobState.QUEUED)  # try returned
         assert not any(scratch_root(settings.data_dir).glob("worker-*"))
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        _kill(worker, children)
     ctx.close()
+
+
+def _kill(process: subprocess.Popen[str], children: list[int]) -> None:
+    """Leave no process of a failed test behind."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    for pid in children:
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _running(ctx) -> bool:  # type: ignore[no-untyped-def]
@@ -146,6 +155,7 @@ def test_a_sigkilled_workers_scratch_folder_goes_when_it_is_replaced(tmp_path: P
     init_catalog(settings)
     root = scratch_root(settings.data_dir)
     worker = run_dam(tmp_path, "worker", "-n", "1")
+    first = 0
     try:
         assert _wait_for(lambda: len(_workers_of(worker.pid)) == 1, 60)
         (first,) = _workers_of(worker.pid)
@@ -158,3 +168,4 @@ def test_a_sigkilled_workers_scratch_folder_goes_when_it_is_replaced(tmp_path: P
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
+        _kill(worker, [first])
