@@ -169,15 +169,17 @@ def fail(
         return JobState.FAILED
 
 
-def release(catalog: Catalog, job_id: int, owner: str) -> bool:
-    """Give a job back untried (its worker is stopping): queued at once, its try returned."""
+def release(catalog: Catalog, owner: str) -> list[int]:
+    """Give back the jobs ``owner`` holds, untried (its worker is stopping): queued at once,
+    their tries returned. Returns their ids."""
     with catalog.write() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.lease_owner != owner or job.state != JobState.RUNNING:
-            return False
-        _requeue(job, 0.0)
-        log.info("job %s given back by its stopping worker", job_id)
-        return True
+        jobs = session.scalars(
+            select(Job).where(Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        ).all()
+        for job in jobs:
+            _requeue(job, 0.0)
+            log.info("job %s given back by its stopping worker", job.id)
+        return [job.id for job in jobs]
 
 
 def _requeue(job: Job, delay: float) -> None:

@@ -243,7 +243,7 @@ def _child_main(
     scratch = open_scratch(settings.data_dir)
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
     shift = Shift()
-    watch_parent(parent, lambda: _orphaned(ctx, shift, scratch))
+    watch_parent(parent, lambda: _orphaned(ctx, shift, stop, scratch))
 
     def mark(deadline: float) -> None:
         slots[index] = deadline
@@ -255,13 +255,14 @@ def _child_main(
         close_scratch(scratch)
 
 
-def _orphaned(ctx: Context, shift: Shift, scratch: Any) -> None:
+def _orphaned(ctx: Context, shift: Shift, stop: threading.Event, scratch: Any) -> None:
     """The supervisor died (SIGKILL, OOM): give the job back untried and stop at once.
 
     Every job on this worker's lease is released, not only ``shift.job``: one may have been
     claimed a moment ago. Decoding steps and ffmpeg die with this process
     (``ingest.lifeline.die_with_parent``).
     """
+    stop.set()  # no new claims
     for wait in (0.0, 0.2, 0.5, 1.0, 2.0):  # the main thread may hold the catalog's write lock
         time.sleep(wait)
         try:

@@ -31,8 +31,6 @@ from ingest.media.info import MediaInfo
 
 log = logging.getLogger(__name__)
 
-NO_SPACE = "No space left on device"
-
 PROBE_TIMEOUT = 20  # seconds for `ffmpeg -decoders` and friends
 MIB = 1024 * 1024
 _CODEC_NOTE = re.compile(r"\(codec (\w+)\)")
@@ -247,10 +245,7 @@ def run_ffmpeg(args: list[str], *, timeout: float, memory_mb: int, log_path: Pat
         except subprocess.TimeoutExpired:
             raise IngestError(f"ffmpeg took longer than {timeout:g} s and was stopped") from None
     if done.returncode != 0:
-        tail = _tail(log_path)
-        # A full disk is the machine's trouble, not the file's: wait it out (dam.faults).
-        raise IngestError(f"ffmpeg failed ({_status(done.returncode)}): {tail}",
-                          transient=NO_SPACE in tail)
+        raise IngestError(f"ffmpeg failed ({_status(done.returncode)}): {_tail(log_path)}")
     return time.monotonic() - started
 
 
