@@ -14,7 +14,7 @@ from dam.db import Catalog
 from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.errors import NotFoundError
 from dam.models import Asset, Batch, IntakeItem, Job
-from dam.queue import enqueue, requeue_for_asset
+from dam.queue import enqueue, requeue_for_asset, waiting_on_trouble
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,7 @@ def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
         "intake": intake,
         "failed_assets": [{"id": i, "file": f, "error": e} for i, f, e in failed_assets],
         "failed_intake": [{"path": p, "error": e} for p, e in failed_intake],
+        "waiting": waiting_on_trouble(catalog),  # jobs held back by an outage, with the reason
     }
 
 

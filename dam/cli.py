@@ -108,6 +108,12 @@ def _print_summary(data: dict[str, Any]) -> None:
     ):
         parts = ", ".join(f"{k} {v}" for k, v in sorted(data[key].items()))
         click.echo(f"  {title}: {parts or '-'}")
+    waiting = data.get("waiting") or {}
+    if waiting.get("jobs"):
+        click.echo(f"Waiting for the store, catalog or disk to answer: {waiting['jobs']} job(s)")
+        for row in waiting["latest"]:
+            click.echo(f"  job {row['job']} ({row['kind']}, asset {row['asset_id']}): "
+                       f"{row['retries']} retries, next at {row['next_try']}: {row['reason']}")
     if data["failed_assets"]:
         click.echo("Failed assets:")
         for row in data["failed_assets"]:

@@ -174,8 +174,28 @@ SETTINGS: tuple[Setting, ...] = (
         14_400,
         "Time limit of a proxy transcode job: long recordings take hours (4 h: ~6 h of 1080p).",
     ),
-    Setting("job_max_attempts", int, 4, "Tries before a job is recorded as failed."),
-    Setting("job_retry_base_seconds", float, 5.0, "First retry delay; doubles on each try."),
+    Setting(
+        "job_max_attempts",
+        int,
+        4,
+        "Tries before a job is recorded as failed. A try that meets a transient failure "
+        "(store, catalog or disk unavailable) is given back: only a worker dying on the job "
+        "uses one up; a permanent error (a bad file) fails the job at once.",
+    ),
+    Setting(
+        "job_retry_base_seconds",
+        float,
+        5.0,
+        "First retry delay after a transient failure; doubles on each retry, up to "
+        "`job_retry_max_seconds`.",
+    ),
+    Setting(
+        "job_retry_max_seconds",
+        float,
+        60.0,
+        "Longest wait between retries of a job held back by a transient failure; it is "
+        "retried for as long as the trouble lasts.",
+    ),
     Setting(
         "watch_settle_seconds",
         float,
@@ -362,6 +382,7 @@ class Settings:
     proxy_timeout_seconds: int
     job_max_attempts: int
     job_retry_base_seconds: float
+    job_retry_max_seconds: float
     watch_settle_seconds: float
     url_signing_key: str
     web_host: str
@@ -539,6 +560,8 @@ def validate(settings: Settings) -> None:
             _fail(settings, name, "must be at least 1")
     if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:
         _fail(settings, "job_retry_base_seconds", "delays must not be negative")
+    if settings.job_retry_max_seconds <= 0:
+        _fail(settings, "job_retry_max_seconds", "must be more than 0")
     if settings.default_licence and settings.default_licence not in settings.licences.codes:
         _fail(settings, "default_licence",
               f"must be one of the licences: {', '.join(settings.licences.codes)}")

@@ -359,6 +359,10 @@ class Job(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Retries after transient trouble (store, catalog or disk unavailable): not counted in
+    # attempts; the latest reason is shown by `dam status` while the job waits.
+    transient_retries: Mapped[int] = mapped_column(default=0, server_default="0")
+    transient_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[dt.datetime | None]

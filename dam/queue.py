@@ -4,6 +4,11 @@ A worker claims the next due job (``SELECT ... FOR UPDATE SKIP LOCKED`` on Postg
 IMMEDIATE write transaction on SQLite), renews its lease while it works, and completes or fails
 it. A job whose lease expires (its worker was killed, or hung) is claimed again by another worker;
 the attempt count grows at every claim, so a job that keeps killing its worker ends failed too.
+
+A transient failure (store, catalog or disk unavailable: ``dam.faults``) gives its try back: the
+job waits with a capped, doubling backoff and is retried for as long as the trouble lasts, its
+latest reason and count of such retries kept for ``dam status``. A worker that stops on purpose
+(its parent died) gives its try back too (``release``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -32,6 +38,7 @@ class ClaimedJob:
     asset_id: int | None
     attempt: int
     max_attempts: int
+    transient_retries: int = 0
 
 
 def enqueue(
@@ -55,15 +62,29 @@ def _due_clause(now: dt.datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def claim(catalog: Catalog, owner: str, lease_seconds: int) -> ClaimedJob | None:
-    """Take the next due job for ``owner``, or None when nothing is due."""
+def retry_delay(base: float, cap: float, retries: int) -> float:
+    """Seconds before retry ``retries`` (1, 2, ...): doubling from ``base``, at most ``cap``."""
+    return min(cap, base * 2 ** min(max(retries - 1, 0), 40))
+
+
+def claim(
+    catalog: Catalog, owner: str, lease_seconds: int, *, take_over: bool = True
+) -> ClaimedJob | None:
+    """Take the next due job for ``owner``, or None when nothing is due.
+
+    ``take_over=False`` leaves jobs whose lease ran out alone (just after a catalog outage their
+    workers may well be alive, waiting to renew).
+    """
     while True:
         with catalog.write() as session:
             now = utcnow()
+            due = _due_clause(now) if take_over else and_(
+                Job.state == JobState.QUEUED, Job.run_after <= now
+            )
             query = (
                 select(Job)
-                .where(_due_clause(now))
-                .order_by(Job.priority, Job.id)
+                .where(due)
+                .order_by(Job.priority, Job.run_after, Job.id)  # a job put back waits its turn
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
@@ -83,7 +104,8 @@ def claim(catalog: Catalog, owner: str, lease_seconds: int) -> ClaimedJob | None
             job.attempts += 1
             job.lease_owner = owner
             job.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
-            return ClaimedJob(job.id, job.kind, job.asset_id, job.attempts, job.max_attempts)
+            return ClaimedJob(job.id, job.kind, job.asset_id, job.attempts, job.max_attempts,
+                              job.transient_retries)
 
 
 def renew(catalog: Catalog, job_id: int, owner: str, lease_seconds: int) -> bool:
@@ -122,29 +144,50 @@ def fail(
     *,
     transient: bool,
     retry_base_seconds: float,
+    retry_max_seconds: float,
 ) -> JobState | None:
-    """Record a failed try: retried later with backoff if transient and tries remain.
+    """Record a failed try: a transient one waits and is retried, a permanent one fails the job.
 
-    Returns the job's new state, or None if the job is no longer ours.
+    A transient failure gives the try back (it does not count toward ``max_attempts``) and is
+    retried after ``retry_delay``, for as long as it keeps happening. Returns the job's new
+    state, or None if the job is no longer ours.
     """
     error = error[:MAX_ERROR_LENGTH]
     with catalog.write() as session:
         job = session.get(Job, job_id)
         if job is None or job.lease_owner != owner or job.state != JobState.RUNNING:
             return None
-        if transient and job.attempts < job.max_attempts:
-            delay = retry_base_seconds * (2 ** (job.attempts - 1))
-            job.state = JobState.QUEUED
-            job.run_after = utcnow() + dt.timedelta(seconds=delay)
-            job.lease_owner = None
-            job.lease_expires_at = None
-            job.last_error = error
-            log.info(
-                "job %s failed (try %s), retry in %.0f s: %s", job_id, job.attempts, delay, error
-            )
+        if transient:
+            job.transient_retries += 1
+            job.transient_error = error
+            delay = retry_delay(retry_base_seconds, retry_max_seconds, job.transient_retries)
+            _requeue(job, delay)
+            log.info("job %s: transient failure #%s, retry in %.1f s (tries used: %s of %s): %s",
+                     job_id, job.transient_retries, delay, job.attempts, job.max_attempts, error)
             return JobState.QUEUED
         _mark_failed(session, job, error)
         return JobState.FAILED
+
+
+def release(catalog: Catalog, owner: str) -> list[int]:
+    """Give back the jobs ``owner`` holds, untried (its worker is stopping): queued at once,
+    their tries returned. Returns their ids."""
+    with catalog.write() as session:
+        jobs = session.scalars(
+            select(Job).where(Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        ).all()
+        for job in jobs:
+            _requeue(job, 0.0)
+            log.info("job %s given back by its stopping worker", job.id)
+        return [job.id for job in jobs]
+
+
+def _requeue(job: Job, delay: float) -> None:
+    job.state = JobState.QUEUED
+    job.attempts = max(job.attempts - 1, 0)  # claim() counted this try; it was not the job's fault
+    job.run_after = utcnow() + dt.timedelta(seconds=delay)
+    job.lease_owner = None
+    job.lease_expires_at = None
 
 
 def _mark_failed(session, job: Job, error: str) -> None:  # type: ignore[no-untyped-def]
@@ -166,6 +209,28 @@ def counts(catalog: Catalog) -> dict[str, int]:
     with catalog.read() as session:
         rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
     return {str(state): n for state, n in rows}
+
+
+def waiting_on_trouble(catalog: Catalog, limit: int = 20) -> dict[str, Any]:
+    """Queued jobs held back by transient trouble: how many, and the latest with their reasons."""
+    waiting = and_(Job.state == JobState.QUEUED, Job.transient_retries > 0)
+    with catalog.read() as session:
+        total = session.scalar(select(func.count()).select_from(Job).where(waiting)) or 0
+        rows = session.scalars(
+            select(Job).where(waiting).order_by(Job.updated_at.desc()).limit(limit)
+        ).all()
+        latest = [
+            {
+                "job": job.id,
+                "kind": str(job.kind),
+                "asset_id": job.asset_id,
+                "retries": job.transient_retries,
+                "reason": job.transient_error,
+                "next_try": job.run_after.isoformat(timespec="seconds"),
+            }
+            for job in rows
+        ]
+    return {"jobs": total, "latest": latest}
 
 
 def has_pending_work(catalog: Catalog) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dam.errors import IngestError
+from ingest.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ def run_limited(
     context = mp.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_main, args=(writer, func, args, memory_mb), name=f"acervo-{label}"
+        target=_child_main,
+        args=(writer, func, args, memory_mb, os.getpid()),
+        name=f"acervo-{label}",
     )
     started = time.monotonic()
     child.start()
@@ -63,10 +66,11 @@ def run_limited(
 
 
 def _child_main(
-    writer: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int
+    writer: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int, parent: int
 ) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
         signal.signal(signum, signal.SIG_DFL)  # the worker's handlers do not apply here
+    die_with_parent(parent)  # a killed worker leaves no decoder running
     faulthandler.disable()  # a decoder's crash is reported by the parent, once
     _limit_memory(memory_mb)
     try:

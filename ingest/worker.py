@@ -4,6 +4,12 @@
 decoder, SIGKILL, OOM) is replaced, and one stuck on a job past its time limit is killed and
 replaced. The job it held is not lost: its lease expires and a worker claims it again, up to the
 job's maximum tries, after which the job and its asset are recorded as failed with the reason.
+
+A job that meets transient trouble (``dam.faults``: store, catalog or disk unavailable) is put
+back with a capped backoff and keeps its tries, and its worker pauses as long before the next
+claim. Worker processes stop when their supervisor dies (even by SIGKILL), giving their job
+back, and work in a temporary folder that the next worker removes if they were killed
+(``ingest.scratch``).
 """
 
 from __future__ import annotations
@@ -17,17 +23,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dam import queue
 from dam.config import Settings
 from dam.context import Context, open_context
-from dam.enums import JobKind
+from dam.enums import JobKind, JobState
 from dam.errors import IngestError
+from dam.faults import classify, is_catalog_error
+from ingest.lifeline import watch_parent
 from ingest.pipeline import process_asset
+from ingest.scratch import close_scratch, open_scratch
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +42,8 @@ POLL_MIN, POLL_MAX = 0.05, 0.5  # an idle worker notices new work within half a 
 WATCHDOG_GRACE_SECONDS = 30
 
 
-class JobTimeoutError(Exception):
-    """A job ran past job_timeout_seconds."""
+class JobTimeoutError(IngestError):
+    """A job ran past job_timeout_seconds (a permanent failure: it would time out again)."""
 
 
 def run_process_asset(ctx: Context, job: queue.ClaimedJob) -> None:
@@ -64,21 +71,6 @@ HANDLERS: dict[JobKind, Callable[[Context, queue.ClaimedJob], None]] = {
 }
 
 
-def classify_error(exc: BaseException) -> tuple[str, bool]:
-    """(reason for people, whether trying again later may help)."""
-    if isinstance(exc, IngestError):
-        return str(exc), exc.transient
-    if isinstance(exc, JobTimeoutError):
-        return str(exc), False
-    if isinstance(exc, FileNotFoundError):
-        return f"the original is missing from the store: {exc}", False
-    if isinstance(exc, OperationalError | DBAPIError):
-        return f"catalog database error: {exc.orig}", True
-    if isinstance(exc, OSError):
-        return f"{type(exc).__name__}: {exc}", True
-    return f"internal error ({type(exc).__name__}): {exc}", False
-
-
 class LeaseKeeper(threading.Thread):
     """Renews a job's lease while it runs."""
 
@@ -98,7 +90,9 @@ class LeaseKeeper(threading.Thread):
                     self.lost = True
                     log.warning("job %s: lease lost to another worker", self.job_id)
                     return
-            except (OperationalError, DBAPIError) as exc:
+            except Exception as exc:
+                if not is_catalog_error(exc):
+                    raise
                 log.warning("job %s: could not renew lease: %s", self.job_id, exc)
 
 
@@ -113,8 +107,13 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise JobTimeoutError("processing took longer than the job time limit")
 
 
-def run_job(ctx: Context, job: queue.ClaimedJob, owner: str) -> None:
-    """Run one claimed job and record its outcome; never raises for the job's own errors."""
+def run_job(
+    ctx: Context, job: queue.ClaimedJob, owner: str, stop: threading.Event | None = None
+) -> JobState | None:
+    """Run one claimed job and record its outcome; never raises for the job's own errors.
+
+    Returns the job's new state (None if another worker took it over meanwhile).
+    """
     keeper = LeaseKeeper(ctx, job.id, owner)
     keeper.start()
     use_alarm = threading.current_thread() is threading.main_thread()
@@ -124,24 +123,45 @@ def run_job(ctx: Context, job: queue.ClaimedJob, owner: str) -> None:
     try:
         HANDLERS[job.kind](ctx, job)
     except Exception as exc:
-        reason, transient = classify_error(exc)
-        if not transient and not isinstance(exc, IngestError | JobTimeoutError):
+        if use_alarm:
+            signal.alarm(0)
+        fault = classify(exc, ctx.store)
+        if not fault.transient and not isinstance(exc, IngestError):
             log.exception("job %s (%s, asset %s) failed", job.id, job.kind, job.asset_id)
-        queue.fail(
-            ctx.catalog,
-            job.id,
-            owner,
-            reason,
-            transient=transient,
-            retry_base_seconds=ctx.settings.job_retry_base_seconds,
-        )
+        settings = ctx.settings
+        return _record(ctx, stop, lambda: queue.fail(
+            ctx.catalog, job.id, owner, fault.reason, transient=fault.transient,
+            retry_base_seconds=settings.job_retry_base_seconds,
+            retry_max_seconds=settings.job_retry_max_seconds,
+        ))
     else:
-        queue.complete(ctx.catalog, job.id, owner)
+        if use_alarm:
+            signal.alarm(0)
+        done = _record(ctx, stop, lambda: queue.complete(ctx.catalog, job.id, owner))
+        return JobState.DONE if done else None
     finally:
         if use_alarm:
             signal.alarm(0)
         keeper.finished.set()
         keeper.join()
+
+
+def _record(ctx: Context, stop: threading.Event | None, write: Callable[[], Any]) -> Any:
+    """Write a job's outcome, waiting out a catalog outage (else its try would be lost)."""
+    settings, retries = ctx.settings, 0
+    while True:
+        try:
+            return write()
+        except Exception as exc:
+            if not is_catalog_error(exc) or (stop is not None and stop.is_set()):
+                raise
+            retries += 1
+            delay = queue.retry_delay(
+                settings.job_retry_base_seconds, settings.job_retry_max_seconds, retries
+            )
+            log.warning("catalog unavailable, recording the job's outcome in %.1f s: %s",
+                        delay, exc)
+            time.sleep(delay)
 
 
 def make_owner() -> str:
@@ -154,56 +174,105 @@ class LoopOptions:
     max_jobs: int | None = None
 
 
+@dataclass
+class Shift:
+    """A worker's name on its leases (its parent watch gives back what it holds)."""
+
+    owner: str = field(default_factory=make_owner)
+
+
 def work_loop(
     ctx: Context,
     options: LoopOptions,
     stop: threading.Event,
     on_job: Callable[[float], None] | None = None,
+    shift: Shift | None = None,
 ) -> int:
-    """Claim and run jobs until stopped (or idle, or max_jobs); returns jobs run."""
-    owner, ran, poll = make_owner(), 0, POLL_MIN
+    """Claim and run jobs until stopped (or idle, or max_jobs); returns jobs run.
+
+    After a transient failure the worker waits (doubling, capped) before its next claim, so an
+    outage is not met with a storm of doomed tries; a success resets the wait. Just after a
+    catalog outage, it leaves jobs with a lapsed lease alone for a lease period: their workers
+    were cut off too and are about to renew them.
+    """
+    shift = shift or Shift()
+    ran, poll, trouble, quiet_until = 0, POLL_MIN, 0, 0.0
     settings = ctx.settings
     while not stop.is_set():
         if options.max_jobs is not None and ran >= options.max_jobs:
             break
         try:
-            job = queue.claim(ctx.catalog, owner, settings.job_lease_seconds)
+            job = queue.claim(ctx.catalog, shift.owner, settings.job_lease_seconds,
+                              take_over=time.monotonic() >= quiet_until)
             if job is None:
                 if options.until_idle and not queue.has_pending_work(ctx.catalog):
                     break
                 stop.wait(poll)
                 poll = min(poll * 2, POLL_MAX)
                 continue
-        except (OperationalError, DBAPIError) as exc:
+        except Exception as exc:
+            if not is_catalog_error(exc):
+                raise
             log.warning("catalog unavailable, waiting: %s", exc)
+            quiet_until = time.monotonic() + settings.job_lease_seconds
             stop.wait(POLL_MAX)
             continue
         poll = POLL_MIN
         if on_job:  # the supervisor kills this process if the job is still running past this
             on_job(time.time() + job_time_limit(settings, job.kind) + WATCHDOG_GRACE_SECONDS)
-        run_job(ctx, job, owner)
+        state = run_job(ctx, job, shift.owner, stop)
         if on_job:
             on_job(0.0)
         ran += 1
+        trouble = trouble + 1 if state == JobState.QUEUED else 0
+        if trouble:
+            stop.wait(queue.retry_delay(settings.job_retry_base_seconds,
+                                        settings.job_retry_max_seconds, trouble))
     return ran
 
 
-def _child_main(settings: Settings, options: LoopOptions, slots: Any, index: int) -> None:
+def _child_main(
+    settings: Settings, options: LoopOptions, slots: Any, index: int, parent: int
+) -> None:
     """Entry point of one worker process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    scratch = open_scratch(settings.data_dir)
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
+    shift = Shift()
+    watch_parent(parent, lambda: _orphaned(ctx, shift, stop, scratch))
 
     def mark(deadline: float) -> None:
         slots[index] = deadline
 
     try:
-        work_loop(ctx, options, stop, on_job=mark)
+        work_loop(ctx, options, stop, on_job=mark, shift=shift)
     finally:
         ctx.close()
+        close_scratch(scratch)
+
+
+def _orphaned(ctx: Context, shift: Shift, stop: threading.Event, scratch: Any) -> None:
+    """The supervisor died (SIGKILL, OOM): give the job back untried and stop at once.
+
+    Every job on this worker's lease is released, not only ``shift.job``: one may have been
+    claimed a moment ago. Decoding steps and ffmpeg die with this process
+    (``ingest.lifeline.die_with_parent``).
+    """
+    stop.set()  # no new claims
+    for wait in (0.0, 0.2, 0.5, 1.0, 2.0):  # the main thread may hold the catalog's write lock
+        time.sleep(wait)
+        try:
+            queue.release(ctx.catalog, shift.owner)
+            break
+        except Exception as exc:  # noqa: BLE001 - stopping anyway; a lease left will lapse
+            log.warning("could not give the job back: %s", exc)
+    close_scratch(scratch)
+    logging.shutdown()
+    os._exit(0)
 
 
 class Supervisor:
@@ -221,7 +290,7 @@ class Supervisor:
         self.slots[index] = 0.0
         proc = self.mp.Process(
             target=_child_main,
-            args=(self.settings, self.options, self.slots, index),
+            args=(self.settings, self.options, self.slots, index, os.getpid()),
             name=f"dam-worker-{index}",
             daemon=False,
         )

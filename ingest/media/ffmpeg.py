@@ -11,9 +11,8 @@ proxies. Debian 12's FFmpeg 5.1 cannot decode VVC, for example, while imageio-ff
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
+import os
 import re
 import resource
 import shutil
@@ -27,13 +26,13 @@ from pathlib import Path
 import ffmpeg
 
 from dam.errors import IngestError
+from ingest.lifeline import die_with_parent
 from ingest.media.info import MediaInfo
 
 log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 20  # seconds for `ffmpeg -decoders` and friends
 MIB = 1024 * 1024
-PR_SET_PDEATHSIG = 1
 _CODEC_NOTE = re.compile(r"\(codec (\w+)\)")
 # Sample rates AAC-LC handles and browsers play; others are resampled to 48 kHz.
 AAC_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
@@ -223,16 +222,15 @@ def _compile(tool: FFmpegTool, node: object) -> list[str]:
     return [args[0], "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args[1:]]
 
 
-def _limit_child(memory_mb: int) -> None:
+def _limit_child(memory_mb: int, parent: int) -> None:
     """In the ffmpeg child, before exec: cap its address space, die with the worker."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * MIB, memory_mb * MIB))
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the time limit still holds
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent(parent)
 
 
 def run_ffmpeg(args: list[str], *, timeout: float, memory_mb: int, log_path: Path) -> float:
     """Run an ffmpeg command; its duration in seconds, or IngestError with FFmpeg's reason."""
-    started = time.monotonic()
+    started, parent = time.monotonic(), os.getpid()
     with open(log_path, "wb") as errors:
         try:
             done = subprocess.run(
@@ -241,7 +239,7 @@ def run_ffmpeg(args: list[str], *, timeout: float, memory_mb: int, log_path: Pat
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 timeout=timeout,
-                preexec_fn=lambda: _limit_child(memory_mb),  # noqa: PLW1509
+                preexec_fn=lambda: _limit_child(memory_mb, parent),  # noqa: PLW1509
                 check=False,
             )
         except subprocess.TimeoutExpired:
