@@ -95,6 +95,8 @@ def serve(key: str) -> Response:
         from web.public_files import serve_public  # noqa: PLC0415 - it builds on this module
 
         return serve_public(key)
+    if g.user is None:  # the public addresses files by asset and kind, never by storage key
+        abort(404)
     asset = asset_for_key(key)
     mimetype = asset.mime_type if key == asset.original_key else None
     return send_object(key, asset, mimetype=mimetype, immutable="v" in request.args)

@@ -153,6 +153,22 @@ def test_staff_still_see_everything(app: Flask, published: tuple[int, Secrets]) 
     assert json.dumps(data).count(PERSON) or PERSON in json.dumps(data, ensure_ascii=False)
 
 
+
+def test_the_public_cannot_address_a_file_by_its_storage_key(app: Flask,
+                                                             published: tuple[int, Secrets]
+                                                             ) -> None:
+    """A storage key names the original's SHA-256: anyone who learnt one gets 404, staff the file."""
+    asset_id, secrets = published
+    preview_key = secrets.original_key.replace("originals/", "renditions/") + "/preview.jpg"
+    with signed_in(app, "prensa").get(f"/files/{preview_key}") as staff:
+        assert staff.status_code == 200
+    anonymous = app.test_client()
+    with anonymous.get(f"/files/material/{asset_id}/preview") as public:
+        assert public.status_code == 200
+    with anonymous.get(f"/files/{preview_key}") as by_key:
+        assert by_key.status_code == 404
+
+
 class _SharedStore:
     """A store that is not a local folder: it hands out presigned URLs naming its keys."""
 
