@@ -157,7 +157,7 @@ def test_staff_still_see_everything(app: Flask, published: tuple[int, Secrets]) 
 def test_the_public_cannot_address_a_file_by_its_storage_key(app: Flask,
                                                              published: tuple[int, Secrets]
                                                              ) -> None:
-    """A storage key names the original's SHA-256: anyone who learnt one gets 404, staff the file."""
+    """A storage key names the SHA-256: whoever learnt one gets 404; staff get the file."""
     asset_id, secrets = published
     preview_key = secrets.original_key.replace("originals/", "renditions/") + "/preview.jpg"
     with signed_in(app, "prensa").get(f"/files/{preview_key}") as staff:
