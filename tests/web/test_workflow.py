@@ -131,14 +131,16 @@ def test_the_public_sees_published_clear_assets_only(app: Flask, archive: Archiv
     _set(app, minors, contains_minors=True)
     client = app.test_client()
     assert client.get(f"/material/{public}").status_code == 200
-    with client.get(f"/files/{_preview_key(app, public)}") as preview:
+    with client.get(f"/files/material/{public}/preview") as preview:
         assert preview.status_code == 200
         assert preview.headers["Cache-Control"].startswith("public")
+    with client.get(f"/files/{_preview_key(app, public)}") as by_key:
+        assert by_key.status_code == 404  # the public never addresses a storage key
     assert client.get(f"/material/{public}/original").status_code == 404
     assert client.get(f"/files/{_asset(app, public).original_key}").status_code == 404
     for hidden in (embargoed, minors):
         assert client.get(f"/material/{hidden}").status_code == 404
-        assert client.get(f"/files/{_preview_key(app, hidden)}").status_code == 404
+        assert client.get(f"/files/material/{hidden}/preview").status_code == 404
     page = client.get(f"/material/{public}").get_data(as_text=True)
     assert f"/material/{embargoed}\"" not in page and f"/material/{minors}\"" not in page
     _set(app, embargoed, embargo_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
