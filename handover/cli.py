@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from dam.cli import get_context
+from dam.backup import check_store, make_backup, restore_catalog
+from dam.cli import get_context, get_settings
+from dam.context import open_context
 from handover.export import ExportOptions, export_bag
 from handover.importer import import_bag
 from handover.payload import HandoverError
@@ -78,4 +80,46 @@ def import_cmd(ctx: click.Context, bag: Path, quiet: bool) -> None:
                "run `dam search rebuild` so the search index knows them")
 
 
-commands = [handover]
+@click.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def backup_cmd(ctx: click.Context, target: Path) -> None:
+    """Back up the catalog (consistent copy) and list the store's objects with their hashes."""
+    context = get_context(ctx)
+    folder, info = make_backup(context.catalog, context.store, target)
+    click.echo(f"backup {folder}: {info.catalog} catalog (schema {info.schema}), manifest of "
+               f"{info.objects} objects ({info.bytes} bytes) in {context.store.url}\n"
+               "copy the store itself with your storage tools (rsync, aws s3 sync)")
+
+
+@click.command("restore")
+@click.argument("backup", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--check-hashes", is_flag=True, help="Re-hash every object listed, not only sizes.")
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the catalog.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, backup: Path, check_hashes: bool, yes: bool) -> None:
+    """Replace the catalog with BACKUP's copy, then check the store against its manifest.
+
+    Stop `dam serve` and every worker first.
+    """
+    settings = get_settings(ctx)
+    if not yes:
+        click.confirm(f"Replace the catalog {settings.catalog_url} with {backup}?", abort=True)
+    restore_catalog(settings.catalog_url, backup)
+    context = open_context(settings)
+    try:
+        report = check_store(context.store, backup, hashes=check_hashes)
+    finally:
+        context.close()
+    click.echo(f"catalog restored from {backup}; store: {report.checked} objects checked, "
+               f"{len(report.missing)} missing, {len(report.changed)} changed")
+    for key in report.missing[:50]:
+        click.secho(f"  missing: {key}", fg="red", err=True)
+    for key in report.changed[:50]:
+        click.secho(f"  changed: {key}", fg="red", err=True)
+    if report.missing or report.changed:
+        raise HandoverError("the store does not match the backup: restore its objects from "
+                            "the store's own copy")
+
+
+commands = [handover, backup_cmd, restore_cmd]
