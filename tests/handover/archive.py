@@ -21,9 +21,10 @@ from tests.curation.conftest import make_actors
 def cli() -> Any:
     """`dam` with the handover commands (also when the installed entry points predate them)."""
     group = get_cli()
+    from dam.catalog_cli import commands as catalog
     from handover.cli import commands
 
-    for command in commands:
+    for command in [*commands, *catalog]:
         if command.name not in group.commands:
             group.add_command(command)
     return group
