@@ -95,7 +95,9 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
         with ctx.catalog.read() as session:
             assets = list(session.scalars(select(Asset).where(Asset.id.in_(chunk))
                                           .order_by(Asset.id)
-                                          .options(selectinload(Asset.renditions))))
+                                          .options(selectinload(Asset.renditions),
+                                                   selectinload(Asset.appears_in),
+                                                   selectinload(Asset.photos_printed))))
             records = describe_page(session, assets, ctx.settings, now)
             for asset, record in zip(assets, records, strict=True):
                 rel = planner.original(asset_day(asset.taken_at, asset.created_at), asset.event,
@@ -257,10 +259,9 @@ def export_bag(ctx: Context, target: Path, opts: ExportOptions,
                                       encoding="utf-8")
     (target / "LEEME.txt").write_text(readme_text(ctx, opts, summary, sel), encoding="utf-8")
     (target / ".acervo-sender").unlink(missing_ok=True)
-    bag = bagit.Bag(str(target))
-    bag.info.clear()
-    bag.info.update(_bag_info(ctx, opts, summary, payload))
-    bag.save()
+    # bagit's own writers (not Bag.save, which re-reads and re-checks every manifest line).
+    bagit._make_tag_file(str(target / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
+    bagit._make_tagmanifest_file("sha256", str(target))
     return summary
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -13,7 +14,7 @@ import bagit
 
 from dam.errors import DamError
 
-CHUNK = 1024 * 1024
+CHUNK = 4 * 1024 * 1024
 JOURNAL = "manifest-sha256.txt.part"
 
 
@@ -53,6 +54,7 @@ class Payload:
         self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
         self.lines: dict[str, str] = {}
         self.files = self.bytes = self.skipped = 0
+        self._hasher = ThreadPoolExecutor(1, thread_name_prefix="handover-hash")
 
     def _read_journal(self) -> dict[str, str]:
         known: dict[str, str] = {}
@@ -84,20 +86,26 @@ class Payload:
         path = self.data / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
-        digest, written = hashlib.sha256(), 0
-        with stream_opener() as source, open(part, "wb") as out:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                written += len(chunk)
-                self.progress(len(chunk))
-        actual = digest.hexdigest()
+        actual, written = self._stream(stream_opener, part)
         if sha256 is not None and actual != sha256:
             part.unlink(missing_ok=True)
             raise HandoverError(f"{rel}: the stored original's SHA-256 is {actual}, "
                                 f"the catalog recorded {sha256} (run `dam fixity`)")
         os.replace(part, path)
         self._add(rel, actual, written, journal=True)
+
+    def _stream(self, stream_opener: Callable[[], BinaryIO], part: Path) -> tuple[str, int]:
+        """Copy to ``part``, hashing each chunk in a thread while it is written (both release
+        the GIL), so hashing costs little more than the copy itself."""
+        digest, written = hashlib.sha256(), 0
+        with stream_opener() as source, open(part, "wb") as out:
+            while chunk := source.read(CHUNK):
+                hashing = self._hasher.submit(digest.update, chunk)
+                out.write(chunk)
+                hashing.result()
+                written += len(chunk)
+                self.progress(len(chunk))
+        return digest.hexdigest(), written
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         path = self.data / rel
@@ -129,5 +137,6 @@ class Payload:
         self.journal_path.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self._hasher.shutdown()
         if not self._journal.closed:
             self._journal.close()
