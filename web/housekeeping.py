@@ -1,5 +1,6 @@
 """The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in,
-the store's metadata records brought up to date with the change feed (dam.storemeta).
+the store's metadata records brought up to date with the change feed (dam.storemeta), and the
+rolling fixity check's share of originals re-hashed (dam.fixity_schedule).
 
 ``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
 ``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
@@ -22,6 +23,7 @@ from sqlalchemy import select, update
 
 from dam.context import Context
 from dam.enums import UploadState
+from dam.fixity_schedule import rolling_fixity
 from dam.models import Upload
 from dam.storemeta import sync_store_meta
 from storage import StoreUnavailableError
@@ -41,6 +43,9 @@ class HousekeepingReport:
     taken_in: int = 0  # uploads that waited for the store, now taken in
     waiting: int = 0  # uploads still waiting for the store
     store_meta: int = 0  # assets whose metadata record in the store was rewritten
+    fixity_checked: int = 0  # originals re-hashed by the rolling fixity check
+    fixity_repaired: int = 0  # damaged originals restored from the replica store
+    fixity_damaged: int = 0  # damaged originals that could not be restored
 
 
 def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> HousekeepingReport:
@@ -51,6 +56,7 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.orphans = remove_orphans(ctx, now)
     report.taken_in, report.waiting = retry_waiting(ctx)
     report.store_meta = update_store_meta(ctx)
+    check_fixity(ctx, report)
     if report.expired or report.orphans or report.taken_in:
         log.info("housekeeping: %s", asdict(report))
     return report
@@ -64,6 +70,18 @@ def update_store_meta(ctx: Context) -> int:
     except (OSError, StoreUnavailableError) as exc:
         log.warning("housekeeping: store metadata records not updated: %s", exc)
         return 0
+
+
+def check_fixity(ctx: Context, report: HousekeepingReport) -> None:
+    """The rolling fixity check's share of this pass (dam.fixity_schedule)."""
+    try:
+        fixity = rolling_fixity(ctx.catalog, ctx.store, ctx.settings,
+                                interval_seconds=HOUSEKEEPING_SECONDS)
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: fixity check skipped: %s", exc)
+        return
+    report.fixity_checked, report.fixity_repaired = fixity.checked, fixity.repaired
+    report.fixity_damaged = len(fixity.problems)
 
 
 def _cutoff(ctx: Context, now: dt.datetime) -> dt.datetime:
