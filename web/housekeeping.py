@@ -55,8 +55,8 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.expired = expire_uploads(ctx, now)
     report.orphans = remove_orphans(ctx, now)
     report.taken_in, report.waiting = retry_waiting(ctx)
+    check_fixity(ctx, report)  # before the records, so they carry this pass's results
     report.store_meta = update_store_meta(ctx)
-    check_fixity(ctx, report)
     if report.expired or report.orphans or report.taken_in:
         log.info("housekeeping: %s", asdict(report))
     return report
