@@ -22,12 +22,13 @@ from dam.curation.rights import chunks
 from dam.models import Asset, AuditEntry
 from dam.rows import dump_rows, row_dict
 from handover.paths import PathPlanner, asset_day, formula_safe, rendition_path
-from handover.payload import Payload, read_jsonl
+from handover.payload import HandoverError, Payload, read_jsonl
 from handover.readme import readme_text
 from handover.records import CSV_COLUMNS, describe_page, json_record
 from handover.selection import Selection, select_assets
 from publish.describe import press_info
 from publish.embed import xmp_sidecar
+from storage import LocalStore, ObjectStore
 
 CATALOG = "catalogo"
 # Tables carried whole (every column) so `dam handover import` rebuilds the same catalog.
@@ -102,8 +103,13 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
             for asset, record in zip(assets, records, strict=True):
                 rel = planner.original(asset_day(asset.taken_at, asset.created_at), asset.event,
                                        asset.original_filename, asset.id)
-                payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
-                             asset.byte_size, asset.sha256)
+                try:
+                    payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
+                                 asset.byte_size, asset.sha256,
+                                 local=_local(store, asset.original_key))
+                except FileNotFoundError as exc:
+                    raise HandoverError(f"asset {asset.id}: its original is missing from the "
+                                        f"store ({asset.original_key}); run `dam fixity`") from exc
                 payload.write_bytes(rel + ".xmp", xmp_sidecar(press_info(asset, ctx.settings)))
                 out.route(asset.original_key, rel, asset.sha256)
                 record["ruta"], record["ruta_xmp"] = f"data/{rel}", f"data/{rel}.xmp"
@@ -115,12 +121,21 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                 out.add(record)
 
 
+def _local(store: ObjectStore, key: str) -> Path | None:
+    """The object's own file when the store is a local folder (copied by the kernel)."""
+    if not isinstance(store, LocalStore):
+        return None
+    with store.local_path(key) as path:  # the store's file itself: nothing to clean up
+        return path
+
+
 def _write_renditions(store: Any, asset: Asset, rel: str, payload: Payload,
                       out: _CatalogWriters) -> list[str]:
     paths = []
     for r in asset.renditions:
         target = rendition_path(rel, str(r.kind), r.page, r.key)
-        payload.copy(target, lambda k=r.key: store.open_read(k), r.byte_size)
+        payload.copy(target, lambda k=r.key: store.open_read(k), r.byte_size,
+                     local=_local(store, r.key))
         out.route(r.key, target)
         paths.append(f"data/{target}")
     return paths

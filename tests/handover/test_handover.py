@@ -177,3 +177,16 @@ def test_import_into_a_fresh_acervo_gives_the_same_catalog_and_bytes(
     again = CliRunner().invoke(cli(), ["handover", "import", str(bag), "--quiet"],
                                obj={"context": fresh})
     assert again.exit_code == 1 and "fresh Acervo" in again.output
+
+
+def test_a_missing_original_stops_the_export_with_its_asset(ctx: Context, tmp_path: Path
+                                                             ) -> None:
+    ids = build_archive(ctx)
+    with ctx.catalog.read() as session:
+        from dam.models import Asset
+        key = session.get(Asset, ids["b"]).original_key
+    ctx.store.delete(key)
+    result = CliRunner().invoke(cli(), ["handover", "export", str(tmp_path / "e"), "--quiet"],
+                                obj={"context": ctx})
+    assert result.exit_code == 1
+    assert f"asset {ids['b']}: its original is missing from the store" in result.output
