@@ -22,7 +22,7 @@ from dam.curation.rights import chunks
 from dam.models import Asset, AuditEntry
 from dam.rows import dump_rows, row_dict
 from handover.paths import PathPlanner, asset_day, formula_safe, rendition_path
-from handover.payload import HandoverError, Payload, read_jsonl
+from handover.payload import JOURNAL, HandoverError, Payload, read_jsonl
 from handover.readme import readme_text
 from handover.records import CSV_COLUMNS, describe_page, json_record
 from handover.selection import Selection, select_assets
@@ -245,7 +245,7 @@ def export_bag(ctx: Context, target: Path, opts: ExportOptions,
                progress: Callable[[int], Callable[[int], object]] | None = None
                ) -> ExportSummary:
     """Write (or finish writing) the bag at ``target``; returns what it holds."""
-    target.mkdir(parents=True, exist_ok=True)
+    _check_target(target)
     with ctx.catalog.read() as session:
         sel = select_assets(session, opts.date_from, opts.date_to, opts.collection_id)
     sender = _sender_id(target)
@@ -278,6 +278,14 @@ def export_bag(ctx: Context, target: Path, opts: ExportOptions,
     bagit._make_tag_file(str(target / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
     bagit._make_tagmanifest_file("sha256", str(target))
     return summary
+
+
+def _check_target(target: Path) -> None:
+    """A new or empty folder, or a bag (finished or interrupted) to resume; never anything else."""
+    target.mkdir(parents=True, exist_ok=True)
+    names = {p.name for p in target.iterdir()}
+    if names and not names & {"bagit.txt", JOURNAL, ".acervo-sender"}:
+        raise HandoverError(f"{target} is not empty and holds no bag: choose a new folder")
 
 
 def _sender_id(target: Path) -> str:

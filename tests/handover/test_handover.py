@@ -186,6 +186,11 @@ def test_a_missing_original_stops_the_export_with_its_asset(ctx: Context, tmp_pa
         from dam.models import Asset
         key = session.get(Asset, ids["b"]).original_key
     ctx.store.delete(key)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notas.txt").write_text("mine")
+    result = CliRunner().invoke(cli(), ["handover", "export", str(tmp_path / "home"), "--quiet"],
+                                obj={"context": ctx})
+    assert result.exit_code == 1 and "not empty and holds no bag" in result.output
     result = CliRunner().invoke(cli(), ["handover", "export", str(tmp_path / "e"), "--quiet"],
                                 obj={"context": ctx})
     assert result.exit_code == 1
