@@ -112,7 +112,7 @@ def read_state(store: ObjectStore) -> dict[str, Any]:
         return {"seq": 0}
 
 
-def sync_store_meta(catalog: Catalog, store: ObjectStore, *, limit: int = 5000) -> MetaReport:
+def sync_store_meta(catalog: Catalog, store: ObjectStore, *, limit: int = 1000) -> MetaReport:
     """Apply the change feed since the last pass to the store's records (at most ``limit``)."""
     state = read_state(store)
     report = MetaReport(seq=int(state.get("seq", 0)))

@@ -165,7 +165,7 @@ def _audit_rows(session: Any, sel: Selection) -> Any:
 
 def _tables(session: Any, sel: Selection) -> dict[str, Any]:
     """Every table the catalog of the selection needs, by name, as row iterators."""
-    ids = sel.asset_ids
+    ids, chosen = sel.asset_ids, set(sel.asset_ids)
     batch_ids = [b for chunk in chunks(ids) for b in session.scalars(
         select(Asset.batch_id).where(Asset.id.in_(chunk), Asset.batch_id.is_not(None)))]
     return {
@@ -177,14 +177,14 @@ def _tables(session: Any, sel: Selection) -> dict[str, Any]:
                                         ids=ids),
         "publication_photos": (r for r in dump_rows(session, "publication_photos",
                                                    column="photo_id", ids=ids)
-                               if r["publication_id"] in set(ids)),
+                               if r["publication_id"] in chosen),
         "vocabulary_terms": dump_rows(session, "vocabulary_terms"),
         "collections": dump_rows(session, "collections"),
         "collection_items": dump_rows(session, "collection_items", column="asset_id", ids=ids),
         "consent_forms": dump_rows(session, "consent_forms", column="id", ids=sel.consent_ids),
         "consent_assets": (r for r in dump_rows(session, "consent_assets", column="consent_id",
-                                                ids=sel.consent_ids) if r["asset_id"] in
-                           set(ids)),
+                                                ids=sel.consent_ids)
+                           if r["asset_id"] in chosen),
         "audit_log": _audit_rows(session, sel),
     }
 

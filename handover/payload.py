@@ -6,8 +6,10 @@ import hashlib
 import json
 import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,6 +19,8 @@ from dam.errors import DamError
 
 CHUNK = 4 * 1024 * 1024
 JOURNAL = "manifest-sha256.txt.part"
+COPIERS = 2  # files copied at once
+WINDOW = 8  # files copied ahead of the caller, at most (memory stays flat)
 
 
 class HandoverError(DamError):
@@ -40,11 +44,20 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+@dataclass(frozen=True)
+class _Copied:
+    digest: str
+    size: int
+    skipped: bool
+    journal: bool
+
+
 class Payload:
     """The bag's ``data/`` folder and its SHA-256 manifest, written as files arrive.
 
-    Each file is written beside its place and renamed when complete; its line goes to a journal
-    that a later run reads back, so an interrupted export skips what it already wrote.
+    Copies run in two threads a few files ahead of the caller (which meanwhile describes the
+    next assets); each file is written beside its place and renamed when complete, and its line
+    goes to a journal that a later run reads back, so an interrupted export skips what it wrote.
     """
 
     def __init__(self, root: Path, progress: Callable[[int], object] = lambda n: None) -> None:
@@ -55,7 +68,9 @@ class Payload:
         self._journal = open(self.journal_path, "a", encoding="utf-8")  # noqa: SIM115
         self.lines: dict[str, str] = {}
         self.files = self.bytes = self.skipped = 0
-        self._hasher = ThreadPoolExecutor(1, thread_name_prefix="handover-hash")
+        self._hasher = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-hash")
+        self._copier = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-copy")
+        self._pending: deque[tuple[str, Future[_Copied]]] = deque()
 
     def _read_journal(self) -> dict[str, str]:
         known: dict[str, str] = {}
@@ -77,13 +92,18 @@ class Payload:
 
     def copy(self, rel: str, stream_opener: Callable[[], BinaryIO], size: int,
              sha256: str | None = None, local: Path | None = None) -> None:
-        """Copy a stream to ``data/rel``; with ``sha256``, refuse content that does not match."""
+        """Copy a stream (or the local file) to ``data/rel``; with ``sha256``, content that does
+        not match is refused (HandoverError, raised by a later call or :meth:`drain`)."""
+        future = self._copier.submit(self._copy_now, rel, stream_opener, size, sha256, local)
+        self._pending.append((rel, future))
+        while len(self._pending) > WINDOW:
+            self._settle(*self._pending.popleft())
+
+    def _copy_now(self, rel: str, stream_opener: Callable[[], BinaryIO], size: int,
+                  sha256: str | None, local: Path | None) -> _Copied:
         done = self._intact(rel, size, sha256)
         if done is not None:
-            self.skipped += 1
-            self.progress(size)
-            self._add(rel, done, size, journal=rel not in self.known)
-            return
+            return _Copied(done, size, skipped=True, journal=rel not in self.known)
         path = self.data / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
@@ -96,7 +116,21 @@ class Payload:
             raise HandoverError(f"{rel}: the stored original's SHA-256 is {actual}, "
                                 f"the catalog recorded {sha256} (run `dam fixity`)")
         os.replace(part, path)
-        self._add(rel, actual, written, journal=True)
+        return _Copied(actual, written, skipped=False, journal=True)
+
+    def _settle(self, rel: str, future: Future[_Copied]) -> None:
+        try:
+            copied = future.result()
+        except FileNotFoundError as exc:
+            raise HandoverError(f"{rel}: missing from the store ({exc})") from exc
+        self.skipped += copied.skipped
+        self.progress(copied.size)
+        self._add(rel, copied.digest, copied.size, journal=copied.journal)
+
+    def drain(self) -> None:
+        """Wait for every copy under way."""
+        while self._pending:
+            self._settle(*self._pending.popleft())
 
     def _stream(self, stream_opener: Callable[[], BinaryIO], part: Path) -> tuple[str, int]:
         """Copy to ``part``, hashing each chunk in a thread while it is written (both release
@@ -108,7 +142,6 @@ class Payload:
                 out.write(chunk)
                 hashing.result()
                 written += len(chunk)
-                self.progress(len(chunk))
         return digest.hexdigest(), written
 
     def _copy_local(self, source: Path, part: Path) -> tuple[str, int]:
@@ -116,16 +149,13 @@ class Payload:
         it from the page cache; both run outside the GIL."""
         hashing = self._hasher.submit(hash_file, source)
         shutil.copyfile(source, part)
-        actual, written = hashing.result()
-        self.progress(written)
-        return actual, written
+        return hashing.result()
 
     def write_bytes(self, rel: str, data: bytes) -> None:
+        """A small file made here (a sidecar): written again by every run."""
         path = self.data / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(path.name + ".part")
-        part.write_bytes(data)
-        os.replace(part, path)
+        path.write_bytes(data)
         self._add(rel, hashlib.sha256(data).hexdigest(), len(data), journal=False)
 
     def add_existing(self, rel: str) -> None:
@@ -143,6 +173,7 @@ class Payload:
 
     def finish(self) -> None:
         """Write the manifest (sorted) and drop the journal."""
+        self.drain()
         self._journal.close()
         with open(self.root / "manifest-sha256.txt", "w", encoding="utf-8") as out:
             for rel in sorted(self.lines):
@@ -150,6 +181,7 @@ class Payload:
         self.journal_path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        self._hasher.shutdown()
+        self._copier.shutdown(cancel_futures=True)
+        self._hasher.shutdown(cancel_futures=True)
         if not self._journal.closed:
             self._journal.close()
