@@ -30,16 +30,21 @@ class ImportSummary:
     rows: dict[str, int] | None = None
 
 
-def _user_columns(name: str) -> list[str]:
-    return [c.name for c in table(name).columns
-            if any(fk.column.table.name == "users" for fk in c.foreign_keys)]
+def _columns_to(name: str, target: str) -> list[str]:
+    """The nullable columns of table ``name`` that refer to table ``target``."""
+    return [c.name for c in table(name).columns if c.nullable
+            and any(fk.column.table.name == target for fk in c.foreign_keys)]
 
 
-def _rows(root: Path, name: str, known_users: set[int]) -> Iterator[dict[str, Any]]:
-    columns = _user_columns(name)
+def _rows(root: Path, name: str, users: set[int], assets: set[int]
+          ) -> Iterator[dict[str, Any]]:
+    """A table's rows, without references to accounts or assets the bag does not carry
+    (an album's cover outside the period, say)."""
+    known = {"users": users, "assets": assets}
+    columns = [(c, known[t]) for t in known for c in _columns_to(name, t)]
     for row in read_jsonl(root / CATALOG / "tablas" / f"{name}.jsonl"):
-        for column in columns:
-            if row.get(column) not in known_users:
+        for column, ids in columns:
+            if row.get(column) not in ids:
                 row[column] = None
         yield row
 
@@ -81,11 +86,11 @@ def import_bag(ctx: Context, root: Path, *, validate: bool = True,
     summary.objects, summary.bytes = copy_objects(ctx, root, progress)
     with ctx.catalog.write() as session:
         users = _import_users(session, root)
+        assets = {a["id"] for a in read_jsonl(root / CATALOG / "tablas" / "assets.jsonl")}
         summary.rows = {"users": len(users)}
         for name in ORDER[1:]:
-            summary.rows[name] = insert_rows(session, name, _rows(root, name, users))
-        record_created(session, (a["id"] for a in read_jsonl(
-            root / CATALOG / "tablas" / "assets.jsonl")))
+            summary.rows[name] = insert_rows(session, name, _rows(root, name, users, assets))
+        record_created(session, sorted(assets))
         advance_sequences(session, ORDER)
     return summary
 

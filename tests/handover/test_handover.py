@@ -179,6 +179,28 @@ def test_import_into_a_fresh_acervo_gives_the_same_catalog_and_bytes(
     assert again.exit_code == 1 and "fresh Acervo" in again.output
 
 
+def test_a_period_imports_though_an_album_cover_is_outside_it(ctx: Context, tmp_path: Path
+                                                               ) -> None:
+    ids = build_archive(ctx)
+    with ctx.catalog.write() as session:
+        session.get(Collection, ids["album"]).cover_asset_id = ids["late"]  # taken in 2026
+    export(ctx, tmp_path / "p", "--from", "2025-01-01", "--to", "2025-12-31")
+    settings = make_settings(tmp_path / "fresh")
+    init_catalog(settings)
+    fresh = open_context(settings)
+    try:
+        result = CliRunner().invoke(cli(), ["handover", "import", str(tmp_path / "p"),
+                                            "--quiet"], obj={"context": fresh})
+        assert result.exit_code == 0, result.output
+        with fresh.catalog.read() as session:
+            album = session.get(Collection, ids["album"])
+            assert album.cover_asset_id is None and len(album.items) == 2
+        assert {r["id"] for r in listing(fresh)} == {ids["a"], ids["b"], ids["restricted"],
+                                                     ids["scan"]}
+    finally:
+        fresh.close()
+
+
 def test_a_missing_original_stops_the_export_with_its_asset(ctx: Context, tmp_path: Path
                                                              ) -> None:
     ids = build_archive(ctx)
