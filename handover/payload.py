@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ CHUNK = 4 * 1024 * 1024
 JOURNAL = "manifest-sha256.txt.part"
 COPIERS = 2  # files copied at once
 WINDOW = 8  # files copied ahead of the caller, at most (memory stays flat)
+JOURNAL_FLUSH_SECONDS = 1.0
 
 
 class HandoverError(DamError):
@@ -70,6 +72,7 @@ class Payload:
         self.files = self.bytes = self.skipped = 0
         self._hasher = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-hash")
         self._copier = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-copy")
+        self._flushed = time.monotonic()
         self._pending: deque[tuple[str, Future[_Copied]]] = deque()
 
     def _read_journal(self) -> dict[str, str]:
@@ -169,7 +172,10 @@ class Payload:
         self.bytes += size
         if journal:
             self._journal.write(f"{digest}  {rel}\n")
-            self._journal.flush()
+            now = time.monotonic()
+            if now - self._flushed >= JOURNAL_FLUSH_SECONDS:  # a lost line: one file re-copied
+                self._journal.flush()
+                self._flushed = now
 
     def finish(self) -> None:
         """Write the manifest (sorted) and drop the journal."""
