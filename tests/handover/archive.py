@@ -30,13 +30,6 @@ def cli() -> Any:
     return group
 
 
-def run(settings_file: str | None, *args: str) -> str:
-    result = CliRunner().invoke(cli(), [*args], catch_exceptions=False, obj={
-        "config_file": settings_file})
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def add_asset(ctx: Context, content: bytes, filename: str, batch_id: int | None = None,
               thumb: bool = False, **fields: Any) -> int:
     sha = hashlib.sha256(content).hexdigest()
