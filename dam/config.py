@@ -277,6 +277,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Unfinished uploads untouched this long are removed, with their chunks, by housekeeping.",
     ),
     Setting(
+        "fixity_cycle_days",
+        int,
+        90,
+        "Housekeeping re-hashes every original once in this many days, a few at each pass "
+        "(0: no scheduled fixity).",
+    ),
+    Setting(
+        "replica_store_url",
+        str,
+        "",
+        "A second copy of the store (`file:///...` or `s3://...`): the scheduled fixity check "
+        "restores a damaged original from it. Empty: damage is reported only.",
+    ),
+    Setting(
         "licences",
         Licences,
         DEFAULT_LICENCES,
@@ -399,6 +413,8 @@ class Settings:
     upload_reserve_bytes: int
     upload_user_quota_bytes: int
     upload_expiry_hours: int
+    fixity_cycle_days: int
+    replica_store_url: str
     licences: Licences
     default_licence: str
     licence_urls: str
@@ -558,6 +574,13 @@ def validate(settings: Settings) -> None:
                  "job_max_attempts"):
         if getattr(settings, name) < 1:
             _fail(settings, name, "must be at least 1")
+    if settings.fixity_cycle_days < 0:
+        _fail(settings, "fixity_cycle_days", "must not be negative (0: no scheduled fixity)")
+    replica = urlparse(settings.replica_store_url)
+    if settings.replica_store_url and (replica.scheme not in {"file", "s3"}
+                                       or settings.replica_store_url == settings.store_url):
+        _fail(settings, "replica_store_url",
+              "must be another store than store_url, starting with file:// or s3://")
     if settings.job_retry_base_seconds < 0 or settings.watch_settle_seconds < 0:
         _fail(settings, "job_retry_base_seconds", "delays must not be negative")
     if settings.job_retry_max_seconds <= 0:

@@ -1,4 +1,6 @@
-"""The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in.
+"""The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in,
+the store's metadata records brought up to date with the change feed (dam.storemeta), and the
+rolling fixity check's share of originals re-hashed (dam.fixity_schedule).
 
 ``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
 ``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
@@ -21,7 +23,10 @@ from sqlalchemy import select, update
 
 from dam.context import Context
 from dam.enums import UploadState
+from dam.fixity_schedule import rolling_fixity
 from dam.models import Upload
+from dam.storemeta import sync_store_meta
+from storage import StoreUnavailableError
 from web.queries import reading
 from web.uploads import _exclusive, _forget, _stored_state, part_path, take_in, uploads_dir
 
@@ -37,6 +42,10 @@ class HousekeepingReport:
     orphans: int = 0  # folders in the uploads folder that no upload owns
     taken_in: int = 0  # uploads that waited for the store, now taken in
     waiting: int = 0  # uploads still waiting for the store
+    store_meta: int = 0  # assets whose metadata record in the store was rewritten
+    fixity_checked: int = 0  # originals re-hashed by the rolling fixity check
+    fixity_repaired: int = 0  # damaged originals restored from the replica store
+    fixity_damaged: int = 0  # damaged originals that could not be restored
 
 
 def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> HousekeepingReport:
@@ -46,9 +55,33 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.expired = expire_uploads(ctx, now)
     report.orphans = remove_orphans(ctx, now)
     report.taken_in, report.waiting = retry_waiting(ctx)
+    check_fixity(ctx, report)  # before the records, so they carry this pass's results
+    report.store_meta = update_store_meta(ctx)
     if report.expired or report.orphans or report.taken_in:
         log.info("housekeeping: %s", asdict(report))
     return report
+
+
+def update_store_meta(ctx: Context) -> int:
+    """The store's metadata records, after the catalog's change feed; 0 while the store is away
+    (the records catch up at a later pass: the feed position only moves once they are written)."""
+    try:
+        return sync_store_meta(ctx.catalog, ctx.store).written
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: store metadata records not updated: %s", exc)
+        return 0
+
+
+def check_fixity(ctx: Context, report: HousekeepingReport) -> None:
+    """The rolling fixity check's share of this pass (dam.fixity_schedule)."""
+    try:
+        fixity = rolling_fixity(ctx.catalog, ctx.store, ctx.settings,
+                                interval_seconds=HOUSEKEEPING_SECONDS)
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: fixity check skipped: %s", exc)
+        return
+    report.fixity_checked, report.fixity_repaired = fixity.checked, fixity.repaired
+    report.fixity_damaged = len(fixity.problems)
 
 
 def _cutoff(ctx: Context, now: dt.datetime) -> dt.datetime:

@@ -1,0 +1,135 @@
+"""Scheduled fixity: a rolling re-hash covering the store every cycle, repairing from a replica.
+
+The node's housekeeping calls :func:`rolling_fixity` at each pass (every minute): it checks the
+originals least recently checked, as many as keep the whole store within ``fixity_cycle_days``.
+A damaged or missing original is copied back from ``replica_store_url`` when the replica's copy
+has the recorded SHA-256; otherwise it is reported (``fixity_ok`` false, a FixityCheck row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from dam.config import Settings
+from dam.context import signing_key
+from dam.db import Catalog
+from dam.fixity import FixityProblem, check_asset, hash_object
+from dam.models import Asset, FixityCheck, utcnow
+from storage import ObjectStore, open_store
+
+log = logging.getLogger(__name__)
+
+DAY = 86_400
+_replicas: dict[str, ObjectStore] = {}
+
+
+@dataclass
+class RollingReport:
+    checked: int = 0
+    ok: int = 0
+    repaired: int = 0
+    problems: list[FixityProblem] = field(default_factory=list)
+
+
+def due_per_pass(total: int, cycle_days: int, interval_seconds: float) -> int:
+    """How many originals one pass checks so that ``total`` are covered in ``cycle_days``."""
+    if total <= 0 or cycle_days <= 0:
+        return 0
+    return max(1, math.ceil(total * interval_seconds / (cycle_days * DAY)))
+
+
+def replica_store(settings: Settings) -> ObjectStore | None:
+    """The second copy of the store, if one is configured (opened once per process)."""
+    url = settings.replica_store_url
+    if not url:
+        return None
+    if url not in _replicas:
+        _replicas[url] = open_store(url, endpoint_url=settings.s3_endpoint_url or None,
+                                    region=settings.s3_region or None,
+                                    signing_key=signing_key(settings))
+    return _replicas[url]
+
+
+def repair(store: ObjectStore, replica: ObjectStore, key: str, sha256: str) -> bool:
+    """Copy the replica's object back if it holds the recorded content; whether it did."""
+    try:
+        if hash_object(replica, key)[0] != sha256:
+            return False
+        with replica.open_read(key) as stream:
+            store.put_file(key, stream)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def check_one(store: ObjectStore, replica: ObjectStore | None,
+              row: tuple[int, str, str, int, str]) -> tuple[str | None, bool]:
+    """(what is still wrong or None, whether it was repaired) for one asset row."""
+    _asset_id, sha256, key, byte_size, _filename = row
+    detail = check_asset(store, sha256, key, byte_size)
+    if detail is None or replica is None or not repair(store, replica, key, sha256):
+        return detail, False
+    still = check_asset(store, sha256, key, byte_size)
+    return (None, True) if still is None else (still, False)
+
+
+def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
+                   interval_seconds: float = 60.0, limit: int | None = None) -> RollingReport:
+    """One pass: check the originals due now (``limit`` overrides the computed number)."""
+    with catalog.read() as session:
+        total = session.scalar(select(func.count()).select_from(Asset)) or 0
+        due = limit if limit is not None else due_per_pass(
+            total, settings.fixity_cycle_days, interval_seconds)
+        rows = session.execute(
+            select(Asset.id, Asset.sha256, Asset.original_key, Asset.byte_size,
+                   Asset.original_filename)
+            .order_by(Asset.fixity_checked_at.is_not(None), Asset.fixity_checked_at, Asset.id)
+            .limit(due)).all() if due else []
+    replica = replica_store(settings)
+    report = RollingReport()
+    for row in rows:
+        detail, repaired = check_one(store, replica, tuple(row))
+        _record(catalog, row[0], detail, repaired)
+        report.checked += 1
+        report.repaired += repaired
+        if detail is None:
+            report.ok += 1
+        else:
+            log.error("fixity: asset %s (%s): %s", row[0], row[4], detail)
+            report.problems.append(FixityProblem(row[0], row[4], detail))
+    return report
+
+
+def _record(catalog: Catalog, asset_id: int, detail: str | None, repaired: bool) -> None:
+    now = utcnow()
+    note = "restored from the replica store" if repaired else detail
+    with catalog.write() as session:
+        session.add(FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None,
+                                detail=note))
+        asset = session.get(Asset, asset_id)
+        if asset is not None:
+            asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+
+
+def fixity_status(catalog: Catalog, cycle_days: int, now: dt.datetime | None = None
+                  ) -> dict[str, object]:
+    """For /healthz and the queue page: coverage of the current cycle and damaged originals."""
+    now = now or utcnow()
+    since = now - dt.timedelta(days=max(cycle_days, 1))
+    with catalog.read() as session:
+        total = session.scalar(select(func.count()).select_from(Asset)) or 0
+        recent = session.scalar(select(func.count()).select_from(Asset).where(
+            Asset.fixity_checked_at >= since)) or 0
+        damaged = list(session.scalars(select(Asset.id).where(
+            Asset.fixity_ok.is_(False)).order_by(Asset.id).limit(100)))
+        oldest = session.scalar(select(func.min(Asset.fixity_checked_at)))
+        never = session.scalar(select(func.count()).select_from(Asset).where(
+            Asset.fixity_checked_at.is_(None))) or 0
+    return {"assets": total, "checked_this_cycle": recent, "cycle_days": cycle_days,
+            "never_checked": never,
+            "damaged": damaged, "oldest_check": oldest.isoformat() if oldest else None}
