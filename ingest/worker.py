@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 from dam import queue
@@ -58,17 +59,23 @@ def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
         make_proxy(ctx, job.asset_id)
 
 
-def run_publish_gallery(ctx: Context, job: queue.ClaimedJob) -> None:
-    from publish.jobs import run_queued_publications  # the gallery, asked for from the web
-
-    run_queued_publications(ctx)
-
-
-HANDLERS: dict[JobKind, Callable[[Context, queue.ClaimedJob], None]] = {
+JobHandler = Callable[[Context, queue.ClaimedJob], None]
+HANDLERS: dict[JobKind, JobHandler] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
-    JobKind.PUBLISH_GALLERY: run_publish_gallery,
 }
+
+
+def handler_for(kind: JobKind) -> JobHandler:
+    """The function that runs jobs of ``kind``: ingest's own, or one another package declares
+    in the ``dam.jobs`` entry point group (publish runs the gallery), so ingest imports none."""
+    if kind not in HANDLERS:
+        for entry in entry_points(group="dam.jobs", name=kind.value):
+            HANDLERS[kind] = entry.load()
+    try:
+        return HANDLERS[kind]
+    except KeyError:
+        raise IngestError(f"no handler for jobs of kind {kind.value!r}") from None
 
 
 class LeaseKeeper(threading.Thread):
@@ -121,7 +128,7 @@ def run_job(
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.alarm(job_time_limit(ctx.settings, job.kind))
     try:
-        HANDLERS[job.kind](ctx, job)
+        handler_for(job.kind)(ctx, job)
     except Exception as exc:
         if use_alarm:
             signal.alarm(0)

@@ -57,3 +57,9 @@ def run_queued_publications(ctx: Context) -> list[int]:
         except Exception as exc:  # recorded on the run by publish_gallery
             log.warning("publication %s did not complete: %s", run_id, exc)
     return taken
+
+
+def run_publish_gallery_job(ctx: Context, job: object) -> None:
+    """The worker's handler for ``publish_gallery`` jobs (declared in the ``dam.jobs`` entry
+    point group): run every queued publication."""
+    run_queued_publications(ctx)
