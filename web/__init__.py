@@ -85,6 +85,8 @@ def _register(app: Flask) -> None:
         profiles,
         publishing,
         search,
+        shared,
+        shares,
         social,
         upload,
         vocabulary,
@@ -95,6 +97,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
+        shares, shared,
     ):
         app.register_blueprint(module.bp)
 
