@@ -84,6 +84,7 @@ def _register(app: Flask) -> None:
         presskit,
         profiles,
         publishing,
+        saved_searches,
         search,
         shared,
         shares,
@@ -97,7 +98,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared,
+        shares, shared, saved_searches,
     ):
         app.register_blueprint(module.bp)
 

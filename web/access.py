@@ -99,6 +99,8 @@ _SOCIAL_EDIT = ("social.set_point", "social.api_set_point")  # point of interest
 _SHARES_EDIT = ("shares.new", "shares.create", "shares.index", "shares.revoke")
 _SHARED_PUBLIC = ("shared.page", "shared.unlock", "shared.picture", "shared.download",
                   "shared.download_all")  # the token decides: 404 unless an active link
+_SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searches.open_search",
+                   "saved_searches.delete")  # one's own and the team's (press staff and up)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -122,6 +124,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SOCIAL_EDIT, Need.EDIT),
     **dict.fromkeys(_SHARES_EDIT, Need.EDIT),
     **dict.fromkeys(_SHARED_PUBLIC, Need.PUBLIC),
+    **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
 }
 
 
