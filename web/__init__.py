@@ -89,6 +89,7 @@ def _register(app: Flask) -> None:
         shared,
         shares,
         social,
+        time_shift,
         upload,
         vocabulary,
         workflow,
@@ -98,7 +99,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches,
+        shares, shared, saved_searches, time_shift,
     ):
         app.register_blueprint(module.bp)
 

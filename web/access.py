@@ -101,6 +101,8 @@ _SHARED_PUBLIC = ("shared.page", "shared.unlock", "shared.picture", "shared.down
                   "shared.download_all")  # the token decides: 404 unless an active link
 _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searches.open_search",
                    "saved_searches.delete")  # one's own and the team's (press staff and up)
+_TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
+               "time_shift.undo")  # (the service checks the batch is the photographer's)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -125,6 +127,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SHARES_EDIT, Need.EDIT),
     **dict.fromkeys(_SHARED_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
+    **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
 }
 
 
