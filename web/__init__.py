@@ -81,6 +81,7 @@ def _register(app: Flask) -> None:
         editing,
         files,
         health,
+        map,
         presskit,
         profiles,
         publishing,
@@ -99,7 +100,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift,
+        shares, shared, saved_searches, time_shift, map,
     ):
         app.register_blueprint(module.bp)
 

@@ -103,6 +103,7 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
                    "saved_searches.delete")  # one's own and the team's (press staff and up)
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
+_MAP = ("map.page", "map.points")  # the staff map of a search's positions
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -128,6 +129,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SHARED_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
+    **dict.fromkeys(_MAP, Need.VIEW),
 }
 
 
