@@ -12,6 +12,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, render_template, request, session
 
 from dam.curation import shares
+from dam.curation.rights import OFFICE_TZ, as_utc
 from dam.models import ShareLink, utcnow
 from publish.shares import SharedItem, SharedView, export_item, shared_view, zip_chunks, zip_name
 from web.embed_responses import set_attachment
@@ -140,3 +141,9 @@ def download_all(token: str) -> Response:
 @bp.context_processor
 def _agency() -> dict[str, str]:
     return {"agency": get_ctx().settings.agency_name}
+
+
+@bp.app_template_filter("office_day")
+def office_day(moment: dt.datetime) -> dt.date:
+    """The office's calendar day of a moment (a link made "until the 12th" ends that night)."""
+    return (as_utc(moment) or moment).astimezone(OFFICE_TZ).date()

@@ -4,7 +4,8 @@
   const box = document.querySelector("[data-map]");
   if (!box || !window.L) return;
   const status = document.querySelector("[data-map-status]");
-  const map = L.map(box, { worldCopyJump: true }).setView([19.35, -99.07], 11);
+  const map = L.map(box, { worldCopyJump: true, zoomControl: false }).setView([19.35, -99.07], 11);
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
   L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
   const cluster = L.markerClusterGroup({ chunkedLoading: true });
   map.addLayer(cluster);
