@@ -52,6 +52,13 @@ def count_new(query: str, since: dt.datetime) -> int | None:
     return min(new, NEW_CAP)
 
 
+def query_words(query: str) -> str:
+    """A saved query as people typed it: the words, then each filter as name:value."""
+    pairs = parse_qsl(query)
+    words = [v for k, v in pairs if k == "q"]
+    return " ".join(words + [f"{k}:{v}" for k, v in pairs if k not in ("q", "orden")])
+
+
 @bp.post("/busquedas-guardadas")
 def save() -> Response:
     form = request.form
@@ -74,6 +81,7 @@ def index() -> str:
         rows = saved.visible_searches(session, g.user.id)
         names = dict(session.execute(select(User.id, User.display_name)).all())
     items = [{"saved": s, "mine": s.owner_id == g.user.id, "owner": names.get(s.owner_id, ""),
+              "words": query_words(s.query),
               "new": count_new(s.query, as_utc(s.last_seen_at) or utcnow())} for s in rows]
     return render_template("saved_searches.html", items=items, cap=NEW_CAP)
 

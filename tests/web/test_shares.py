@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from dam.enums import WorkflowState
-from dam.models import Asset, AuditEntry, ShareLink
+from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, ShareLink
 from tests.web.conftest import Archive, ctx_of, post_form, signed_in
 
 
@@ -128,3 +128,42 @@ def test_only_editors_make_links(app: Flask, archive: Archive) -> None:
     editor = signed_in(app, "editora")
     form = editor.get(f"/compartir/nuevo?asset_id={archive.asset_ids[0]}")
     assert form.status_code == 200
+
+
+def test_a_collection_link_follows_the_collection_and_stops_in_a_blackout(
+        app: Flask, archive: Archive) -> None:
+    first, internal, later = archive.asset_ids
+    for asset_id in archive.asset_ids:
+        _set(app, asset_id, workflow_state=WorkflowState.PUBLISHED)
+    _set(app, internal, internal_only=True)
+    editor = signed_in(app, "editora")
+    post_form(editor, "/colecciones/nueva", title="Mercados")
+    with ctx_of(app).catalog.read() as session:
+        collection_id = session.scalar(select(Collection.id))
+    post_form(editor, "/colecciones/agregar", collection_id=str(collection_id),
+              asset_id=[str(first), str(internal)])
+    assert "/compartir/nuevo?collection_id=" in editor.get(
+        f"/colecciones/{collection_id}").get_data(as_text=True)
+    expires = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    made = post_form(editor, "/compartir", collection_id=str(collection_id), title="Mercados",
+                     expires=expires, size="original").get_data(as_text=True)
+    path = re.search(r'value="http://[^/]+(/enlace/[^"]+)"', made).group(1)  # type: ignore[union-attr]
+    anonymous = app.test_client()
+    text = anonymous.get(path).get_data(as_text=True)
+    assert f"/descargar/{first}" in text and f"/descargar/{internal}" not in text
+    original = anonymous.get(f"{path}/descargar/{first}")
+    assert original.status_code == 200 and original.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(original.data)) as picture:
+        assert picture.size == (640, 480)  # the original's pixels, not a press size
+
+    post_form(editor, "/colecciones/agregar", collection_id=str(collection_id),
+              asset_id=str(later))
+    assert f"/descargar/{later}" in anonymous.get(path).get_data(as_text=True)
+
+    now = dt.datetime.now(dt.UTC)
+    with ctx_of(app).catalog.write() as session:
+        session.add(BlackoutPeriod(starts_at=now - dt.timedelta(hours=1),
+                                   ends_at=now + dt.timedelta(days=1), reason="Veda 2027"))
+    during = anonymous.get(path).get_data(as_text=True)
+    assert "veda electoral" in during and "/descargar/" not in during
+    assert anonymous.get(f"{path}/descargar/{first}").status_code == 404
