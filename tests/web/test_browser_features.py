@@ -170,8 +170,19 @@ def _wait_until(page, script: str, timeout: float = 30) -> None:  # type: ignore
         time.sleep(0.1)
 
 
-def _both_sizes(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _accessible(page, whole: bool) -> None:  # type: ignore[no-untyped-def]
+    """No serious or critical axe-core violation (staff pages: in <main>, the shell is shared)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=None if whole else {"include": [["main"]]})
+    bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{page.url}: {bad}"
+
+
+def _both_sizes(page, name: str, *, whole: bool = False) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size(WIDE)
+    _accessible(page, whole)
     shot(page, f"{name}-1366")
     page.set_viewport_size(PHONE)
     shot(page, f"{name}-390")
@@ -218,7 +229,7 @@ def test_a_journalist_opens_a_share_link_without_signing_in(site: Site, page) ->
             "&& i.naturalWidth > 0)")
         assert journalist.locator(".share-item").count() == 3  # the draft never appears
         assert journalist.get_by_text("Descargar todo (ZIP)").is_visible()
-        _both_sizes(journalist, "compartir-destinatario")
+        _both_sizes(journalist, "compartir-destinatario", whole=True)
         before = _count(site, "share_download")
         with journalist.expect_download() as download:
             journalist.locator(".share-download").first.click()
@@ -237,7 +248,7 @@ def test_a_journalist_opens_a_share_link_without_signing_in(site: Site, page) ->
         journalist.goto(link)
         assert journalist.get_by_role("heading", name="Enlace no disponible").is_visible()
         assert journalist.get_by_text("retiró el enlace").is_visible()
-        _both_sizes(journalist, "compartir-revocado")
+        _both_sizes(journalist, "compartir-revocado", whole=True)
 
         expired = _make_link(page, site, "Enlace que vence")
         catalog = site.catalog()
