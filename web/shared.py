@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, render_template, request, session
+from flask_babel import gettext as _
 
 from dam.curation import shares
 from dam.curation.rights import OFFICE_TZ, as_utc
 from dam.models import ShareLink, utcnow
 from publish.shares import SharedItem, SharedView, export_item, shared_view, zip_chunks, zip_name
 from web.embed_responses import set_attachment
+from web.errors import RequestError
 from web.queries import reading
-from web.state import get_ctx
+from web.security import client_address
+from web.state import get_ctx, state
 
 bp = Blueprint("shared", __name__)
 
@@ -85,8 +88,18 @@ def unlock(token: str) -> Response:
     if isinstance(found, Response):
         return found
     link = found[0]
+    limiter, address = state().login_limiter, client_address()
+    mine = f"share:{link.id}@{address}"[:200]
+    attempt = limiter.reserve({f"share:{link.id}": limiter.per_address,  # counted before
+                               mine: limiter.per_account, f"ip:{address}": limiter.per_address},
+                              clear=(mine,))
+    if attempt.retry_after:
+        raise RequestError(429, "too_many_attempts", _(
+            "Too many wrong passwords. Try again in %(m)d minutes.",
+            m=max(1, attempt.retry_after // 60)), retry_after=attempt.retry_after)
     if not shares.password_matches(link, request.form.get("password", "")[:200]):
-        return _page(link, token, wrong=True)
+        return _page(link, token, wrong=True)  # the attempt stays counted
+    limiter.succeed(attempt)
     session[UNLOCKED] = [*session.get(UNLOCKED, [])[-20:], link.id]
     return _page(link, token)
 

@@ -120,6 +120,11 @@ def test_a_password_protects_the_link(app: Flask, archive: Archive) -> None:
     assert post_form(anonymous, path, password="otra").status_code == 401
     assert post_form(anonymous, path, password="clave-prensa").status_code == 200
     assert anonymous.get(f"{path}/descargar/{archive.asset_ids[0]}").status_code == 200
+    guesser = app.test_client()  # login_attempts is 3 in these tests: then even the right one waits
+    guesser.get(path)
+    assert [post_form(guesser, path, password=f"intento-{n}").status_code
+            for n in range(3)] == [401] * 3
+    assert post_form(guesser, path, password="clave-prensa").status_code == 429
 
 
 def test_only_editors_make_links(app: Flask, archive: Archive) -> None:
