@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dam.curation import shares
 from dam.curation.rights import local_to_utc, office_today
 from dam.models import Collection, ShareLink, User, utcnow
+from publish.shares import shared_view
 from web.curation_common import actor_of
 from web.errors import RequestError
 from web.params import bounded_int
@@ -82,12 +83,14 @@ def create() -> str:
         with get_ctx().catalog.write() as session:
             link, token = shares.create_share(session, actor_of(g.user), new_share, now)
             title, expires = link.title, link.expires_at
+            view = shared_view(session, link, get_ctx().settings, now)
     except shares.ShareError:
         raise RequestError(400, "invalid", _(
             "The link could not be made: check the date (at most %(n)d days) and the material.",
             n=shares.MAX_DAYS)) from None
     return render_template("share_created.html", title=title, expires=expires,
-                           url=url_for("shared.page", token=token, _external=True))
+                           url=url_for("shared.page", token=token, _external=True),
+                           shown=len(view.items), held=view.held, blackout=view.blackout)
 
 
 @bp.get("/compartidos")

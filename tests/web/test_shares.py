@@ -24,6 +24,9 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
             setattr(asset, name, value)
 
 
+_made_page: list[str] = []  # the page the editor saw when the last link was made
+
+
 def _share(editor: FlaskClient, ids: list[int], **form: object) -> str:
     """The path of a new link for ``ids`` (as the editor's page shows it once)."""
     days = form.pop("days", 3)
@@ -31,6 +34,7 @@ def _share(editor: FlaskClient, ids: list[int], **form: object) -> str:
     response = post_form(editor, "/compartir", asset_id=[str(i) for i in ids],
                          title="Inauguración del mercado", expires=expires, size="press", **form)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    _made_page[:] = [response.get_data(as_text=True)]
     url = re.search(r'data-share-url[^>]*|value="(http[^"]+)"',
                     response.get_data(as_text=True))
     found = re.search(r'value="http://[^/]+(/enlace/[^"]+)"', response.get_data(as_text=True))
@@ -52,6 +56,8 @@ def test_a_journalist_opens_the_link_and_gets_cleared_material_only(
          embargo_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
     editor = signed_in(app, "editora")
     path = _share(editor, archive.asset_ids, watermark="PRENSA")
+    made = _made_page
+    assert "1 material aparece en el enlace. 2 se retienen" in made[0], made[0][:2000]
     token = path.rsplit("/", 1)[1]
     with ctx_of(app).catalog.read() as session:  # only the token's hash is kept
         assert session.scalar(select(ShareLink.token_sha256)) != token and len(token) >= 40
