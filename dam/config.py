@@ -360,6 +360,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PEM Ed25519 private key that signs the gallery's SHA-256 manifest. "
         "Empty: `<data_dir>/keys/manifest-ed25519.pem`.",
     ),
+    Setting(
+        "map_tile_url",
+        str,
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles of the staff map, as a Leaflet URL template with `{z}`, `{x}` and `{y}` "
+        "(http or https; the page's security policy allows images from its host).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -427,6 +434,7 @@ class Settings:
     c2pa_cert_path: Path
     c2pa_key_path: Path
     manifest_key_path: Path
+    map_tile_url: str
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -634,6 +642,10 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "open_data_licence", "must name a licence")
     if not settings.open_data_licence_url.startswith(("https://", "http://")):
         _fail(settings, "open_data_licence_url", "must be an http or https address")
+    tiles = settings.map_tile_url
+    if not tiles.startswith(("https://", "http://")) or not all(
+            part in tiles for part in ("{z}", "{x}", "{y}")):
+        _fail(settings, "map_tile_url", "must be an http or https address with {z}, {x} and {y}")
 
 
 def settings_table_markdown() -> str:

@@ -729,3 +729,46 @@ class PublishRun(Base):
     # written, unchanged, removed, photos, collections, held_back: [{asset_id, reasons}], ...
     stats: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ShareLink(Base):
+    """A link for journalists: a selection or a collection, until a date, audited per use.
+
+    Only the token's SHA-256 is kept; the token is shown once to the editor who made it.
+    """
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)  # shown to the recipient
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL"))
+    asset_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)  # a selection, in order
+    expires_at: Mapped[dt.datetime]
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2; None: no password
+    size: Mapped[str] = mapped_column(String(16), default="press")  # press | original
+    watermark: Mapped[str] = mapped_column(String(100), default="")
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    views: Mapped[int] = mapped_column(default=0)
+    downloads: Mapped[int] = mapped_column(default=0)
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class SavedSearch(Base):
+    """A search someone keeps, for themselves or shared with the team, and when they last ran it."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(2000))  # the search page's query string
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

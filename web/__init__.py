@@ -81,11 +81,16 @@ def _register(app: Flask) -> None:
         editing,
         files,
         health,
+        map,
         presskit,
         profiles,
         publishing,
+        saved_searches,
         search,
+        shared,
+        shares,
         social,
+        time_shift,
         upload,
         vocabulary,
         workflow,
@@ -95,6 +100,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
+        shares, shared, saved_searches, time_shift, map,
     ):
         app.register_blueprint(module.bp)
 

@@ -95,6 +95,16 @@ _PRESSKIT = ("presskit.collection_zip", "presskit.selection_zip",  # press kits 
 _SOCIAL_VIEW = ("social.image",)  # social formats of a picture (press staff and up)
 _SOCIAL_EDIT = ("social.set_point", "social.api_set_point")  # point of interest (editors)
 
+# Issue 16: share links (editors make them; recipients open them without an account).
+_SHARES_EDIT = ("shares.new", "shares.create", "shares.index", "shares.revoke")
+_SHARED_PUBLIC = ("shared.page", "shared.unlock", "shared.picture", "shared.download",
+                  "shared.download_all")  # the token decides: 404 unless an active link
+_SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searches.open_search",
+                   "saved_searches.delete")  # one's own and the team's (press staff and up)
+_TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
+               "time_shift.undo")  # (the service checks the batch is the photographer's)
+_MAP = ("map.page", "map.points")  # the staff map of a search's positions
+
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SIGNED_IN, Need.SIGNED_IN),
@@ -115,6 +125,11 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PRESSKIT, Need.VIEW),
     **dict.fromkeys(_SOCIAL_VIEW, Need.VIEW),
     **dict.fromkeys(_SOCIAL_EDIT, Need.EDIT),
+    **dict.fromkeys(_SHARES_EDIT, Need.EDIT),
+    **dict.fromkeys(_SHARED_PUBLIC, Need.PUBLIC),
+    **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
+    **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
+    **dict.fromkeys(_MAP, Need.VIEW),
 }
 
 

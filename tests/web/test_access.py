@@ -48,7 +48,8 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
             "collection_id": 1, "term_id": 1, "template_id": 1, "consent_id": 1,
             "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area",
             "run_id": 1, "period_id": 1,  # publishing: a run, a blackout period
-            "preset": "cuadrado"}  # a social format
+            "preset": "cuadrado",  # a social format
+            "share_id": 1, "search_id": 1, "shift_id": 1}  # issue 16
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:

@@ -7,6 +7,7 @@ mark, the persons shown); every public surface is walked and must give away none
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -23,7 +24,7 @@ from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
 from tests.media import make_photo
 from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets
-from tests.web.conftest import ctx_of, signed_in, state_of
+from tests.web.conftest import csrf, ctx_of, signed_in, state_of
 from web.access import ROUTES, Need
 
 INFO = BatchInfo(event="Entrega de luminarias", area="Dirección de Obras",
@@ -96,7 +97,7 @@ def _walk(client: FlaskClient, secrets: Secrets, start: list[str]) -> tuple[list
             text = response.get_data(as_text=True)
         leaks += secrets.found_in_text(text, url)
         queue += [link for link in _same_site_links(text)
-                  if link.startswith(("/material/", "/files/", "/api/v1/assets/"))]
+                  if link.startswith(("/material/", "/files/", "/api/v1/assets/", "/enlace/"))]
     return leaks, seen
 
 
@@ -116,6 +117,24 @@ def test_no_public_surface_gives_away_private_details(app: Flask,
     assert "Entrega de luminarias en la colonia Centro" in page  # the description is public
 
 
+def test_a_share_link_gives_away_no_private_details(app: Flask,
+                                                    published: tuple[int, Secrets]) -> None:
+    """The journalists' share page, its pictures, each download and the ZIP (press size)."""
+    asset_id, secrets = published
+    editor = signed_in(app, "editora")
+    expires = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    made = editor.post("/compartir", data={
+        "csrf_token": csrf(editor), "asset_id": [str(asset_id), str(asset_id + 1)],
+        "title": "Luminarias", "expires": expires, "size": "press"}).get_data(as_text=True)
+    found = re.search(r'value="http://[^/]+(/enlace/[^"]+)"', made)
+    assert found, made[:300]
+    client = app.test_client()
+    leaks, seen = _walk(client, secrets, [found.group(1)])
+    assert not leaks, "\n".join(leaks)
+    assert {f"{found.group(1)}/descargar/{asset_id}", f"{found.group(1)}/todo.zip",
+            f"{found.group(1)}/miniatura/{asset_id}.jpg"} <= seen, seen
+
+
 def test_anonymous_search_and_listings_answer_nothing(app: Flask,
                                                       published: tuple[int, Secrets]) -> None:
     client = app.test_client()
@@ -125,7 +144,8 @@ def test_anonymous_search_and_listings_answer_nothing(app: Flask,
         "static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
         "api.openapi", "api.docs", "assets.show", "assets.download_original",
         "assets.download_jpeg", "files.serve", "api.asset", "assets.download_exact",
-        "assets.download_xmp"}, "a new public route: add it to the walk above"
+        "assets.download_xmp", "shared.page", "shared.unlock", "shared.picture",
+        "shared.download", "shared.download_all"}, "a new public route: add it to the walk above"
     for url in ("/api/v1/search?q=luminarias", "/api/v1/assets", "/buscar?q=luminarias",
                 "/buscar/todos.json?q=luminarias"):
         assert client.get(url).status_code in (302, 401, 404), url
