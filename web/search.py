@@ -97,6 +97,7 @@ def page() -> tuple[str, int]:
     return render_template(
         "search.html", query=query, listing=listing, sort=sort, sorts=SORTS, chips=chips,
         snippets=caption_snippets(query, listing.items),
+        partial_snippets=caption_snippets(query, listing.partial_items),
         sidebar=_sidebar(args, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,

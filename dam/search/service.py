@@ -48,6 +48,7 @@ class _Shape:
     suggestion: str | None
     relaxed: bool
     corrected: bool
+    missing: tuple[str, ...] = ()
 
 
 class _ShapeCache:
@@ -91,7 +92,10 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None  # "¿Quiso decir …?"
     corrected: bool = False  # nothing matched the query: these are the suggestion's results
-    relaxed: bool = False  # nothing matched every word: these match some of them
+    relaxed: bool = False  # no asset has every word: ``partial`` holds those with some of them
+    partial: list[Hit] = field(default_factory=list)  # by how many of the words they have
+    partial_total: int = 0
+    missing_words: list[str] = field(default_factory=list)  # words no asset has
     error: str | None = None
     unavailable: bool = False  # the index could not be used (being rebuilt): not the query's fault
     took_ms: float = 0.0
@@ -301,29 +305,50 @@ class SearchService:
             self._run_known(results, engine, eq, shape)
             return
         found = engine.search(eq)
-        if found.total == 0 and len(parsed.free_words) > 1:
-            found = engine.search(_replace(eq, any_word=True))
-            results.relaxed = found.total > 0
         if len(parsed.free_words):
             results.suggestion = suggest_query(engine, parsed.source, parsed.free_words)
-        if found.total == 0 and results.suggestion:
-            corrected = parse_query(results.suggestion)
-            found = engine.search(_replace(eq, text=corrected.text, any_word=False))
-            results.corrected = found.total > 0
+        if found.total == 0 and results.suggestion:  # a typo: the corrected words, all of them
+            corrected = engine.search(_replace(eq, text=parse_query(results.suggestion).text))
+            if corrected.total:
+                found, results.corrected = corrected, True
+        partial = None
+        if found.total == 0 and len(parsed.free_words) > 1:
+            partial = engine.search(_partial(eq))
+            results.relaxed = partial.total > 0
+        if found.total == 0 and not results.corrected:
+            results.missing_words = [w for w in parsed.free_words if not engine.knows(w)]
         _fill(results, found)
-        self._shapes.put(key, _Shape(found.facets, results.suggestion, results.relaxed,
-                                     results.corrected))
+        if partial is not None and results.relaxed:
+            _fill_partial(results, partial)
+        self._shapes.put(key, _Shape(results.facets, results.suggestion, results.relaxed,
+                                     results.corrected, tuple(results.missing_words)))
 
     @staticmethod
     def _run_known(results: SearchResults, engine: SearchEngine, eq: EngineQuery,
                    shape: _Shape) -> None:
-        run = _replace(eq, facets=(), any_word=shape.relaxed)
+        run = _replace(eq, facets=())
         if shape.corrected and shape.suggestion:
-            run = _replace(run, text=parse_query(shape.suggestion).text, any_word=False)
-        _fill(results, engine.search(run))
+            run = _replace(run, text=parse_query(shape.suggestion).text)
+        if shape.relaxed:
+            _fill_partial(results, engine.search(_partial(run)))
+        else:
+            _fill(results, engine.search(run))
         results.facets = shape.facets
         results.suggestion, results.relaxed = shape.suggestion, shape.relaxed
-        results.corrected = shape.corrected
+        results.corrected, results.missing_words = shape.corrected, list(shape.missing)
+
+
+def _partial(eq: EngineQuery) -> EngineQuery:
+    """The query with its words joined by OR, ranked by how many of them an asset has."""
+    return _replace(eq, any_word=True, sort="relevance")
+
+
+def _fill_partial(results: SearchResults, found: EngineResult) -> None:
+    """Partial matches go to their own list: the main results stay empty (total 0)."""
+    results.total, results.hits = 0, []
+    results.partial_total = found.total
+    results.partial = [Hit(h.asset_id, h.score) for h in found.hits]
+    results.facets = found.facets
 
 
 def _replace(eq: EngineQuery, **changes: object) -> EngineQuery:

@@ -12,6 +12,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from dam.search.analysis import GAP, analyze_stemmed, keep_enie, plain_tokens, stem_tokens
 from dam.search.columnar import (
+    COORD,
     EXACT_BOOST,
     NAME_PREFIX,
     NAME_WHOLE,
@@ -31,7 +32,18 @@ from dam.search.fields import (
     SORTS,
     STEM,
 )
-from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Prefix, Range, Word
+from dam.search.query import (
+    And,
+    Keyword,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Range,
+    Word,
+    is_filter,
+)
 
 
 def _pre_analysed(*, gaps: bool) -> Any:
@@ -111,12 +123,17 @@ class Translator:
         if isinstance(node, Not):
             inner = self.node(node.node)
             return None if inner is None else Query.all_query().and_must_not_match(inner)
-        parts = [self.node(n) for n in node.nodes]
-        kept = [p for p in parts if p is not None]
+        parts = [(n, self.node(n)) for n in node.nodes]
+        kept = [(n, q) for n, q in parts if q is not None]
         if not kept:
             return None
-        occur = Occur.Must if isinstance(node, And) and not any_word else Occur.Should
-        return Query.boolean_query([(occur, q) for q in kept])
+        if isinstance(node, And) and not any_word:
+            return Query.boolean_query([(Occur.Must, q) for _, q in kept])
+        # Coordination: each scored part matched adds COORD, so more words always rank higher.
+        clauses = [(Occur.Should, q) for _, q in kept]
+        clauses += [(Occur.Should, Query.const_score_query(q, COORD)) for n, q in kept
+                    if not is_filter(n) and not isinstance(n, Not)]
+        return Query.boolean_query(clauses)
 
     def word(self, node: Word) -> Query | None:
         stems = stems_of(keep_enie(node.text))
