@@ -11,6 +11,7 @@ from typing import Any
 
 from dam.config import Settings
 from dam.db import Catalog
+from dam.search.date_words import DateWords
 from dam.search.engine import (
     SCHEMA_VERSION,
     EngineQuery,
@@ -96,6 +97,7 @@ class SearchResults:
     partial: list[Hit] = field(default_factory=list)  # by how many of the words they have
     partial_total: int = 0
     missing_words: list[str] = field(default_factory=list)  # words no asset has
+    dates: list[DateWords] = field(default_factory=list)  # dates in words, applied as filters
     error: str | None = None
     unavailable: bool = False  # the index could not be used (being rebuilt): not the query's fault
     took_ms: float = 0.0
@@ -270,6 +272,7 @@ class SearchService:
         results = SearchResults(query=query, page=page, per_page=per_page)
         try:
             request = self._request(query, page, per_page, sort, facets, filters)
+            results.dates = request[0].dates
             self._run_query(results, request)
         except QuerySyntaxError as exc:
             results.error = str(exc)

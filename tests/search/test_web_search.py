@@ -36,3 +36,13 @@ def test_no_asset_with_every_word_is_said_and_partial_matches_stand_apart(
     assert api["total"] == 0 and api["hits"] == [] and api["missing_words"] == ["ballenas"]
     assert [h["id"] for h in api["partial"]][0] == first
     assert api["partial_total"] == 3
+
+
+def test_a_date_in_words_shows_as_a_removable_chip(app: Flask, archive: Archive) -> None:
+    client = app.test_client()
+    login(client, "prensa")
+    page = client.get("/buscar?q=mercado marzo 2025").text
+    assert 'aria-label="Quitar la fecha marzo 2025"' in page
+    assert 'href="/buscar?q=mercado"' in page  # the chip's link: the query without the date
+    assert "3 resultados" in page  # the photos were taken on 14 March 2025
+    assert "0 resultados" in client.get("/buscar?q=mercado abril 2025").text
