@@ -93,7 +93,9 @@ def search() -> Response:
     return jsonify(query=r.query, total=r.total, page=r.page, per_page=r.per_page,
                    suggestion=r.suggestion, corrected=r.corrected, relaxed=r.relaxed,
                    partial=[hit(i) for i in listing.partial_items],
-                   partial_total=r.partial_total, missing_words=r.missing_words,
+                   partial_total=r.partial_total, missing_words=r.missing_words, also=r.also,
+                   dates=[{"text": d.text, "from": d.first.isoformat(), "to": d.last.isoformat()}
+                          for d in r.dates],
                    facets={k: [[v, n] for v, n in vals] for k, vals in r.facets.items()},
                    hits=hits)
 

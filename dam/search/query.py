@@ -103,7 +103,11 @@ class And:
 
 @dataclass(frozen=True)
 class Or:
+    """Any of the nodes; ``alternatives``: spellings of one word (synonyms), which count as one
+    word when ranking by how many of the query's words an asset has."""
+
     nodes: tuple[Node, ...]
+    alternatives: bool = False
 
 
 Node = Word | Prefix | Phrase | Keyword | Range | Not | And | Or

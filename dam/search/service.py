@@ -9,8 +9,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from dam.config import Settings
 from dam.db import Catalog
+from dam.enums import VocabularyKind
+from dam.models import VocabularyTerm
+from dam.search.analysis import words
 from dam.search.date_words import DateWords
 from dam.search.engine import (
     SCHEMA_VERSION,
@@ -32,6 +37,7 @@ from dam.search.sync import (
     rebuild_holding_lock,
     reindex_lapsed_embargoes,
 )
+from dam.search.synonyms import Synonyms
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ MAX_PER_PAGE = 200
 SHAPE_CACHE_SIZE = 512
 EMBARGO_CHECK_SECONDS = 30.0  # how often the writer looks for embargoes that have ended
 REBUILD_WAIT_SECONDS = 15.0  # how long a search waits for another process rebuilding the index
+SYNONYM_SECONDS = 10.0  # how often the synonym vocabulary is read again
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class SearchResults:
     partial_total: int = 0
     missing_words: list[str] = field(default_factory=list)  # words no asset has
     dates: list[DateWords] = field(default_factory=list)  # dates in words, applied as filters
+    also: dict[str, list[str]] = field(default_factory=dict)  # synonyms searched too, by word
     error: str | None = None
     unavailable: bool = False  # the index could not be used (being rebuilt): not the query's fault
     took_ms: float = 0.0
@@ -126,6 +134,31 @@ class SearchService:
         self._stop = threading.Event()
         self._shapes = _ShapeCache()
         self._embargo_due = 0.0
+        self._synonyms = Synonyms()
+        self._synonyms_due = 0.0
+        self._synonyms_fixed = False
+
+    # -- synonyms -----------------------------------------------------------------------
+    def set_synonyms(self, labels: list[str]) -> None:
+        """Use these groups ("sismo = temblor") instead of the catalog's synonym vocabulary."""
+        self._synonyms, self._synonyms_fixed = Synonyms.of(labels), True
+
+    def synonyms(self) -> Synonyms:
+        """The synonym groups, read from the catalog at most every SYNONYM_SECONDS."""
+        now = time.monotonic()
+        if self._synonyms_fixed or self.catalog is None or now < self._synonyms_due:
+            return self._synonyms
+        self._synonyms_due = now + SYNONYM_SECONDS
+        try:
+            with self.catalog.read() as session:
+                labels = list(session.scalars(select(VocabularyTerm.label).where(
+                    VocabularyTerm.vocabulary == VocabularyKind.SYNONYM,
+                    VocabularyTerm.active.is_(True))))
+        except Exception:  # the catalog is away: keep the groups read last time
+            log.warning("could not read the synonym vocabulary; using the last one read")
+            return self._synonyms
+        self._synonyms = Synonyms.of(labels)
+        return self._synonyms
 
     # -- the index ----------------------------------------------------------------------
     def engine(self) -> SearchEngine:
@@ -273,6 +306,7 @@ class SearchService:
         try:
             request = self._request(query, page, per_page, sort, facets, filters)
             results.dates = request[0].dates
+            request = self._with_synonyms(request, results.also)
             self._run_query(results, request)
         except QuerySyntaxError as exc:
             results.error = str(exc)
@@ -299,6 +333,12 @@ class SearchService:
                          names)
         return parsed, eq
 
+    def _with_synonyms(self, request: tuple[ParsedQuery, EngineQuery],
+                       used: dict[str, list[str]]) -> tuple[ParsedQuery, EngineQuery]:
+        parsed, eq = request
+        text = self.synonyms().expand(eq.text, used)
+        return parsed, eq if text is eq.text else _replace(eq, text=text)
+
     def _run_query(self, results: SearchResults, request: tuple[ParsedQuery, EngineQuery]) -> None:
         parsed, eq = request
         engine = self.engine()
@@ -308,10 +348,11 @@ class SearchService:
             self._run_known(results, engine, eq, shape)
             return
         found = engine.search(eq)
-        if len(parsed.free_words):
-            results.suggestion = suggest_query(engine, parsed.source, parsed.free_words)
+        plain = [w for w in parsed.free_words if w not in results.also]  # synonyms: not typos
+        if plain:
+            results.suggestion = suggest_query(engine, parsed.source, plain)
         if found.total == 0 and results.suggestion:  # a typo: the corrected words, all of them
-            corrected = engine.search(_replace(eq, text=parse_query(results.suggestion).text))
+            corrected = engine.search(_replace(eq, text=self._text_of(results.suggestion)))
             if corrected.total:
                 found, results.corrected = corrected, True
         partial = None
@@ -319,19 +360,24 @@ class SearchService:
             partial = engine.search(_partial(eq))
             results.relaxed = partial.total > 0
         if found.total == 0 and not results.corrected:
-            results.missing_words = [w for w in parsed.free_words if not engine.knows(w)]
+            results.missing_words = [
+                w for w in parsed.free_words if not engine.knows(w) and not any(
+                    engine.knows(m) for other in results.also.get(w, []) for m in words(other))]
         _fill(results, found)
         if partial is not None and results.relaxed:
             _fill_partial(results, partial)
         self._shapes.put(key, _Shape(results.facets, results.suggestion, results.relaxed,
                                      results.corrected, tuple(results.missing_words)))
 
-    @staticmethod
-    def _run_known(results: SearchResults, engine: SearchEngine, eq: EngineQuery,
+    def _text_of(self, source: str) -> object:
+        """The scored part of a query (a suggestion's), with its synonyms."""
+        return self.synonyms().expand(parse_query(source).text, {})
+
+    def _run_known(self, results: SearchResults, engine: SearchEngine, eq: EngineQuery,
                    shape: _Shape) -> None:
         run = _replace(eq, facets=())
         if shape.corrected and shape.suggestion:
-            run = _replace(run, text=parse_query(shape.suggestion).text)
+            run = _replace(run, text=self._text_of(shape.suggestion))
         if shape.relaxed:
             _fill_partial(results, engine.search(_partial(run)))
         else:

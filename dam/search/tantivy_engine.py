@@ -131,8 +131,9 @@ class Translator:
             return Query.boolean_query([(Occur.Must, q) for _, q in kept])
         # Coordination: each scored part matched adds COORD, so more words always rank higher.
         clauses = [(Occur.Should, q) for _, q in kept]
-        clauses += [(Occur.Should, Query.const_score_query(q, COORD)) for n, q in kept
-                    if not is_filter(n) and not isinstance(n, Not)]
+        if not (isinstance(node, Or) and node.alternatives):
+            clauses += [(Occur.Should, Query.const_score_query(q, COORD)) for n, q in kept
+                        if not is_filter(n) and not isinstance(n, Not)]
         return Query.boolean_query(clauses)
 
     def word(self, node: Word) -> Query | None:
