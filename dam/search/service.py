@@ -28,7 +28,7 @@ from dam.search.errors import QuerySyntaxError, SearchIndexError
 from dam.search.fields import DEFAULT_FACETS, KEYWORD_FIELDS, SORT_ALIASES, SORTS
 from dam.search.query import And, Keyword, ParsedQuery, parse_query
 from dam.search.store import DATA_DIR, IndexLocation, meta_stamp, read_meta
-from dam.search.suggest import suggest_query
+from dam.search.suggest import field_form, suggest_query
 from dam.search.sync import (
     ChangeFollower,
     RebuildReport,
@@ -351,6 +351,8 @@ class SearchService:
         plain = [w for w in parsed.free_words if w not in results.also]  # synonyms: not typos
         if plain:
             results.suggestion = suggest_query(engine, parsed.source, plain)
+            results.suggestion = self._field_form(engine, eq, results.suggestion or
+                                                  parsed.source) or results.suggestion
         if found.total == 0 and results.suggestion:  # a typo: the corrected words, all of them
             corrected = engine.search(_replace(eq, text=self._text_of(results.suggestion)))
             if corrected.total:
@@ -368,6 +370,21 @@ class SearchService:
             _fill_partial(results, partial)
         self._shapes.put(key, _Shape(results.facets, results.suggestion, results.relaxed,
                                      results.corrected, tuple(results.missing_words)))
+
+    def _field_form(self, engine: SearchEngine, eq: EngineQuery, source: str) -> str | None:
+        """``fotografo lopez`` → ``fotógrafo:lopez``, when that finds something."""
+        offer = field_form(source)
+        if offer is None:
+            return None
+        try:
+            parsed = parse_query(offer)
+        except QuerySyntaxError:
+            return None
+        filters = eq.filter if parsed.filter is None else (
+            parsed.filter if eq.filter is None else And((parsed.filter, eq.filter)))
+        probe = _replace(eq, text=self.synonyms().expand(parsed.text, {}), filter=filters,
+                         offset=0, limit=1, facets=())
+        return offer if engine.search(probe).total else None
 
     def _text_of(self, source: str) -> object:
         """The scored part of a query (a suggestion's), with its synonyms."""

@@ -139,3 +139,11 @@ def test_a_word_typed_with_a_star_finds_every_word_so_begun(archive_service: Sea
     assert ids("xyzw*") == set()
     short = archive_service.search("me*")
     assert short.error and "3" in short.error and short.total == 0
+
+
+def test_did_you_mean_offers_the_field_form(archive_service: SearchService) -> None:
+    r = archive_service.search("fotografo lopez", per_page=50)
+    assert r.suggestion == "fotógrafo:lopez"
+    by_lopez = archive_service.search("fotógrafo:lopez", per_page=50)
+    assert by_lopez.total > 0 and r.corrected and r.total == by_lopez.total
+    assert archive_service.search("fotografo xyzzy").suggestion != "fotógrafo:xyzzy"
