@@ -354,7 +354,7 @@ class SearchService:
             results.suggestion = self._field_form(engine, eq, results.suggestion or
                                                   parsed.source) or results.suggestion
         if found.total == 0 and results.suggestion:  # a typo: the corrected words, all of them
-            corrected = engine.search(_replace(eq, text=self._text_of(results.suggestion)))
+            corrected = engine.search(self._suggested(eq, results.suggestion))
             if corrected.total:
                 found, results.corrected = corrected, True
         partial = None
@@ -377,24 +377,25 @@ class SearchService:
         if offer is None:
             return None
         try:
-            parsed = parse_query(offer)
+            probe = self._suggested(eq, offer)
         except QuerySyntaxError:
             return None
-        filters = eq.filter if parsed.filter is None else (
-            parsed.filter if eq.filter is None else And((parsed.filter, eq.filter)))
-        probe = _replace(eq, text=self.synonyms().expand(parsed.text, {}), filter=filters,
-                         offset=0, limit=1, facets=())
-        return offer if engine.search(probe).total else None
+        return offer if engine.search(_replace(probe, offset=0, limit=1, facets=())).total \
+            else None
 
-    def _text_of(self, source: str) -> object:
-        """The scored part of a query (a suggestion's), with its synonyms."""
-        return self.synonyms().expand(parse_query(source).text, {})
+    def _suggested(self, eq: EngineQuery, source: str) -> EngineQuery:
+        """``eq`` with a suggestion's words and filters (with synonyms) instead of the typed."""
+        parsed = parse_query(source)
+        filters = _with_filters(parsed.filter, None)
+        if eq.filter is not None:
+            filters = eq.filter if filters is None else And((filters, eq.filter))
+        return _replace(eq, text=self.synonyms().expand(parsed.text, {}), filter=filters)
 
     def _run_known(self, results: SearchResults, engine: SearchEngine, eq: EngineQuery,
                    shape: _Shape) -> None:
         run = _replace(eq, facets=())
         if shape.corrected and shape.suggestion:
-            run = _replace(run, text=self._text_of(shape.suggestion))
+            run = self._suggested(run, shape.suggestion)
         if shape.relaxed:
             _fill_partial(results, engine.search(_partial(run)))
         else:

@@ -147,3 +147,12 @@ def test_did_you_mean_offers_the_field_form(archive_service: SearchService) -> N
     by_lopez = archive_service.search("fotógrafo:lopez", per_page=50)
     assert by_lopez.total > 0 and r.corrected and r.total == by_lopez.total
     assert archive_service.search("fotografo xyzzy").suggestion != "fotógrafo:xyzzy"
+
+
+def test_a_field_form_with_a_value_list_is_corrected_as_a_filter(
+    archive_service: SearchService,
+) -> None:
+    videos = archive_service.search("tipo:video", per_page=50)
+    r = archive_service.search("tipo video", per_page=50)
+    assert r.suggestion == "tipo:video" and r.corrected
+    assert 0 < r.total == videos.total < 300  # the videos, not every asset
