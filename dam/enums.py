@@ -130,6 +130,7 @@ class VocabularyKind(enum.StrEnum):
     PERSON = "person"  # personas fotografiadas con frecuencia
     PLACE = "place"  # lugares (sedes, plazas, mercados)
     KEYWORD = "keyword"  # palabras clave sugeridas (las libres siguen siendo posibles)
+    SYNONYM = "synonym"  # sinónimos de la búsqueda: "sismo = temblor", una línea por grupo
 
 
 class PublishStatus(enum.StrEnum):

@@ -83,10 +83,19 @@ def search() -> Response:
     r = listing.results
     raise_for_search_error(r)
     marked = caption_snippets(r.query, listing.items)
-    hits = [{**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
-             if i.id in marked else None} for i in listing.items]
+    marked.update(caption_snippets(r.query, listing.partial_items))
+
+    def hit(i: GridItem) -> dict:
+        return {**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
+                if i.id in marked else None}
+
+    hits = [hit(i) for i in listing.items]
     return jsonify(query=r.query, total=r.total, page=r.page, per_page=r.per_page,
                    suggestion=r.suggestion, corrected=r.corrected, relaxed=r.relaxed,
+                   partial=[hit(i) for i in listing.partial_items],
+                   partial_total=r.partial_total, missing_words=r.missing_words, also=r.also,
+                   dates=[{"text": d.text, "from": d.first.isoformat(), "to": d.last.isoformat()}
+                          for d in r.dates],
                    facets={k: [[v, n] for v, n in vals] for k, vals in r.facets.items()},
                    hits=hits)
 

@@ -27,11 +27,13 @@ MAX_PAGE = 1000
 class Listing:
     results: SearchResults
     items: list[GridItem] = field(default_factory=list)
+    partial_items: list[GridItem] = field(default_factory=list)  # some of the words, apart
 
     @property
     def pages(self) -> int:
         per_page = max(self.results.per_page, 1)
-        return max(1, min(MAX_PAGE, math.ceil(self.results.total / per_page)))
+        total = self.results.total or self.results.partial_total
+        return max(1, min(MAX_PAGE, math.ceil(total / per_page)))
 
 
 def page_number() -> int:
@@ -45,7 +47,11 @@ def run_listing(query: str = "", *, filters: dict[str, list[str]] | None = None,
     results = get_search().search(query, page=page, per_page=per_page or PER_PAGE, sort=sort,
                                   facets=facets, filters=filters)
     ids = [hit.asset_id for hit in results.hits]
-    return Listing(results, grid_items(get_ctx().catalog, ids, visible_clause(g.user)))
+    listing = Listing(results, grid_items(get_ctx().catalog, ids, visible_clause(g.user)))
+    if results.partial:
+        partial = [hit.asset_id for hit in results.partial]
+        listing.partial_items = grid_items(get_ctx().catalog, partial, visible_clause(g.user))
+    return listing
 
 
 def raise_for_search_error(results: SearchResults) -> None:

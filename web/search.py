@@ -89,6 +89,9 @@ def page() -> tuple[str, int]:
                           page=page_number())
     chips = [Chip(facet, value, _toggle(args, FACET_PARAMS[facet], value))
              for facet, values in filters.items() for value in values]
+    date_chips = [Chip("date", d.text, _url(args, q=" ".join(query.replace(d.text, " ", 1)
+                                                                .split())))
+                  for d in listing.results.dates]
     pages = {
         "prev": _url(args, pagina=listing.results.page - 1) if listing.results.page > 1 else None,
         "next": _url(args, pagina=listing.results.page + 1)
@@ -96,7 +99,9 @@ def page() -> tuple[str, int]:
     }
     return render_template(
         "search.html", query=query, listing=listing, sort=sort, sorts=SORTS, chips=chips,
+        date_chips=date_chips,
         snippets=caption_snippets(query, listing.items),
+        partial_snippets=caption_snippets(query, listing.partial_items),
         sidebar=_sidebar(args, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,

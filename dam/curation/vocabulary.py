@@ -17,6 +17,7 @@ from dam.curation.actor import Actor
 from dam.enums import Role, VocabularyKind
 from dam.errors import DamError, NotFoundError
 from dam.models import VocabularyTerm
+from dam.search.synonyms import split_group
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]{1,32}")
 MAX_LABEL = 500
@@ -63,6 +64,15 @@ def clean_code(code: str | None) -> str | None:
             f"code {code!r}: use 1 to 32 lower-case letters, digits, '-' or '_' (e.g. cb)"
         )
     return code
+
+
+def check_label(kind: VocabularyKind, label: str) -> str:
+    """A synonym group names two words or more, separated by "=" ("sismo = temblor")."""
+    if kind == VocabularyKind.SYNONYM and len(split_group(label)) < 2:
+        raise VocabularyError(
+            f"{label!r}: a synonym group needs two or more words separated by '=' "
+            "(sismo = temblor)")
+    return label
 
 
 def _clean_note(note: str | None) -> str | None:
@@ -136,7 +146,7 @@ def add_term(session: Session, actor: Actor, kind: VocabularyKind, label: str, *
              note: str | None = None) -> VocabularyTerm:
     """A new active term; VocabularyError for a duplicate label (any accents) or a taken code."""
     _require_admin(actor)
-    label, code = clean_label(label), clean_code(code)
+    label, code = check_label(kind, clean_label(label)), clean_code(code)
     if _same_label(session, kind, label) is not None:
         raise VocabularyError(f"{label!r} is already a term of {kind.value}")
     _check_code_free(session, code, None)
@@ -155,7 +165,7 @@ def update_term(session: Session, actor: Actor, term_id: int, *, label: str,
     """Change a term's label, code, parent and note (each change is audited)."""
     _require_admin(actor)
     term = get_term(session, term_id)
-    label, code = clean_label(label), clean_code(code)
+    label, code = check_label(term.vocabulary, clean_label(label)), clean_code(code)
     same = _same_label(session, term.vocabulary, label)
     if same is not None and same.id != term.id:
         raise VocabularyError(f"{label!r} is already a term of {term.vocabulary.value}")
@@ -347,6 +357,7 @@ def import_terms(session: Session, actor: Actor, kind: VocabularyKind,
 
 def _import_row(session: Session, actor: Actor, kind: VocabularyKind, row: _Row,
                 known: _Known, report: ImportReport) -> None:
+    check_label(kind, row.label)
     parent = known.parents.get(fold(row.parent)) if row.parent else None
     if row.parent and parent is None:
         raise VocabularyError(f"parent {row.parent!r} is not a term of {parent_kind(kind).value}")

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.analysis.analyzers import Analyzer
 from whoosh.lang import stopwords_for_language
-from whoosh.lang.snowball.spanish import SpanishStemmer
+
+from dam.search.stemmer import stem_folded
 
 WORD_PATTERN = r"\w+"
 MAX_TOKEN = 40
@@ -35,40 +36,10 @@ STOP_WORDS: frozenset[str] = frozenset(stopwords_for_language("es")) | frozenset
 # Stop words are removed before folding; both spellings are listed so "mas" and "más" go alike.
 
 
-def _fold_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
-    folded: list[str] = []
-    for suffix in suffixes:
-        plain = fold(suffix)
-        if plain not in folded:
-            folded.append(plain)
-    return tuple(sorted(folded, key=len, reverse=True))
-
-
-class FoldedSpanishStemmer(SpanishStemmer):
-    """Snowball Spanish on accent-folded words.
-
-    The stock stemmer lists suffixes with accents ("ación"), so once words are folded
-    ("inauguracion") they no longer lose the suffix that their plural ("inauguraciones") loses:
-    here every suffix list is folded too, and both spellings stem alike.
-    """
-
-    _SpanishStemmer__step0_suffixes = _fold_suffixes(SpanishStemmer._SpanishStemmer__step0_suffixes)
-    _SpanishStemmer__step1_suffixes = _fold_suffixes(SpanishStemmer._SpanishStemmer__step1_suffixes)
-    _SpanishStemmer__step2a_suffixes = _fold_suffixes(
-        SpanishStemmer._SpanishStemmer__step2a_suffixes
-    )
-    _SpanishStemmer__step2b_suffixes = _fold_suffixes(
-        SpanishStemmer._SpanishStemmer__step2b_suffixes
-    )
-    _SpanishStemmer__step3_suffixes = _fold_suffixes(SpanishStemmer._SpanishStemmer__step3_suffixes)
-
-
-_STEMMER = FoldedSpanishStemmer()
-
-
 @functools.lru_cache(maxsize=65536)
 def stem(folded_word: str) -> str:
-    return _STEMMER.stem(folded_word)
+    """The stem of a lower-case, folded word (dam.search.stemmer: Snowball plus plurals)."""
+    return stem_folded(folded_word)
 
 
 class FoldFilter(Filter):
@@ -136,3 +107,25 @@ def analyze_stemmed(text: str) -> list[tuple[int, str]]:
             continue
         out.append((pos, stem(fold(word))))
     return out
+
+
+GAP = "·"  # stands for a stop word in pre-analysed text: tantivy drops it, keeping positions
+
+
+def stem_tokens(text: str) -> str:
+    """``text`` as the space-separated stems the STEM field holds (tantivy indexes this as is).
+
+    Both engines thus index the same tokens at the same positions: Whoosh by running
+    :func:`stemming_analyzer`, tantivy by splitting this string on spaces and dropping GAP.
+    """
+    stems = analyze_stemmed(text)
+    out: list[str] = []
+    for pos, token in stems:
+        out.extend([GAP] * (pos - len(out)))
+        out.append(token)
+    return " ".join(out)
+
+
+def plain_tokens(text: str, *, folded: bool) -> str:
+    """Lower-cased words (folded or not) separated by spaces: the EXACT and name fields."""
+    return " ".join(fold(w) if folded else w.lower() for w in words(text))

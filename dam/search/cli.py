@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dam.cli import get_context
 from dam.models import Asset
 from dam.search.fields import SORT_ALIASES, SORTS
-from dam.search.service import SearchResults, SearchService
+from dam.search.service import Hit, SearchResults, SearchService
 
 
 def _service(ctx: click.Context) -> SearchService:
@@ -21,21 +21,33 @@ def _service(ctx: click.Context) -> SearchService:
     return service
 
 
+def _print_hits(ctx: click.Context, hits: list[Hit], first: int) -> None:
+    ids = [h.asset_id for h in hits]
+    with get_context(ctx).catalog.read() as session:
+        rows = {a.id: (a.headline or a.caption or a.original_filename)
+                for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
+    for n, hit in enumerate(hits, first + 1):
+        click.echo(f"{n:>4}. #{hit.asset_id} {rows.get(hit.asset_id, '?')[:90]}")
+
+
 def _print_results(ctx: click.Context, results: SearchResults) -> None:
     if results.corrected:
         click.echo(f"Sin resultados; se muestran los de: {results.suggestion}")
     elif results.suggestion:
         click.echo(f"¿Quiso decir: {results.suggestion}?")
-    if results.relaxed:
-        click.echo("Ningún material tiene todas las palabras; se muestran los que tienen algunas.")
+    for word, others in results.also.items():
+        click.echo(f"{word}: también {', '.join(others)}")
+    for date in results.dates:
+        click.echo(f"Fecha: {date.text} ({date.first.isoformat()} a {date.last.isoformat()})")
+    for word in results.missing_words:
+        click.echo(f"Ningún material menciona «{word}».")
     first = (results.page - 1) * results.per_page
     click.echo(f"{results.total} resultado(s) ({results.took_ms:.0f} ms)")
-    ids = [h.asset_id for h in results.hits]
-    with get_context(ctx).catalog.read() as session:
-        rows = {a.id: (a.headline or a.caption or a.original_filename)
-                for a in session.scalars(select(Asset).where(Asset.id.in_(ids)))}
-    for n, hit in enumerate(results.hits, first + 1):
-        click.echo(f"{n:>4}. #{hit.asset_id} {rows.get(hit.asset_id, '?')[:90]}")
+    _print_hits(ctx, results.hits, first)
+    if results.relaxed:
+        click.echo("Ningún material tiene todas las palabras. Con algunas de ellas "
+                   f"({results.partial_total}, primero los que tienen más):")
+        _print_hits(ctx, results.partial, first)
     for name, values in results.facets.items():
         if values:
             shown = ", ".join(f"{v} ({c})" for v, c in values[:8])
@@ -56,7 +68,7 @@ def search(ctx: click.Context, query: tuple[str, ...], page: int, per_page: int,
     results = _service(ctx).search(" ".join(query), page=page, per_page=per_page, sort=sort,
                                    facets=not no_facets)
     if as_json:
-        click.echo(json.dumps(asdict(results), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(asdict(results), ensure_ascii=False, indent=2, default=str))
     elif results.error is None:
         _print_results(ctx, results)
     if results.error is not None:

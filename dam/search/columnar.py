@@ -23,6 +23,7 @@ NAME_WHOLE, NAME_PREFIX = 3.0, 1.0
 NTILDE_WEIGHT = 0.3  # "pena" finds "Peña", well below "pena" and "penas"
 PREFIX_EXPANSION = 64
 PREFIX_WEIGHT = 1.0  # a word typed as "merc*": every word so begun scores alike
+COORD = 1000.0  # per word matched, when any word may match: more words always rank higher
 
 
 class ColumnSource(Protocol):
@@ -98,9 +99,11 @@ class Evaluator:
         if isinstance(node, And) and not any_word:
             return self.combine([self.node(n) for n in node.nodes], all_of=True)
         assert isinstance(node, And | Or)
-        return self.combine([self.node(n) for n in node.nodes], all_of=False)
+        coord = not (isinstance(node, Or) and node.alternatives)
+        return self.combine([self.node(n) for n in node.nodes], all_of=False, coord=coord)
 
-    def combine(self, parts: list[Match | None], *, all_of: bool) -> Match | None:
+    def combine(self, parts: list[Match | None], *, all_of: bool,
+                coord: bool = True) -> Match | None:
         kept = [p for p in parts if p is not None]
         if not kept:
             return None
@@ -108,6 +111,8 @@ class Evaluator:
         for p in kept[1:]:
             mask = (mask & p.mask) if all_of else (mask | p.mask)
         scores = [p.score for p in kept if p.score is not None]
+        if not all_of and coord:  # coordination: how many scored parts matched comes first
+            scores += [p.mask.astype(np.float32) * COORD for p in kept if p.score is not None]
         score = np.sum(scores, axis=0, dtype=np.float32) if scores else None
         return Match(mask, score)
 

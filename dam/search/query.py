@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 
 from dam.search.analysis import STOP_WORDS, fold, keep_enie, words
+from dam.search.date_words import DateWords, find_dates
 from dam.search.dates import parse_date_range
 from dam.search.errors import QuerySyntaxError, QueryTooComplexError
 from dam.search.fields import QUERY_FIELDS, VALUE_ALIASES, canonical_field
@@ -102,7 +103,11 @@ class And:
 
 @dataclass(frozen=True)
 class Or:
+    """Any of the nodes; ``alternatives``: spellings of one word (synonyms), which count as one
+    word when ranking by how many of the query's words an asset has."""
+
     nodes: tuple[Node, ...]
+    alternatives: bool = False
 
 
 Node = Word | Prefix | Phrase | Keyword | Range | Not | And | Or
@@ -116,6 +121,7 @@ class ParsedQuery:
     text: Node | None
     filter: Node | None
     free_words: list[str] = field(default_factory=list)
+    dates: list[DateWords] = field(default_factory=list)  # dates in words, now date filters
 
 
 def is_filter(node: Node) -> bool:
@@ -129,6 +135,7 @@ def is_filter(node: Node) -> bool:
     return False
 
 
+DATE_FIELD = "taken_day"  # what dates in words filter on (as fecha:)
 MIN_PREFIX = 3  # "me*" would expand to half the vocabulary
 MAX_LENGTH = 2000  # characters of a query
 MAX_DEPTH = 20  # brackets within brackets: people write two or three; hundreds exhaust the stack
@@ -400,12 +407,34 @@ def _split(node: Node | None) -> tuple[Node | None, Node | None]:
 
 
 def parse_query(source: str, today: dt.date | None = None) -> ParsedQuery:
-    """Parse a query of the search box; raise QuerySyntaxError with a helpful message."""
-    del today  # reserved for relative dates ("hoy", "ayer")
+    """Parse a query of the search box; raise QuerySyntaxError with a helpful message.
+
+    Dates in words ("marzo 2025", "ayer": dam.search.date_words) become a filter on the date
+    taken, judged on ``today`` (default: today in Mexico City).
+    """
     if len(source) > MAX_LENGTH:
         raise QueryTooComplexError(
             f"la búsqueda es demasiado larga (más de {MAX_LENGTH} caracteres)",
             f"the query is too long (more than {MAX_LENGTH} characters)")
-    parser = _Parser(source)
-    text, filters = _split(parser.parse())
-    return ParsedQuery(source, text, filters, parser.free_words)
+    rest, dates = find_dates(source, today)
+    if dates:
+        try:
+            parser = _Parser(rest)
+            text, filters = _split(parser.parse())
+        except QuerySyntaxError:  # the date was part of the logic ("x OR 2019"): read it as typed
+            dates = []
+    if not dates:
+        parser = _Parser(source)
+        text, filters = _split(parser.parse())
+    return ParsedQuery(source, text, _with_dates(filters, dates), parser.free_words, dates)
+
+
+def _with_dates(filters: Node | None, dates: list[DateWords]) -> Node | None:
+    """The filters, and the dates in words (any of them, when several were written)."""
+    if not dates:
+        return filters
+    ranges = tuple(Range(DATE_FIELD, d.low, d.high) for d in dates)
+    node: Node = ranges[0] if len(ranges) == 1 else Or(ranges)
+    if filters is None:
+        return node
+    return And((*filters.nodes, node)) if isinstance(filters, And) else And((filters, node))

@@ -9,8 +9,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from dam.config import Settings
 from dam.db import Catalog
+from dam.enums import VocabularyKind
+from dam.models import VocabularyTerm
+from dam.search.analysis import words
+from dam.search.date_words import DateWords
 from dam.search.engine import (
     SCHEMA_VERSION,
     EngineQuery,
@@ -22,7 +28,7 @@ from dam.search.errors import QuerySyntaxError, SearchIndexError
 from dam.search.fields import DEFAULT_FACETS, KEYWORD_FIELDS, SORT_ALIASES, SORTS
 from dam.search.query import And, Keyword, ParsedQuery, parse_query
 from dam.search.store import DATA_DIR, IndexLocation, meta_stamp, read_meta
-from dam.search.suggest import suggest_query
+from dam.search.suggest import field_form, suggest_query
 from dam.search.sync import (
     ChangeFollower,
     RebuildReport,
@@ -31,6 +37,7 @@ from dam.search.sync import (
     rebuild_holding_lock,
     reindex_lapsed_embargoes,
 )
+from dam.search.synonyms import Synonyms
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ MAX_PER_PAGE = 200
 SHAPE_CACHE_SIZE = 512
 EMBARGO_CHECK_SECONDS = 30.0  # how often the writer looks for embargoes that have ended
 REBUILD_WAIT_SECONDS = 15.0  # how long a search waits for another process rebuilding the index
+SYNONYM_SECONDS = 10.0  # how often the synonym vocabulary is read again
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class _Shape:
     suggestion: str | None
     relaxed: bool
     corrected: bool
+    missing: tuple[str, ...] = ()
 
 
 class _ShapeCache:
@@ -91,7 +100,12 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None  # "¿Quiso decir …?"
     corrected: bool = False  # nothing matched the query: these are the suggestion's results
-    relaxed: bool = False  # nothing matched every word: these match some of them
+    relaxed: bool = False  # no asset has every word: ``partial`` holds those with some of them
+    partial: list[Hit] = field(default_factory=list)  # by how many of the words they have
+    partial_total: int = 0
+    missing_words: list[str] = field(default_factory=list)  # words no asset has
+    dates: list[DateWords] = field(default_factory=list)  # dates in words, applied as filters
+    also: dict[str, list[str]] = field(default_factory=dict)  # synonyms searched too, by word
     error: str | None = None
     unavailable: bool = False  # the index could not be used (being rebuilt): not the query's fault
     took_ms: float = 0.0
@@ -120,6 +134,31 @@ class SearchService:
         self._stop = threading.Event()
         self._shapes = _ShapeCache()
         self._embargo_due = 0.0
+        self._synonyms = Synonyms()
+        self._synonyms_due = 0.0
+        self._synonyms_fixed = False
+
+    # -- synonyms -----------------------------------------------------------------------
+    def set_synonyms(self, labels: list[str]) -> None:
+        """Use these groups ("sismo = temblor") instead of the catalog's synonym vocabulary."""
+        self._synonyms, self._synonyms_fixed = Synonyms.of(labels), True
+
+    def synonyms(self) -> Synonyms:
+        """The synonym groups, read from the catalog at most every SYNONYM_SECONDS."""
+        now = time.monotonic()
+        if self._synonyms_fixed or self.catalog is None or now < self._synonyms_due:
+            return self._synonyms
+        self._synonyms_due = now + SYNONYM_SECONDS
+        try:
+            with self.catalog.read() as session:
+                labels = list(session.scalars(select(VocabularyTerm.label).where(
+                    VocabularyTerm.vocabulary == VocabularyKind.SYNONYM,
+                    VocabularyTerm.active.is_(True))))
+        except Exception:  # the catalog is away: keep the groups read last time
+            log.warning("could not read the synonym vocabulary; using the last one read")
+            return self._synonyms
+        self._synonyms = Synonyms.of(labels)
+        return self._synonyms
 
     # -- the index ----------------------------------------------------------------------
     def engine(self) -> SearchEngine:
@@ -266,6 +305,8 @@ class SearchService:
         results = SearchResults(query=query, page=page, per_page=per_page)
         try:
             request = self._request(query, page, per_page, sort, facets, filters)
+            results.dates = request[0].dates
+            request = self._with_synonyms(request, results.also)
             self._run_query(results, request)
         except QuerySyntaxError as exc:
             results.error = str(exc)
@@ -292,6 +333,12 @@ class SearchService:
                          names)
         return parsed, eq
 
+    def _with_synonyms(self, request: tuple[ParsedQuery, EngineQuery],
+                       used: dict[str, list[str]]) -> tuple[ParsedQuery, EngineQuery]:
+        parsed, eq = request
+        text = self.synonyms().expand(eq.text, used)
+        return parsed, eq if text is eq.text else _replace(eq, text=text)
+
     def _run_query(self, results: SearchResults, request: tuple[ParsedQuery, EngineQuery]) -> None:
         parsed, eq = request
         engine = self.engine()
@@ -301,29 +348,74 @@ class SearchService:
             self._run_known(results, engine, eq, shape)
             return
         found = engine.search(eq)
+        plain = [w for w in parsed.free_words if w not in results.also]  # synonyms: not typos
+        if plain:
+            results.suggestion = suggest_query(engine, parsed.source, plain)
+            results.suggestion = self._field_form(engine, eq, results.suggestion or
+                                                  parsed.source) or results.suggestion
+        if found.total == 0 and results.suggestion:  # a typo: the corrected words, all of them
+            corrected = engine.search(self._suggested(eq, results.suggestion))
+            if corrected.total:
+                found, results.corrected = corrected, True
+        partial = None
         if found.total == 0 and len(parsed.free_words) > 1:
-            found = engine.search(_replace(eq, any_word=True))
-            results.relaxed = found.total > 0
-        if len(parsed.free_words):
-            results.suggestion = suggest_query(engine, parsed.source, parsed.free_words)
-        if found.total == 0 and results.suggestion:
-            corrected = parse_query(results.suggestion)
-            found = engine.search(_replace(eq, text=corrected.text, any_word=False))
-            results.corrected = found.total > 0
+            partial = engine.search(_partial(eq))
+            results.relaxed = partial.total > 0
+        if found.total == 0 and not results.corrected:
+            results.missing_words = [
+                w for w in parsed.free_words if not engine.knows(w) and not any(
+                    engine.knows(m) for other in results.also.get(w, []) for m in words(other))]
         _fill(results, found)
-        self._shapes.put(key, _Shape(found.facets, results.suggestion, results.relaxed,
-                                     results.corrected))
+        if partial is not None and results.relaxed:
+            _fill_partial(results, partial)
+        self._shapes.put(key, _Shape(results.facets, results.suggestion, results.relaxed,
+                                     results.corrected, tuple(results.missing_words)))
 
-    @staticmethod
-    def _run_known(results: SearchResults, engine: SearchEngine, eq: EngineQuery,
+    def _field_form(self, engine: SearchEngine, eq: EngineQuery, source: str) -> str | None:
+        """``fotografo lopez`` → ``fotógrafo:lopez``, when that finds something."""
+        offer = field_form(source)
+        if offer is None:
+            return None
+        try:
+            probe = self._suggested(eq, offer)
+        except QuerySyntaxError:
+            return None
+        return offer if engine.search(_replace(probe, offset=0, limit=1, facets=())).total \
+            else None
+
+    def _suggested(self, eq: EngineQuery, source: str) -> EngineQuery:
+        """``eq`` with a suggestion's words and filters (with synonyms) instead of the typed."""
+        parsed = parse_query(source)
+        filters = _with_filters(parsed.filter, None)
+        if eq.filter is not None:
+            filters = eq.filter if filters is None else And((filters, eq.filter))
+        return _replace(eq, text=self.synonyms().expand(parsed.text, {}), filter=filters)
+
+    def _run_known(self, results: SearchResults, engine: SearchEngine, eq: EngineQuery,
                    shape: _Shape) -> None:
-        run = _replace(eq, facets=(), any_word=shape.relaxed)
+        run = _replace(eq, facets=())
         if shape.corrected and shape.suggestion:
-            run = _replace(run, text=parse_query(shape.suggestion).text, any_word=False)
-        _fill(results, engine.search(run))
+            run = self._suggested(run, shape.suggestion)
+        if shape.relaxed:
+            _fill_partial(results, engine.search(_partial(run)))
+        else:
+            _fill(results, engine.search(run))
         results.facets = shape.facets
         results.suggestion, results.relaxed = shape.suggestion, shape.relaxed
-        results.corrected = shape.corrected
+        results.corrected, results.missing_words = shape.corrected, list(shape.missing)
+
+
+def _partial(eq: EngineQuery) -> EngineQuery:
+    """The query with its words joined by OR, ranked by how many of them an asset has."""
+    return _replace(eq, any_word=True, sort="relevance")
+
+
+def _fill_partial(results: SearchResults, found: EngineResult) -> None:
+    """Partial matches go to their own list: the main results stay empty (total 0)."""
+    results.total, results.hits = 0, []
+    results.partial_total = found.total
+    results.partial = [Hit(h.asset_id, h.score) for h in found.hits]
+    results.facets = found.facets
 
 
 def _replace(eq: EngineQuery, **changes: object) -> EngineQuery:

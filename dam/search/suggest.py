@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dam.search.analysis import fold
+from dam.search.analysis import STOP_WORDS, fold
 from dam.search.engine import SearchEngine
+from dam.search.fields import FIELD_ALIASES, QUERY_FIELDS, VALUE_ALIASES, canonical_field
 
 CANDIDATES = 5000
 
@@ -55,3 +56,47 @@ def suggest_query(engine: SearchEngine, source: str, free_words: list[str]) -> s
             out = out.replace(word, better, 1)
             changed = True
     return out if changed else None
+
+
+# How a field is written in a suggestion: the office's spelling (see shared/GLOSARIO.md).
+FIELD_SPELLING = {"fotografo": "fotógrafo", "area": "área", "camara": "cámara",
+                  "credito": "crédito", "titulo": "título", "orientacion": "orientación",
+                  "seleccion": "selección"}
+_ENGLISH = {"photographer", "creator", "by", "person", "people", "place", "where", "event",
+            "keyword", "keywords", "tag", "camera", "file", "filename", "credit", "headline",
+            "type", "state", "status", "workflow", "rights", "orientation", "date", "taken",
+            "uploaded", "added", "year", "month", "processing", "pick", "picks", "stars",
+            "rating", "colour", "label", "marca", "palabra", "unidad", "quien"}
+FIELD_WORDS = {fold(w) for w in (*QUERY_FIELDS, *FIELD_ALIASES) if w not in _ENGLISH}
+
+
+def _field_value(name: str, value: str) -> str | None:
+    """``value`` as the field takes it, or None when the field cannot take it."""
+    spec = QUERY_FIELDS[name]
+    if spec.kind == "name":
+        return value
+    aliases = VALUE_ALIASES.get(spec.target)
+    if spec.kind == "keyword" and aliases is not None and fold(value) in aliases:
+        return value
+    return None
+
+
+def field_form(source: str) -> str | None:
+    """The query with a field word and the word after it joined as ``campo:valor``
+    ("fotografo lopez" → "fotógrafo:lopez"), or None when it has no such pair.
+
+    Field words without a colon stay words when searching; this is only the offer.
+    """
+    tokens = source.split()
+    changed = False
+    for i in range(len(tokens) - 1):
+        word, value = tokens[i], tokens[i + 1]
+        if fold(word) not in FIELD_WORDS or not value.replace("-", "").isalnum() \
+                or value.startswith("-") or fold(value) in FIELD_WORDS | STOP_WORDS:
+            continue
+        name = canonical_field(word) or canonical_field(fold(word))
+        if name is None or (typed := _field_value(name, value)) is None:
+            continue
+        tokens[i], tokens[i + 1] = f"{FIELD_SPELLING.get(name, name)}:{typed}", ""
+        changed = True
+    return " ".join(t for t in tokens if t) if changed else None

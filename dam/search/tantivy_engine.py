@@ -10,8 +10,9 @@ from typing import Any
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
-from dam.search.analysis import MAX_TOKEN, STOP_WORDS, keep_enie
+from dam.search.analysis import GAP, analyze_stemmed, keep_enie, plain_tokens, stem_tokens
 from dam.search.columnar import (
+    COORD,
     EXACT_BOOST,
     NAME_PREFIX,
     NAME_WHOLE,
@@ -31,36 +32,51 @@ from dam.search.fields import (
     SORTS,
     STEM,
 )
-from dam.search.query import And, Keyword, Node, Not, Or, Phrase, Prefix, Range, Word
+from dam.search.query import (
+    And,
+    Keyword,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Range,
+    Word,
+    is_filter,
+)
+
+
+def _pre_analysed(*, gaps: bool) -> Any:
+    """Text analysed in Python (dam.search.analysis), split on spaces: one analysis, two engines."""
+    builder = TextAnalyzerBuilder(Tokenizer.whitespace())
+    if gaps:
+        builder = builder.filter(Filter.custom_stopword([GAP]))
+    return builder.build()
+
 
 ANALYZERS = {
-    "acervo_stem": lambda: TextAnalyzerBuilder(Tokenizer.simple())
-    .filter(Filter.remove_long(MAX_TOKEN))
-    .filter(Filter.lowercase())
-    .filter(Filter.custom_stopword(sorted(STOP_WORDS)))
-    .filter(Filter.ascii_fold())
-    .filter(Filter.stemmer("spanish"))
-    .build(),
-    "acervo_exact": lambda: TextAnalyzerBuilder(Tokenizer.simple())
-    .filter(Filter.remove_long(MAX_TOKEN))
-    .filter(Filter.lowercase())
-    .build(),
-    "acervo_fold": lambda: TextAnalyzerBuilder(Tokenizer.simple())
-    .filter(Filter.remove_long(MAX_TOKEN))
-    .filter(Filter.lowercase())
-    .filter(Filter.ascii_fold())
-    .build(),
+    "acervo_stems": lambda: _pre_analysed(gaps=True),
+    "acervo_words": lambda: _pre_analysed(gaps=False),
 }
+
+
+def stems_of(text: str) -> list[str]:
+    return [s for _, s in analyze_stemmed(text)]
+
+
+def indexed_stems(analyzer: Any, text: str) -> list[tuple[int, str]]:
+    """(position, token) that tantivy indexes in the STEM field for ``text`` (for tests)."""
+    return [(t.position, t.text) for t in analyzer.pre_tokenize(stem_tokens(text)).tokens]
 
 
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_integer_field("aid", stored=True, indexed=True, fast=True)
-    b.add_text_field(STEM, tokenizer_name="acervo_stem")
-    b.add_text_field(NTILDE, tokenizer_name="acervo_stem", index_option="freq")
-    b.add_text_field(EXACT, tokenizer_name="acervo_exact")
+    b.add_text_field(STEM, tokenizer_name="acervo_stems")
+    b.add_text_field(NTILDE, tokenizer_name="acervo_stems", index_option="freq")
+    b.add_text_field(EXACT, tokenizer_name="acervo_words")
     for name in NAME_FIELDS:
-        b.add_text_field(f"n_{name}", tokenizer_name="acervo_fold")
+        b.add_text_field(f"n_{name}", tokenizer_name="acervo_words")
     for name in KEYWORD_FIELDS:
         b.add_text_field(f"k_{name}", tokenizer_name="raw", fast=True, index_option="basic")
     for name in INT_FIELDS:
@@ -71,12 +87,12 @@ def build_schema() -> tantivy.Schema:
 def to_tantivy(doc: SearchDoc) -> tantivy.Document:
     out = tantivy.Document()
     out.add_integer("aid", doc.asset_id)
-    out.add_text(STEM, doc.stem_text)
+    out.add_text(STEM, stem_tokens(doc.stem_text))
     if doc.ntilde:
-        out.add_text(NTILDE, doc.ntilde)
-    out.add_text(EXACT, doc.text)
+        out.add_text(NTILDE, stem_tokens(doc.ntilde))
+    out.add_text(EXACT, plain_tokens(doc.text, folded=False))
     for name, text in doc.names.items():
-        out.add_text(f"n_{name}", text)
+        out.add_text(f"n_{name}", plain_tokens(text, folded=True))
     for name, values in doc.keywords.items():
         for value in values:
             out.add_text(f"k_{name}", value)
@@ -88,10 +104,8 @@ def to_tantivy(doc: SearchDoc) -> tantivy.Document:
 class Translator:
     """Parsed query tree → tantivy Query, analysing words with the index's own analyzers."""
 
-    def __init__(self, schema: tantivy.Schema, analyzers: dict[str, Any]) -> None:
+    def __init__(self, schema: tantivy.Schema) -> None:
         self.schema = schema
-        self.stem = analyzers["acervo_stem"]
-        self.fold = analyzers["acervo_fold"]
 
     def term(self, field: str, text: str, boost: float = 1.0) -> Query:
         q = Query.term_query(self.schema, field, text)
@@ -109,18 +123,24 @@ class Translator:
         if isinstance(node, Not):
             inner = self.node(node.node)
             return None if inner is None else Query.all_query().and_must_not_match(inner)
-        parts = [self.node(n) for n in node.nodes]
-        kept = [p for p in parts if p is not None]
+        parts = [(n, self.node(n)) for n in node.nodes]
+        kept = [(n, q) for n, q in parts if q is not None]
         if not kept:
             return None
-        occur = Occur.Must if isinstance(node, And) and not any_word else Occur.Should
-        return Query.boolean_query([(occur, q) for q in kept])
+        if isinstance(node, And) and not any_word:
+            return Query.boolean_query([(Occur.Must, q) for _, q in kept])
+        # Coordination: each scored part matched adds COORD, so more words always rank higher.
+        clauses = [(Occur.Should, q) for _, q in kept]
+        if not (isinstance(node, Or) and node.alternatives):
+            clauses += [(Occur.Should, Query.const_score_query(q, COORD)) for n, q in kept
+                        if not is_filter(n) and not isinstance(n, Not)]
+        return Query.boolean_query(clauses)
 
     def word(self, node: Word) -> Query | None:
-        stems = self.stem.analyze(keep_enie(node.text))
+        stems = stems_of(keep_enie(node.text))
         if not stems:
             return None
-        fallback = self.stem.analyze(node.text) if "ñ" not in node.text.lower() else []
+        fallback = stems_of(node.text) if "ñ" not in node.text.lower() else []
         clauses = [(Occur.Must, self._either(s, f)) for s, f in zip(stems, fallback or stems,
                                                                        strict=False)]
         clauses.append((Occur.Should, self.term(EXACT, node.text.lower(), EXACT_BOOST)))
@@ -155,7 +175,7 @@ class Translator:
             q = Query.phrase_query(self.schema, f"n_{node.field}", list(node.words))
             return Query.boost_query(q, NAME_WHOLE)
         text = keep_enie(" ".join(node.words))
-        tokens = [(t.position, t.text) for t in self.stem.pre_tokenize(text).tokens]
+        tokens = analyze_stemmed(text)
         if not tokens:
             return None
         if len(tokens) == 1:
@@ -226,7 +246,7 @@ class TantivyEngine:
         self.analyzers = {name: make() for name, make in ANALYZERS.items()}
         for name, analyzer in self.analyzers.items():
             index.register_tokenizer(name, analyzer)
-        self.translator = Translator(index.schema, self.analyzers)
+        self.translator = Translator(index.schema)
         self._searcher = index.searcher()
 
     def refresh(self) -> None:
@@ -261,8 +281,7 @@ class TantivyEngine:
         return int(self._searcher.num_docs)
 
     def knows(self, word: str) -> bool:
-        stems = self.analyzers["acervo_stem"].analyze(keep_enie(word))
-        folded = self.analyzers["acervo_stem"].analyze(word)
+        stems, folded = stems_of(keep_enie(word)), stems_of(word)
         return bool(stems) and all(self._searcher.doc_freq(STEM, s) or
                                    self._searcher.doc_freq(NTILDE, f)
                                    for s, f in zip(stems, folded, strict=False))

@@ -13,6 +13,12 @@ from dam.search.service import SearchService
 from dam.search.store import DATA_DIR, IndexLocation, IndexMeta, write_meta
 from tests.conftest import make_settings
 from tests.search.archive import make_archive
+from tests.web.conftest import (  # noqa: F401  (the web app fixtures, for the search page tests)
+    app,
+    archive,
+    template_catalog,
+    web_settings,
+)
 
 ENGINES = ["whoosh", "tantivy"]
 

@@ -104,3 +104,16 @@ def test_long_queries_and_many_terms_are_refused_with_a_reason() -> None:
 def test_nul_and_bidi_characters_are_only_text() -> None:
     assert parse_query("merca\x00do").text is not None
     assert parse_query("\u202emercado\u202c \u200f").text == Word("mercado")
+
+
+def test_a_field_word_then_a_value_is_offered_as_the_field_form() -> None:
+    from dam.search.suggest import field_form
+
+    assert field_form("fotografo lopez") == "fotógrafo:lopez"
+    assert field_form("mercado Fotógrafa peña") == "mercado fotógrafo:peña"
+    assert field_form("tipo video") == "tipo:video"
+    assert field_form("tipo mercado") is None  # not a value of tipo:
+    assert field_form("lugar de los hechos") is None
+    assert field_form("fotografo") is None and field_form("fotógrafo:lopez") is None
+    parsed = parse_query("fotografo lopez")  # without the colon they stay words
+    assert parsed.free_words == ["fotografo", "lopez"] and parsed.filter is None

@@ -51,9 +51,34 @@ def test_did_you_mean_comes_from_the_vocabulary(archive_service: SearchService) 
     assert archive_service.search("biblioteca").suggestion is None
 
 
-def test_no_word_matches_all_words_then_some_match(archive_service: SearchService) -> None:
+def test_no_asset_has_all_words_then_partial_matches_are_apart(
+    archive_service: SearchService,
+) -> None:
     r = archive_service.search("biblioteca alberca")
-    assert r.relaxed and r.total == 10 + 4
+    assert r.relaxed and r.total == 0 and r.hits == []  # never mixed into the main results
+    assert r.partial_total == 10 + 4 and len(r.partial) == 14
+    assert r.missing_words == []
+
+
+def test_partial_matches_rank_by_how_many_words_they_have(archive_service: SearchService) -> None:
+    """More of the words always ranks higher, whatever the accents; the exact spelling only
+    orders assets that have as many words."""
+    words = ["Utopía", "niños", "alberca", "ballenas"]
+    having = {w: {h.asset_id for h in archive_service.search(w, per_page=200).hits}
+              for w in words}
+    r = archive_service.search(" ".join(words), per_page=100)
+    assert r.total == 0 and r.relaxed and r.missing_words == ["ballenas"]
+    counts = [sum(h.asset_id in having[w] for w in words) for h in r.partial]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 2 and counts[-1] == 1
+    plain = archive_service.search("utopia ninos alberca ballenas", per_page=100)
+    plain_counts = [sum(h.asset_id in having[w] for w in words) for h in plain.partial]
+    assert plain_counts == counts
+
+
+def test_a_word_in_no_asset_is_named(archive_service: SearchService) -> None:
+    r = archive_service.search("ballenas")
+    assert r.total == 0 and r.missing_words == ["ballenas"]
+    assert archive_service.search("mercado").missing_words == []
 
 
 def test_malformed_queries_are_results_with_an_error(archive_service: SearchService) -> None:
@@ -76,7 +101,8 @@ def test_paging_and_resorting_keep_the_facets_and_flags(archive_service: SearchS
     assert typo_page2.corrected and typo_page2.suggestion == "biblioteca"
     assert typo_page2.total == typo.total == 10 and len(typo_page2.hits) == 3
     relaxed = archive_service.search("biblioteca alberca", per_page=5, page=2)
-    assert relaxed.relaxed and relaxed.total == 14
+    assert relaxed.relaxed and relaxed.partial_total == 14 and len(relaxed.partial) == 5
+    assert relaxed.total == 0 and relaxed.hits == []
 
 
 def test_a_changed_index_is_not_answered_from_remembered_facets(tmp_path) -> None:
@@ -113,3 +139,20 @@ def test_a_word_typed_with_a_star_finds_every_word_so_begun(archive_service: Sea
     assert ids("xyzw*") == set()
     short = archive_service.search("me*")
     assert short.error and "3" in short.error and short.total == 0
+
+
+def test_did_you_mean_offers_the_field_form(archive_service: SearchService) -> None:
+    r = archive_service.search("fotografo lopez", per_page=50)
+    assert r.suggestion == "fotógrafo:lopez"
+    by_lopez = archive_service.search("fotógrafo:lopez", per_page=50)
+    assert by_lopez.total > 0 and r.corrected and r.total == by_lopez.total
+    assert archive_service.search("fotografo xyzzy").suggestion != "fotógrafo:xyzzy"
+
+
+def test_a_field_form_with_a_value_list_is_corrected_as_a_filter(
+    archive_service: SearchService,
+) -> None:
+    videos = archive_service.search("tipo:video", per_page=50)
+    r = archive_service.search("tipo video", per_page=50)
+    assert r.suggestion == "tipo:video" and r.corrected
+    assert 0 < r.total == videos.total < 300  # the videos, not every asset

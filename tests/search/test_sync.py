@@ -135,6 +135,12 @@ def test_cli_search_reindex_and_sync(ctx: Context, monkeypatch: pytest.MonkeyPat
     assert out.exit_code == 0 and "1 resultado(s)" in out.output, out.output
     out = runner.invoke(cli, ["search", "fecha:2025-13"], obj={})
     assert out.exit_code == 1 and "fecha no válida" in out.output
+    out = runner.invoke(cli, ["search", "becas", "ballenas", "marzo", "2025", "--json"], obj={})
+    assert out.exit_code == 0 and '"missing_words": [\n    "ballenas"' in out.output, out.output
+    assert '"first": "2025-03-01"' in out.output
+    out = runner.invoke(cli, ["search", "becas", "ballenas"], obj={})
+    assert "Ningún material menciona «ballenas»" in out.output
+    assert "Ningún material tiene todas las palabras" in out.output
     out = runner.invoke(cli, ["search-sync", "--once"], obj={})
     assert out.exit_code == 0 and "change(s) applied" in out.output
 
