@@ -45,7 +45,7 @@ _PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome",
            "auth.forgot_password", "auth.reset_password", "auth.set_language",
            "api.openapi", "api.docs")
 _SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.create_token",
-              "auth.revoke_token", "api.me")
+              "auth.revoke_token", "auth.set_notices", "api.me")
 _ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",
           "api.asset", "assets.download_exact", "assets.download_xmp")
 _VIEW = ("browse.index", "browse.timeline", "browse.month", "browse.events", "browse.event",

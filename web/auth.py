@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 
 from dam.mail import mail_enabled
 from dam.models import User
-from web import accounts
+from web import accounts, notices
 from web import mail as mails
 from web.access import current_session_id, sign_in, sign_out
 from web.accounts import AccountError, CurrentUser
@@ -163,10 +163,29 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+def _notice_labels() -> list[tuple[str, str]]:
+    return [(notices.BATCH_DONE, _("An upload batch of mine finished processing")),
+            (notices.SHARE_USED, _("A share link of mine was opened or downloaded")),
+            (notices.SAVED_SEARCH, _("New material in my saved searches (daily)")),
+            (notices.EMBARGO_ENDING, _("An embargo of material I approved ends within a day"))]
+
+
 @bp.get("/cuenta")
 def account(new_token: str | None = None) -> str:
-    tokens = accounts.list_tokens(get_ctx().catalog, g.user.id)
-    return render_template("account.html", tokens=tokens, new_token=new_token)
+    catalog = get_ctx().catalog
+    tokens = accounts.list_tokens(catalog, g.user.id)
+    me = accounts.get_user(catalog, g.user.id)
+    return render_template("account.html", tokens=tokens, new_token=new_token,
+                           notices=_notice_labels(), notices_off=me.notices_off or [],
+                           email=me.email)
+
+
+@bp.post("/cuenta/avisos")
+def set_notices() -> Response:
+    with get_ctx().catalog.write() as session:
+        notices.set_notices(session, g.user.id, request.form.getlist("notice"))
+    flash(_("Your notices were saved."), "info")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/cuenta/contrasena")
