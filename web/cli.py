@@ -57,6 +57,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
         listening_socket,
         process_count,
         serve_app,
+        stop_reason,
     )
 
     settings = get_settings(ctx)
@@ -84,6 +85,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
     click.echo(f"Acervo at http://{host}:{port}/ ({count} web "
                f"process{'es' if count > 1 else ''}; Ctrl-C stops)")
     group: ProcessGroup | None = None
+    reason = "the server returned"
     try:
         if count > 1:
             group = ProcessGroup(settings, sock, count, threads or settings.web_threads)
@@ -92,10 +94,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
         else:
             serve_app(settings, sock, threads or settings.web_threads)
     except KeyboardInterrupt:
-        pass
+        reason = stop_reason()
     except ServerError as exc:
+        reason = f"error: {exc}"
         raise click.ClickException(str(exc)) from exc
+    except BaseException as exc:
+        reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        raise
     finally:
+        log.warning("dam serve stopping (pid %d): %s", os.getpid(), reason)
         if workers is not None:
             workers[0].stop()  # first, so the supervisor does not replace workers stopping
         if group is not None:
@@ -103,6 +110,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
         if workers is not None:
             workers[1].join(timeout=30)
         sock.close()
+        log.warning("dam serve stopped: %s", reason)
 
 
 def _shell_actor() -> Actor:
