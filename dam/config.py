@@ -238,6 +238,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Failed sign-ins allowed per client address in 15 minutes, all accounts together "
         "(an office behind one public address shares it).",
     ),
+    Setting("smtp_host", str, "",
+            "Mail server for invitations, password resets and notices. Empty: no mail (links "
+            "are shown to be sent by hand)."),
+    Setting("smtp_port", int, 587, "Port of the mail server (587 with STARTTLS, 25 without)."),
+    Setting("smtp_user", str, "", "User name at the mail server. Empty: no authentication."),
+    Setting("smtp_password", str, "", "Password at the mail server."),
+    Setting("smtp_starttls", bool, True, "Encrypt the connection to the mail server (STARTTLS)."),
+    Setting("mail_from", str, "", "Sender of Acervo's mail, e.g. `Acervo <acervo@example.org>`. "
+            "Empty: `acervo@<smtp_host>`."),
+    Setting("mail_base_url", str, "",
+            "Address of the app in links of notices sent by housekeeping, e.g. "
+            "`https://acervo.example.org`. Empty: `http://<web_host>:<web_port>`."),
     Setting(
         "web_trusted_proxies",
         int,
@@ -414,6 +426,13 @@ class Settings:
     session_hours: int
     login_attempts: int
     login_attempts_per_address: int
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    mail_from: str
+    mail_base_url: str
     web_trusted_proxies: int
     upload_max_bytes: int
     upload_chunk_bytes: int
@@ -622,6 +641,10 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "web_processes", "must be between 0 (one per CPU core) and 64")
     if not 1 <= settings.session_hours <= 24 * 90:
         _fail(settings, "session_hours", "must be between 1 and 2160")
+    if not 1 <= settings.smtp_port <= 65535:
+        _fail(settings, "smtp_port", "must be between 1 and 65535")
+    if settings.mail_base_url and not settings.mail_base_url.startswith(("http://", "https://")):
+        _fail(settings, "mail_base_url", "must be an http or https address")
     if settings.login_attempts < 1:
         _fail(settings, "login_attempts", "must be at least 1")
     if settings.login_attempts_per_address < settings.login_attempts:

@@ -26,6 +26,7 @@ class JobKind(enum.StrEnum):
     PROCESS_ASSET = "process_asset"
     MAKE_PROXY = "make_proxy"  # web-playable copy of a video or audio file, at lower priority
     PUBLISH_GALLERY = "publish_gallery"  # render the public gallery (publish.jobs)
+    SEND_MAIL = "send_mail"  # send one stored email (dam.mail)
 
 
 class JobState(enum.StrEnum):

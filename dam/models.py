@@ -437,6 +437,8 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_login_at: Mapped[dt.datetime | None]
+    # Notices (web.notices) this person turned off on the account page; every other one is on.
+    notices_off: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
 
 
 class ApiToken(Base):
@@ -772,3 +774,27 @@ class SavedSearch(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    digest_at: Mapped[dt.datetime | None]  # the owner's last daily digest of new material
+
+
+class MailMessage(Base):
+    """One email waiting for, or sent by, its ``send_mail`` job (dam.mail).
+
+    ``dedupe_key`` names a notice once (e.g. one batch's "finished"), so housekeeping passes
+    in several processes never mail it twice.
+    """
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    to_addr: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    sent_at: Mapped[dt.datetime | None]

@@ -41,10 +41,11 @@ NEED_RANK = {
     Need.SIGNED_IN: 1, Need.VIEW: 1, Need.ASSET: 1, Need.UPLOAD: 2, Need.EDIT: 3, Need.ADMIN: 4
 }
 
-_PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
+_PUBLIC = ("static", "health.healthz", "auth.login", "auth.welcome",
+           "auth.forgot_password", "auth.reset_password", "auth.set_language",
            "api.openapi", "api.docs")
 _SIGNED_IN = ("auth.logout", "auth.account", "auth.change_password", "auth.create_token",
-              "auth.revoke_token", "api.me")
+              "auth.revoke_token", "auth.set_notices", "api.me")
 _ASSET = ("assets.show", "assets.download_original", "assets.download_jpeg", "files.serve",
           "api.asset", "assets.download_exact", "assets.download_xmp")
 _VIEW = ("browse.index", "browse.timeline", "browse.month", "browse.events", "browse.event",

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 
 from dam import catalog as catalog_service
 from dam.enums import Role
+from dam.mail import mail_enabled
 from web import accounts, queries
+from web import mail as mails
 from web.accounts import AccountError
-from web.auth import account_message, invitation_link
+from web.auth import INVITATION_DAYS, account_message, invitation_link
 from web.params import bounded_int
 from web.state import get_ctx
 
@@ -40,9 +42,18 @@ def invite() -> Response | tuple[str, int]:
     except AccountError as exc:
         flash(account_message(exc), "error")
         return users(), 400
+    link = invitation_link(user.id, user.epoch)
+    email = form.get("email", "").strip()
+    settings = get_ctx().settings
+    if email and mail_enabled(settings):
+        with get_ctx().catalog.write() as session:
+            mails.invitation(session, settings, to=email, name=user.name, username=user.username,
+                             link=link, days=INVITATION_DAYS, user_id=user.id)
+        flash(_("Account created. An invitation to choose a password was sent to %(email)s "
+                "(valid for 7 days).", email=email), "info")
+        return redirect(url_for("admin.users"))
     flash(_("Account created. Send this link to %(name)s so they choose a password (valid "
-            "for 7 days): %(link)s", name=user.name, link=invitation_link(user.id, user.epoch)),
-          "info")
+            "for 7 days): %(link)s", name=user.name, link=link), "info")
     return redirect(url_for("admin.users"))
 
 

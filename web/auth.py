@@ -17,8 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, or_, select
 
-from web import accounts
+from dam.mail import mail_enabled
+from dam.models import User
+from web import accounts, notices
+from web import mail as mails
 from web.access import current_session_id, sign_in, sign_out
 from web.accounts import AccountError, CurrentUser
 from web.errors import RequestError
@@ -26,10 +30,12 @@ from web.i18n import LANGUAGES
 from web.redirects import local_path, safe_next
 from web.security import client_address
 from web.state import get_ctx, state
+from web.user_admin import reset_password_by_id
 
 bp = Blueprint("auth", __name__)
 
 INVITATION_DAYS = 7
+RESET_SECONDS = 3600  # a password reset link is valid for 1 hour (and once)
 
 
 def account_message(exc: AccountError) -> str:
@@ -52,6 +58,75 @@ def _invitations() -> URLSafeTimedSerializer:
 def invitation_link(user_id: int, epoch: int) -> str:
     token = _invitations().dumps({"u": user_id, "e": epoch})
     return url_for("auth.welcome", token=token, _external=True)
+
+
+def _resets() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="acervo-password-reset")
+
+
+def reset_link(user_id: int, epoch: int) -> str:
+    return url_for("auth.reset_password", token=_resets().dumps({"u": user_id, "e": epoch}),
+                   _external=True)
+
+
+@bp.route("/entrar/olvido", methods=["GET", "POST"])
+def forgot_password() -> Response | str | tuple[str, int]:
+    """Ask for a reset link by user name or email: the same answer whether or not it exists."""
+    ctx = get_ctx()
+    if not mail_enabled(ctx.settings):
+        return render_template("forgot_password.html", mail=False)
+    if request.method == "GET":
+        return render_template("forgot_password.html", mail=True)
+    who = request.form.get("who", "").strip().lower()[:320]
+    limiter = state().login_limiter
+    address = client_address()
+    attempt = limiter.reserve({f"reset:{who}"[:200]: limiter.per_account,
+                               f"reset-ip:{address[:64]}": limiter.per_account * 2})
+    if attempt.retry_after:
+        raise RequestError(429, "too_many_attempts",
+                           _("Too many requests. Try again in %(m)d minutes.",
+                             m=max(1, attempt.retry_after // 60)),
+                           retry_after=attempt.retry_after)
+    if who:
+        with ctx.catalog.write() as session:
+            user = session.scalars(select(User).where(
+                or_(User.username == who, func.lower(User.email) == who),
+                User.active.is_(True), User.email.is_not(None)).limit(1)).first()
+            if user is not None and user.email:
+                mails.password_reset(session, ctx.settings, to=user.email,
+                                     name=user.display_name or user.username,
+                                     username=user.username, user_id=user.id,
+                                     link=reset_link(user.id, user.session_epoch))
+    flash(_("If an account with that name or address exists, a link to choose a new password "
+            "was sent to its email. It is valid for one hour."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/entrar/nueva/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    try:
+        data = _resets().loads(token, max_age=RESET_SECONDS)
+        user = accounts.load_user(get_ctx().catalog, int(data["u"]), int(data["e"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        user = None
+    if user is None:
+        raise RequestError(404, "invitation", _("This link is not valid or was already used."))
+    if request.method == "GET":
+        return render_template("welcome.html", invited=user)
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        flash(_("The new passwords do not match."), "error")
+        return render_template("welcome.html", invited=user), 400
+    try:
+        reset_password_by_id(get_ctx().catalog, user.id, user.epoch, new)
+    except AccountError as exc:
+        if exc.code == "link":
+            raise RequestError(404, "invitation",
+                               _("This link is not valid or was already used.")) from exc
+        flash(account_message(exc), "error")
+        return render_template("welcome.html", invited=user), 400
+    flash(_("Your password was changed."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/entrar", methods=["GET", "POST"])
@@ -88,10 +163,29 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+def _notice_labels() -> list[tuple[str, str]]:
+    return [(notices.BATCH_DONE, _("An upload batch of mine finished processing")),
+            (notices.SHARE_USED, _("A share link of mine was opened or downloaded")),
+            (notices.SAVED_SEARCH, _("New material in my saved searches (daily)")),
+            (notices.EMBARGO_ENDING, _("An embargo of material I approved ends within a day"))]
+
+
 @bp.get("/cuenta")
 def account(new_token: str | None = None) -> str:
-    tokens = accounts.list_tokens(get_ctx().catalog, g.user.id)
-    return render_template("account.html", tokens=tokens, new_token=new_token)
+    catalog = get_ctx().catalog
+    tokens = accounts.list_tokens(catalog, g.user.id)
+    me = accounts.get_user(catalog, g.user.id)
+    return render_template("account.html", tokens=tokens, new_token=new_token,
+                           notices=_notice_labels(), notices_off=me.notices_off or [],
+                           email=me.email)
+
+
+@bp.post("/cuenta/avisos")
+def set_notices() -> Response:
+    with get_ctx().catalog.write() as session:
+        notices.set_notices(session, g.user.id, request.form.getlist("notice"))
+    flash(_("Your notices were saved."), "info")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/cuenta/contrasena")

@@ -1,6 +1,7 @@
 """The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in,
-the store's metadata records brought up to date with the change feed (dam.storemeta), and the
-rolling fixity check's share of originals re-hashed (dam.fixity_schedule).
+the store's metadata records brought up to date with the change feed (dam.storemeta), the
+rolling fixity check's share of originals re-hashed (dam.fixity_schedule), and notices queued
+by mail (web.notices).
 
 ``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
 ``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
@@ -27,6 +28,7 @@ from dam.fixity_schedule import rolling_fixity
 from dam.models import Upload
 from dam.storemeta import sync_store_meta
 from storage import StoreUnavailableError
+from web.notices import send_notices
 from web.queries import reading
 from web.uploads import _exclusive, _forget, _stored_state, part_path, take_in, uploads_dir
 
@@ -46,6 +48,17 @@ class HousekeepingReport:
     fixity_checked: int = 0  # originals re-hashed by the rolling fixity check
     fixity_repaired: int = 0  # damaged originals restored from the replica store
     fixity_damaged: int = 0  # damaged originals that could not be restored
+    notices: int = 0  # notices queued by mail (web.notices)
+
+
+def queue_notices(ctx: Context, now: dt.datetime) -> int:
+    """The notices by mail due now (web.notices); 0 while the catalog is away."""
+    try:
+        found = send_notices(ctx, now)
+    except Exception as exc:  # never stops the other steps
+        log.warning("housekeeping: notices not queued: %s", exc)
+        return 0
+    return found.batches + found.shares + found.digests + found.embargoes
 
 
 def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> HousekeepingReport:
@@ -57,6 +70,7 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.taken_in, report.waiting = retry_waiting(ctx)
     check_fixity(ctx, report)  # before the records, so they carry this pass's results
     report.store_meta = update_store_meta(ctx)
+    report.notices = queue_notices(ctx, now)
     if report.expired or report.orphans or report.taken_in:
         log.info("housekeeping: %s", asdict(report))
     return report

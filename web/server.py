@@ -101,7 +101,16 @@ def interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-def _interrupt(*_: Any) -> None:
+_stop_reasons: list[str] = []
+
+
+def stop_reason() -> str:
+    """Why this process was asked to stop (a signal's name, or Ctrl-C when none was caught)."""
+    return _stop_reasons[-1] if _stop_reasons else "interrupted (Ctrl-C)"
+
+
+def _interrupt(signum: int, *_: Any) -> None:
+    _stop_reasons.append(f"signal {signal.Signals(signum).name}")
     raise KeyboardInterrupt
 
 
@@ -113,6 +122,7 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
         while os.getppid() == parent:
             time.sleep(interval)
         log.warning("web process %d: the server's parent process is gone; stopping", os.getpid())
+        _stop_reasons.append("the parent process is gone")
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()

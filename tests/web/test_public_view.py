@@ -142,6 +142,9 @@ def test_anonymous_search_and_listings_answer_nothing(app: Flask,
                  if ROUTES.get(rule.endpoint) in (Need.PUBLIC, Need.ASSET)]
     assert {r.endpoint for r in anonymous} <= {
         "static", "health.healthz", "auth.login", "auth.welcome", "auth.set_language",
+        # the forgotten-password form and its link's page: no asset data, only an account's name
+        # to whoever holds a valid signed link
+        "auth.forgot_password", "auth.reset_password",
         "api.openapi", "api.docs", "assets.show", "assets.download_original",
         "assets.download_jpeg", "files.serve", "api.asset", "assets.download_exact",
         "assets.download_xmp", "shared.page", "shared.unlock", "shared.picture",

@@ -28,6 +28,8 @@ def test_serve_creates_the_first_admin_once_and_stops_cleanly(tmp_path: Path) ->
         assert server.stop() == 0
     first = server.output()
     assert re.search(r"account 'admin' created with password \S{12,}", first)
+    assert "dam serve stopping" in first and "signal SIGTERM" in first  # when and why
+    assert "dam serve stopped: signal SIGTERM" in first
     again = start_server(tmp_path, workers=0)
     assert again.stop() == 0
     assert "created with password" not in again.output()  # only on the first start
