@@ -69,6 +69,16 @@ def _decimal(value: float | int, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
+def fmt_duration(seconds: float | None) -> str:
+    """A running time as a player shows it: 0:07, 4:05, 1:02:09."""
+    if seconds is None or seconds < 0:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
 def fmt_coordinate(value: float | None) -> str:
     """Degrees with six decimals (about 10 cm), never grouped."""
     if value is None:
@@ -108,6 +118,6 @@ def init_i18n(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         date=fmt_date, taken=fmt_taken, coordinate=fmt_coordinate, moment=fmt_moment,
-        number=fmt_number, bytes=fmt_bytes,
+        number=fmt_number, bytes=fmt_bytes, duration=fmt_duration,
     )
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, locale_tag=locale_tag)

@@ -30,6 +30,8 @@ def reading(catalog: Catalog) -> Iterator[Session]:
 GRID_COLUMNS = (
     Asset.id, Asset.media_type, Asset.state, Asset.error, Asset.headline, Asset.caption,
     Asset.original_filename, Asset.taken_at, Asset.event, Asset.creator, Asset.duration_seconds,
+    Asset.workflow_state, Asset.page_count,
+    Asset.metadata_json["dominant_color"].as_string().label("color"),
 )
 
 # Columns, not ORM objects: building 60 Rendition instances per grid costs more than the query.
@@ -69,6 +71,9 @@ class GridItem:
     creator: str | None
     duration: float | None
     thumb: RenditionRef | None = None
+    workflow: str | None = None  # draft, reviewed, approved, published, withdrawn
+    pages: int | None = None  # of a PDF
+    color: str | None = None  # the thumbnail's average colour, "#rrggbb" (worker-computed)
 
 
 @dataclass
@@ -116,10 +121,23 @@ def _thumb_of(row: Any) -> RenditionRef | None:
                         row.thumb_mime_type)
 
 
+def _color(value: str | None) -> str | None:
+    """Only a well-formed ``#rrggbb`` reaches a page (it becomes a style)."""
+    if value and len(value) == 7 and value[0] == "#":
+        try:
+            int(value[1:], 16)
+        except ValueError:
+            return None
+        return value
+    return None
+
+
 def _items(rows: Iterable[Any]) -> list[GridItem]:
     return [
         GridItem(r.id, str(r.media_type), str(r.state), _title(r), r.caption, r.error,
-                 r.taken_at, r.event, r.creator, r.duration_seconds, _thumb_of(r))
+                 r.taken_at, r.event, r.creator, r.duration_seconds, _thumb_of(r),
+                 str(r.workflow_state) if r.workflow_state else None, r.page_count,
+                 _color(r.color))
         for r in rows
     ]
 
