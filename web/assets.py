@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, g, render_template
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
@@ -104,6 +104,40 @@ def same_event(asset: Asset) -> list:  # type: ignore[type-arg]
     return [item for item in listing.items if item.id != asset.id][:12]
 
 
+CONTEXT_LIMIT = 500  # ids a list context carries at most
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where the asset sits in the list it was opened from (``?en=lista:3,9,12``)."""
+
+    context: str
+    position: int  # 1-based
+    total: int
+    prev_href: str | None
+    next_href: str | None
+
+
+def list_walk(raw: str | None, asset_id: int) -> Walk | None:
+    """The previous and next items of the grid page the asset was opened from, if any."""
+    if not raw or not raw.startswith("lista:"):
+        return None
+    ids: list[int] = []
+    for part in raw[6:].split(",")[:CONTEXT_LIMIT]:
+        if part.isdigit() and len(part) <= 18:
+            ids.append(int(part))
+    if asset_id not in ids:
+        return None
+    context = "lista:" + ",".join(map(str, ids))
+    i = ids.index(asset_id)
+
+    def href(other: int) -> str:
+        return url_for("assets.show", asset_id=other, en=context)
+
+    return Walk(context, i + 1, len(ids), href(ids[i - 1]) if i > 0 else None,
+                href(ids[i + 1]) if i + 1 < len(ids) else None)
+
+
 @bp.get("/material/<int:asset_id>")
 def show(asset_id: int) -> str:
     """The asset page: the whole record for staff, the public projection for anyone else."""
@@ -123,7 +157,8 @@ def show(asset_id: int) -> str:
     return render_template(
         "asset.html", asset=asset, views=_views(asset), ref=rendition_ref,
         zoomable=zoomable, credit=credit_line(asset), camera=camera_name(asset),
-        copyright=copyright_line(asset), osm=osm_link(asset), **related,
+        copyright=copyright_line(asset), osm=osm_link(asset),
+        walk=list_walk(request.args.get("en"), asset.id), **related,
     )
 
 

@@ -36,8 +36,8 @@ STAFF_PAGES = {
     "recientes": "/", "cronologia": "/cronologia", "eventos": "/eventos",
     "fotografos": "/fotografos", "colecciones": "/colecciones", "buscar": "/buscar?q=mercado",
     "buscar-vacio": "/buscar?q=zzzqqq", "subir": "/subir", "cargas": "/cargas",
-    "consentimientos": "/consentimientos", "publicacion": "/publicacion", "cuentas": "/admin/usuarios",
-    "cola": "/admin/cola", "bitacora": "/admin/bitacora",
+    "consentimientos": "/consentimientos", "publicacion": "/publicacion",
+    "cuentas": "/admin/usuarios", "cola": "/admin/cola", "bitacora": "/admin/bitacora",
 }
 
 
@@ -242,8 +242,8 @@ def test_the_asset_page_walks_its_list_with_the_arrow_keys(server: LiveServer,
 
 
 def test_a_portrait_picture_is_never_squashed(server: LiveServer, admin: Any) -> None:
-    admin.goto(server.url + "/buscar?q=mercado_03")
-    admin.locator(".hits .cell a").first.click()
+    admin.goto(server.url + "/")
+    admin.locator(".cell[data-w='300'][data-h='400'] a").first.click()  # a portrait photo
     admin.wait_for_url(re.compile(r".*/material/\d+"))
     box = admin.evaluate("""() => { const i = document.getElementById('preview');
         const r = i.getBoundingClientRect();

@@ -39,6 +39,14 @@ function setupGrids() {
   const grids = Array.from(document.querySelectorAll("ul[data-grid]"));
   if (grids.length === 0) return;
   for (const grid of grids) {
+    const context = grid.dataset.context;  // the asset page's arrows walk this list
+    if (context && context.length > 6) {
+      for (const link of grid.querySelectorAll(".cell > a")) {
+        const url = new URL(link.href, window.location.href);
+        url.searchParams.set("en", context);
+        link.href = url.toString();
+      }
+    }
     for (const cell of grid.querySelectorAll(".cell[data-color]")) {
       const img = cell.querySelector("img");
       if (img && !img.complete) {

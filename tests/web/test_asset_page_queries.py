@@ -1,0 +1,47 @@
+"""The asset page builds its data in its view: its database statements are counted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+
+from tests.web.conftest import Archive, ctx_of, signed_in
+
+LIMIT = 4  # statements per asset page (the session check of the signed-in user aside)
+
+
+@contextmanager
+def counted(application: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the catalog runs meanwhile, but the sign-in session's own."""
+    engine = ctx_of(application).catalog.engine
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _page_statements(statements: list[str]) -> list[str]:
+    session = ("FROM web_sessions", "UPDATE web_sessions", "FROM users")
+    return [s for s in statements if not any(t in s for t in session)
+            and not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"))]
+
+
+def test_the_asset_page_needs_at_most_four_queries(app: Flask, archive: Archive) -> None:
+    for user in ("admin", "fotografa"):
+        client = signed_in(app, user)
+        client.get(f"/material/{archive.asset_ids[1]}")  # warm: caches of settings, profiles
+        with counted(app) as statements:
+            response = client.get(f"/material/{archive.asset_ids[1]}?en=lista:"
+                                  + ",".join(map(str, archive.asset_ids)))
+        assert response.status_code == 200
+        page = _page_statements(statements)
+        assert len(page) <= LIMIT, (user, len(page), [" ".join(s.split())[:70] for s in page])
