@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import g
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from dam.curation.actor import Actor
 from dam.curation.consent import consents_of
@@ -16,10 +17,12 @@ from dam.curation.rights import (
     Blocker,
     Refusal,
     as_utc,
+    consent_blockers,
     consent_is_valid,
+    linked_consents,
     office_today,
     owns,
-    publication_blockers,
+    restriction_blockers,
     warnings,
 )
 from dam.curation.workflow import blackout_blockers, next_states
@@ -125,15 +128,27 @@ def rights_panel(asset: Asset) -> RightsPanel | None:
     return panels[asset.id]
 
 
-def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
+def prepare_rights_panel(session: Session, asset: Asset) -> None:
+    """Build the page's panel in the view's own session: the consent forms are read once
+    (for the blockers and the list), the blackout only when publishing is a next step."""
+    user = g.get("user")
+    if user is not None:
+        forms = linked_consents(session, [asset.id]).get(asset.id, [])
+        g.setdefault("rights_panels", {})[asset.id] = _panel(user, asset, session, forms)
+
+
+def _panel(user: CurrentUser, asset: Asset, session: Session | None = None,
+           forms: list[ConsentForm] | None = None) -> RightsPanel:
+    if session is None:
+        with reading(get_ctx().catalog) as own:
+            return _panel(user, asset, own, consents_of(own, asset.id))
     settings, now = get_ctx().settings, utcnow()
     actor = actor_of(user)
     moves = next_states(actor, asset)
-    with reading(get_ctx().catalog) as session:
-        blockers = publication_blockers(session, asset, now)
-        held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
-            WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
-        forms = consents_of(session, asset.id)
+    forms = forms or []
+    blockers = restriction_blockers(asset, now) + consent_blockers(asset, forms, now)
+    held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
+        WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
     code = asset.licence or settings.default_licence or None
     edit_all, edit_flags = _editing(actor, asset)
     today = office_today(now)

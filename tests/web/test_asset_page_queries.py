@@ -45,3 +45,18 @@ def test_the_asset_page_needs_at_most_four_queries(app: Flask, archive: Archive)
         assert response.status_code == 200
         page = _page_statements(statements)
         assert len(page) <= LIMIT, (user, len(page), [" ".join(s.split())[:70] for s in page])
+
+
+def test_history_and_social_tabs_come_as_fragments_or_small_pages(app: Flask,
+                                                                  archive: Archive) -> None:
+    client = signed_in(app, "admin")
+    asset_id = archive.asset_ids[0]
+    page = client.get(f"/material/{asset_id}").get_data(as_text=True)
+    assert 'role="tab"' in page and f"/material/{asset_id}?panel=historial" in page
+    fragment = client.get(f"/material/{asset_id}?panel=redes",
+                          headers={"X-Acervo-Fragment": "1"}).get_data(as_text=True)
+    assert "data-social" in fragment and "<html" not in fragment
+    small = client.get(f"/material/{asset_id}?panel=historial").get_data(as_text=True)
+    assert "<html" in small and "Todavía no hay cambios registrados." in small
+    public = app.test_client().get(f"/material/{asset_id}?panel=historial")
+    assert public.status_code == 404  # the public never gets a panel (nor the asset: a draft)

@@ -115,7 +115,9 @@ function setupTabs() {
         const on = t === tab;
         t.setAttribute("aria-selected", String(on));
         t.tabIndex = on ? 0 : -1;
-        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+        const panel = document.getElementById(t.getAttribute("aria-controls"));
+        panel.hidden = !on;
+        if (on && panel.dataset.src && !panel.dataset.loaded) load(panel);
       }
       if (focus) tab.focus();
     };
@@ -137,6 +139,22 @@ function setupTabs() {
     }
     const wanted = tabs.find((t) => `#${t.dataset.hash}` === window.location.hash);
     show(wanted || tabs[0], false);
+  }
+}
+
+// A tab whose content is read when it opens (the asset page's history and social formats).
+async function load(panel) {
+  panel.dataset.loaded = "1";
+  panel.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(panel.dataset.src, { headers: { "X-Acervo-Fragment": "1" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    panel.innerHTML = await response.text();
+    panel.dispatchEvent(new CustomEvent("acervo:fragment", { bubbles: true }));
+  } catch (e) {
+    delete panel.dataset.loaded;  // the link in the panel still works
+  } finally {
+    panel.removeAttribute("aria-busy");
   }
 }
 
