@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import g
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dam.curation.actor import Actor
@@ -164,3 +165,35 @@ def _panel(user: CurrentUser, asset: Asset, session: Session | None = None,
         embargo_local=embargo_input(asset.embargo_until), edit_all=edit_all,
         edit_flags=edit_flags,
     )
+
+
+# The editorial order: a bulk move never takes an asset back down it (withdrawing and the fresh
+# start to draft are moves of their own, asked for by name).
+FORWARD = (WorkflowState.DRAFT, WorkflowState.REVIEWED, WorkflowState.APPROVED,
+           WorkflowState.PUBLISHED)
+
+
+def forward_only(session: Session, ids: Sequence[int], target: WorkflowState
+                 ) -> tuple[list[int], dict[str, int]]:
+    """Of a selection, the ids a bulk move to ``target`` may take, and how many of the rest are
+    in each state ahead of it (they are skipped, never demoted)."""
+    if target not in FORWARD or target is WorkflowState.DRAFT:
+        return list(ids), {}
+    ahead = {str(s) for s in FORWARD[FORWARD.index(target) + 1:]}
+    skipped: dict[str, int] = {}
+    keep: list[int] = []
+    rows = {asset_id: state for asset_id, state in session.execute(
+        select(Asset.id, Asset.workflow_state).where(Asset.id.in_(list(ids))))}
+    for asset_id in ids:
+        state = rows.get(asset_id)
+        if state is not None and str(state) in ahead:
+            skipped[str(state)] = skipped.get(str(state), 0) + 1
+        else:
+            keep.append(asset_id)
+    return keep, skipped
+
+
+def skipped_text(skipped: dict[str, int]) -> str:
+    """"2 already Approved for publication, 1 already Published" (in the page's language)."""
+    return ", ".join(_("%(n)d already %(state)s", n=n, state=workflow_label(state))
+                     for state, n in skipped.items())

@@ -31,7 +31,7 @@ def test_history_and_bitacora_speak_spanish_not_columns_or_json(app: Flask,
     asset_id = archive.asset_ids[0]
     _record(app, asset_id)
     client = signed_in(app, "admin")
-    for path in (f"/material/{asset_id}", f"/admin/bitacora?material={asset_id}"):
+    for path in (f"/material/{asset_id}?panel=historial", f"/admin/bitacora?material={asset_id}"):
         html = client.get(path).get_data(as_text=True)
         main = re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1])  # the text people read
         for words in ("Borrador", "Aprobado para publicación", "Solo uso interno", "Sí",
@@ -40,3 +40,26 @@ def test_history_and_bitacora_speak_spanish_not_columns_or_json(app: Flask,
         for raw in ("workflow_state", "internal_only", "embargo_until", '"x"', " true ",
                     " draft ", "2025-03-14T15:30", "{"):
             assert raw not in main, (path, raw)
+
+
+def test_a_bulk_state_change_never_demotes_and_says_what_it_skipped(app: Flask,
+                                                                   archive: Archive) -> None:
+    from dam.curation.workflow import change_state
+    from dam.enums import WorkflowState
+    from dam.models import Asset, utcnow
+    from tests.web.conftest import post_form
+
+    approved, draft = archive.asset_ids[:2], archive.asset_ids[2]
+    with ctx_of(app).catalog.write() as session:
+        for target in (WorkflowState.REVIEWED, WorkflowState.APPROVED):
+            assert not change_state(session, ADMIN, approved, target, utcnow()).refused
+    client = signed_in(app, "editora")
+    response = post_form(client, "/seleccion/estado", state="reviewed",
+                         asset_id=[*approved, draft], next="/")
+    assert response.status_code == 303
+    with ctx_of(app).catalog.read() as session:
+        states = {a.id: str(a.workflow_state) for a in session.query(Asset)}
+    assert [states[i] for i in approved] == ["approved", "approved"]  # not moved back
+    assert states[draft] == "reviewed"
+    page = client.get("/").get_data(as_text=True)
+    assert "2 ya Aprobado para publicación" in page and "1 material(es)" in page
