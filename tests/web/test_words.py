@@ -63,3 +63,23 @@ def test_a_bulk_state_change_never_demotes_and_says_what_it_skipped(app: Flask,
     assert states[draft] == "reviewed"
     page = client.get("/").get_data(as_text=True)
     assert "2 ya Aprobado para publicación" in page and "1 material(es)" in page
+
+
+def test_small_wording_fixes(app: Flask, archive: Archive) -> None:
+    from web.i18n import tidy
+
+    client = signed_in(app, "admin")
+    empty = client.get("/buscar?q=zzzqqqxxx").get_data(as_text=True)
+    assert "Nada coincide con esta búsqueda" in empty
+    assert "Todavía no hay material aquí." not in empty  # the archive is not empty
+    assert tidy("Hasta el 5 dic 2026, 7:46 a.m..") == "Hasta el 5 dic 2026, 7:46 a.m."
+    assert tidy("Espere...") == "Espere..."
+    upload = client.get("/subir").get_data(as_text=True)
+    assert "Solo para archivos sin fecha de cámara" in upload  # the date explained
+    assert "done_some" in upload  # a refused file is never reported as "all uploaded"
+    batch = client.get(f"/cargas/{archive.batch_id}").get_data(as_text=True)
+    assert '<ul class="facts">' in batch and "<li>Ana Peña</li>" in batch  # separated facts
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    icon.close()
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
