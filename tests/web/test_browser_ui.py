@@ -11,13 +11,14 @@ import re
 import shutil
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.media import make_photo
-from tests.web.live import CHROMIUM, LiveServer, chromium_page, run_dam, start_server
+from tests.web.live import ARGS, CHROMIUM, LiveServer, run_dam, start_server
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,13 +81,39 @@ def _sign_in(page: Any, server: LiveServer, user: str = "admin") -> None:
 
 
 @pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[Any]:
-    with chromium_page(bypass_csp=True, **DESKTOP) as page:  # lets axe-core run in the page
+def browser() -> Iterator[Any]:
+    """One Chromium for the module (Playwright's sync API allows one driver at a time)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=ARGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def chromium_page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A fresh context (cookies, viewport) in Spanish; bypass_csp lets axe-core run."""
+    context = browser.new_context(**{"locale": "es-MX", "bypass_csp": True, **options})
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(server: LiveServer, browser: Any) -> Iterator[Any]:
+    with chromium_page(browser, **DESKTOP) as page:
         _sign_in(page, server)
         yield page
 
 
 def shot(page: Any, name: str) -> None:
+    """A full-page screenshot once every picture has arrived (lazy ones too)."""
+    page.evaluate("document.querySelectorAll('img[loading=lazy]')"
+                  ".forEach(i => { i.loading = 'eager'; })")
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
 
@@ -128,8 +155,8 @@ def test_every_main_page_has_the_shell_passes_axe_and_stays_light(server: LiveSe
                                                     "administración"]
 
 
-def test_the_sidebar_offers_only_what_the_role_may_open(server: LiveServer) -> None:
-    with chromium_page(**DESKTOP) as page:
+def test_the_sidebar_offers_only_what_the_role_may_open(server: LiveServer, browser: Any) -> None:
+    with chromium_page(browser, **DESKTOP) as page:
         _sign_in(page, server, "fotografa")
         links = page.locator("#sidebar a").evaluate_all("els => els.map(e => e.href)")
         groups = [g.strip().lower() for g in page.locator("#sidebar .nav-group").all_inner_texts()]
@@ -138,8 +165,8 @@ def test_the_sidebar_offers_only_what_the_role_may_open(server: LiveServer) -> N
             assert page.request.get(href).status == 200, href  # nothing offered ends in 403
 
 
-def test_a_phone_gets_a_menu_and_every_page_fits(server: LiveServer) -> None:
-    with chromium_page(**PHONE) as page:
+def test_a_phone_gets_a_menu_and_every_page_fits(server: LiveServer, browser: Any) -> None:
+    with chromium_page(browser, **PHONE) as page:
         _sign_in(page, server)
         for name, path in STAFF_PAGES.items():
             page.goto(server.url + path)
@@ -180,7 +207,7 @@ def test_the_grid_keeps_every_pictures_shape_in_full_rows(server: LiveServer, ad
 def test_search_by_date_has_day_headings_and_badges(server: LiveServer, admin: Any) -> None:
     admin.goto(server.url + "/buscar?q=mercado&orden=taken_asc")
     heads = admin.locator(".grid .date-head").all_inner_texts()
-    assert len(heads) >= 2 and all("2025" in h for h in heads), heads
+    assert sum("de marzo de 2025" in h for h in heads) == 2, heads  # the two days of the event
     admin.goto(server.url + "/")
     badges = " ".join(admin.locator(".cell .badges").all_inner_texts())
     assert re.search(r"\d:\d\d", badges), badges  # the video's running time
@@ -191,8 +218,9 @@ def _selection_buttons(page: Any) -> list[str]:
     return [t.strip() for t in page.locator("#selection-form button:visible").all_inner_texts()]
 
 
-def test_the_selection_bar_appears_when_needed_with_the_roles_actions(server: LiveServer) -> None:
-    with chromium_page(**DESKTOP) as page:
+def test_the_selection_bar_appears_when_needed_with_the_roles_actions(server: LiveServer,
+                                                                    browser: Any) -> None:
+    with chromium_page(browser, **DESKTOP) as page:
         _sign_in(page, server, "fotografa")
         page.goto(server.url + "/")
         bar = page.locator("#selection-form")
@@ -200,12 +228,12 @@ def test_the_selection_bar_appears_when_needed_with_the_roles_actions(server: Li
         boxes = page.locator(".grid input.select")
         boxes.nth(0).check()
         assert bar.is_visible()
-        assert "1 elemento" in bar.inner_text()
+        assert "1 material seleccionado" in bar.inner_text()
         boxes.nth(4).click(modifiers=["Shift"])  # a range
-        assert "5 elementos" in bar.inner_text()
+        assert "5 materiales seleccionados" in bar.inner_text()
         shot(page, "seleccion-1366")
         buttons = _selection_buttons(page)
-        assert "Añadir a colección" not in buttons  # photographers may not (it would be 403)
+        assert "Agregar a la colección" not in buttons  # photographers may not (it would be 403)
         states = page.locator("#selection-state option").all_inner_texts()
         assert states == ["Revisado"], states
         page.keyboard.press("Escape")
@@ -213,13 +241,13 @@ def test_the_selection_bar_appears_when_needed_with_the_roles_actions(server: Li
         page.locator("main h1").click()
         page.keyboard.press("Control+a")
         total = page.locator(".grid input.select").count()
-        assert f"{total} elementos" in bar.inner_text()
+        assert f"{total} materiales seleccionados" in bar.inner_text()
         page.keyboard.press("Escape")
-    with chromium_page(**DESKTOP) as page:
+    with chromium_page(browser, **DESKTOP) as page:
         _sign_in(page, server, "editora")
         page.goto(server.url + "/")
         page.locator(".grid input.select").nth(0).check()
-        assert "Añadir a colección" in _selection_buttons(page)
+        assert "Agregar a la colección" in _selection_buttons(page)
         page.keyboard.press("Escape")
 
 
@@ -238,7 +266,7 @@ def test_the_asset_page_walks_its_list_with_the_arrow_keys(server: LiveServer,
     admin.keyboard.press("ArrowLeft")
     admin.wait_for_url(lambda url: url.split("?")[0] == first.split("?")[0])
     tabs = admin.get_by_role("tab").all_inner_texts()
-    assert tabs[:4] == ["Información", "Derechos", "Historial", "Redes"], tabs
+    assert tabs[:3] == ["Información", "Derechos", "Historial"], tabs
 
 
 def test_a_portrait_picture_is_never_squashed(server: LiveServer, admin: Any) -> None:
@@ -250,3 +278,33 @@ def test_a_portrait_picture_is_never_squashed(server: LiveServer, admin: Any) ->
         return [r.width, r.height, i.naturalWidth, i.naturalHeight]; }""")
     assert abs(box[0] / box[1] - box[2] / box[3]) < 0.02, box
     assert box[1] <= 900
+    tabs = admin.get_by_role("tab").all_inner_texts()
+    assert tabs == ["Información", "Derechos", "Historial", "Redes"], tabs
+    admin.get_by_role("tab", name="Redes").focus()
+    admin.keyboard.press("ArrowLeft")  # the tabs follow the arrow keys
+    assert admin.get_by_role("tab", name="Historial").get_attribute("aria-selected") == "true"
+    admin.locator("#panel-history li, #panel-history p.muted").first.wait_for()
+    admin.get_by_role("tab", name="Redes").click()
+    admin.locator("#panel-social [data-social]").wait_for()  # loaded when opened
+    shot(admin, "material-redes-1366")
+    assert serious_violations(admin) == []
+
+
+def test_public_pages_are_clean_and_accessible(server: LiveServer, admin: Any,
+                                               browser: Any) -> None:
+    admin.goto(server.url + "/")
+    token = admin.locator("meta[name=csrf-token]").get_attribute("content")
+    asset_id = admin.locator(".cell[data-w='400'][data-h='300'] input.select").first.get_attribute(
+        "value")
+    for state in ("reviewed", "approved", "published"):
+        admin.request.post(server.url + "/seleccion/estado", form={
+            "csrf_token": token, "state": state, "asset_id": asset_id, "next": "/"})
+    for name, options in (("1366", DESKTOP), ("390", PHONE)):
+        with chromium_page(browser, **options) as page:
+            for label, path in (("entrar", "/entrar"), ("publico", f"/material/{asset_id}")):
+                assert page.goto(server.url + path).status == 200, path
+                shot(page, f"{label}-{name}")
+                assert serious_violations(page) == [], path
+                width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                assert width[0] <= width[1], (path, width)
+            assert page.locator("#sidebar").count() == 0  # no staff navigation for the public
