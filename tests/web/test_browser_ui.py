@@ -153,6 +153,11 @@ def test_every_main_page_has_the_shell_passes_axe_and_stays_light(server: LiveSe
     groups = admin.locator("#sidebar .nav-group").all_inner_texts()
     assert [g.strip().lower() for g in groups] == ["explorar", "trabajo", "publicar",
                                                     "administración"]
+    admin.goto(server.url + "/")
+    for _ in range(3):  # skip link, brand, search: each shows where the keyboard is
+        admin.keyboard.press("Tab")
+        outline = admin.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("none", ""), admin.evaluate("document.activeElement.outerHTML")
 
 
 def test_the_sidebar_offers_only_what_the_role_may_open(server: LiveServer, browser: Any) -> None:
@@ -181,6 +186,12 @@ def test_a_phone_gets_a_menu_and_every_page_fits(server: LiveServer, browser: An
         shot(page, "menu-390")
         page.keyboard.press("Escape")
         assert page.get_by_role("button", name="Menú").get_attribute("aria-expanded") == "false"
+        page.goto(server.url + "/")
+        page.locator(".cell[data-w='300'][data-h='400'] a").first.click()
+        page.wait_for_url(re.compile(r".*/material/\d+"))
+        shot(page, "material-390")
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], ("material", width)
 
 
 def test_the_grid_keeps_every_pictures_shape_in_full_rows(server: LiveServer, admin: Any) -> None:
