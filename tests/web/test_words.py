@@ -83,3 +83,12 @@ def test_small_wording_fixes(app: Flask, archive: Archive) -> None:
     assert icon.status_code == 200
     icon.close()
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_grid_cells_carry_their_thumbnail_size_and_colour(app: Flask, archive: Archive) -> None:
+    html = signed_in(app, "fotografa").get("/").get_data(as_text=True)
+    cells = re.findall(
+        r'<li class="cell" data-w="(\d+)" data-h="(\d+)" data-color="(#[0-9a-f]{6})"', html)
+    assert len(cells) == len(archive.asset_ids)  # sizes for justified rows, colour placeholders
+    assert all(int(w) > int(h) for w, h, _c in cells)  # 640x480 photos: landscape, not squares
+    assert 'data-context="lista:' in html  # the asset page's arrows walk this list
