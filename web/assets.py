@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
-from dam.models import Asset, Rendition
+from dam.models import Asset, Rendition, utcnow
 from publish import describe
 from publish.embed import PressInfo, embeds, press_jpeg
 from publish.public_view import public_press_info
@@ -168,7 +168,7 @@ def asset_page(asset_id: int) -> dict[str, Any]:
     user = g.user
     visible = visible_clause(user)
     with reading(get_ctx().catalog) as session:
-        asset = load_asset_whole(session, asset_id)
+        asset, blackout = load_asset_whole(session, asset_id, utcnow())
         if asset is None or not can_view(user, asset):
             abort(404)
         ids = [link.publication_id for link in asset.appears_in] + [
@@ -181,7 +181,7 @@ def asset_page(asset_id: int) -> dict[str, Any]:
                 collections, albums = collections_and_albums(
                     session, asset.id, asset.event,
                     album_limit=300 if allowed(user, Need.EDIT) else 0)
-            prepare_rights_panel(session, asset)
+            prepare_rights_panel(session, asset, blackout=blackout)
     appears_in = [(related.linked[link.publication_id], link.page) for link in asset.appears_in
                   if link.publication_id in related.linked]
     printed = [(related.linked[link.photo_id], link.page) for link in asset.photos_printed

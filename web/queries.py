@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from dam.db import Catalog
@@ -16,6 +16,7 @@ from dam.enums import AssetState, CollectionKind, JobKind, JobState, RenditionKi
 from dam.models import (
     Asset,
     Batch,
+    BlackoutPeriod,
     Collection,
     CollectionItem,
     IntakeItem,
@@ -188,13 +189,19 @@ def load_asset(catalog: Catalog, asset_id: int) -> Asset | None:
         ).first()
 
 
-def load_asset_whole(session: Session, asset_id: int) -> Asset | None:
-    """The asset with its batch, renditions and publication links in one statement (joins)."""
-    return session.scalars(
-        select(Asset).where(Asset.id == asset_id)
+def load_asset_whole(session: Session, asset_id: int, now: dt.datetime
+                     ) -> tuple[Asset | None, bool]:
+    """The asset with its batch, renditions and publication links in one statement (joins),
+    and whether an electoral blackout is in force at ``now`` (so the page asks for more only
+    then)."""
+    utc = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    blackout = exists().where(BlackoutPeriod.starts_at <= utc, BlackoutPeriod.ends_at > utc)
+    row = session.execute(
+        select(Asset, blackout.label("blackout")).where(Asset.id == asset_id)
         .options(joinedload(Asset.renditions), joinedload(Asset.batch),
                  joinedload(Asset.appears_in), joinedload(Asset.photos_printed))
     ).unique().first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
 
 
 @dataclass

@@ -129,17 +129,19 @@ def rights_panel(asset: Asset) -> RightsPanel | None:
     return panels[asset.id]
 
 
-def prepare_rights_panel(session: Session, asset: Asset) -> None:
+def prepare_rights_panel(session: Session, asset: Asset, *, blackout: bool = True) -> None:
     """Build the page's panel in the view's own session: the consent forms are read once
-    (for the blockers and the list), the blackout only when publishing is a next step."""
+    (for the blockers and the list), the blackout only when one is in force (``blackout``)
+    and publishing is a next step."""
     user = g.get("user")
     if user is not None:
         forms = linked_consents(session, [asset.id]).get(asset.id, [])
-        g.setdefault("rights_panels", {})[asset.id] = _panel(user, asset, session, forms)
+        g.setdefault("rights_panels", {})[asset.id] = _panel(user, asset, session, forms,
+                                                             blackout=blackout)
 
 
 def _panel(user: CurrentUser, asset: Asset, session: Session | None = None,
-           forms: list[ConsentForm] | None = None) -> RightsPanel:
+           forms: list[ConsentForm] | None = None, *, blackout: bool = True) -> RightsPanel:
     if session is None:
         with reading(get_ctx().catalog) as own:
             return _panel(user, asset, own, consents_of(own, asset.id))
@@ -149,7 +151,7 @@ def _panel(user: CurrentUser, asset: Asset, session: Session | None = None,
     forms = forms or []
     blockers = restriction_blockers(asset, now) + consent_blockers(asset, forms, now)
     held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
-        WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
+        blackout and WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
     code = asset.licence or settings.default_licence or None
     edit_all, edit_flags = _editing(actor, asset)
     today = office_today(now)

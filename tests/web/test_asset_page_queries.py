@@ -36,11 +36,21 @@ def _page_statements(statements: list[str]) -> list[str]:
 
 
 def test_the_asset_page_needs_at_most_four_queries(app: Flask, archive: Archive) -> None:
-    for user in ("admin", "fotografa"):
+    from dam.curation.actor import Actor
+    from dam.curation.workflow import change_state
+    from dam.enums import Role, WorkflowState
+    from dam.models import utcnow
+
+    approved = archive.asset_ids[2]  # an editor may publish it: the blackout is asked about
+    with ctx_of(app).catalog.write() as session:
+        for target in (WorkflowState.REVIEWED, WorkflowState.APPROVED):
+            change_state(session, Actor(1, "admin", Role.ADMIN), [approved], target, utcnow())
+    for user, asset_id in (("admin", archive.asset_ids[1]), ("fotografa", archive.asset_ids[1]),
+                           ("editora", approved), ("prensa", approved)):
         client = signed_in(app, user)
-        client.get(f"/material/{archive.asset_ids[1]}")  # warm: caches of settings, profiles
+        client.get(f"/material/{asset_id}")  # warm: caches of settings, profiles
         with counted(app) as statements:
-            response = client.get(f"/material/{archive.asset_ids[1]}?en=lista:"
+            response = client.get(f"/material/{asset_id}?en=lista:"
                                   + ",".join(map(str, archive.asset_ids)))
         assert response.status_code == 200
         page = _page_statements(statements)
