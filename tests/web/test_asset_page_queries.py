@@ -70,3 +70,26 @@ def test_history_and_social_tabs_come_as_fragments_or_small_pages(app: Flask,
     assert "<html" in small and "Todavía no hay cambios registrados." in small
     public = app.test_client().get(f"/material/{asset_id}?panel=historial")
     assert public.status_code == 404  # the public never gets a panel (nor the asset: a draft)
+
+
+def test_during_a_blackout_an_editor_is_told_before_publishing(app: Flask,
+                                                               archive: Archive) -> None:
+    import datetime as dt
+
+    from dam.curation.actor import Actor
+    from dam.curation.workflow import change_state
+    from dam.enums import Role, WorkflowState
+    from dam.models import BlackoutPeriod, utcnow
+
+    asset_id, now = archive.asset_ids[0], utcnow()
+    with ctx_of(app).catalog.write() as session:
+        for target in (WorkflowState.REVIEWED, WorkflowState.APPROVED):
+            change_state(session, Actor(1, "admin", Role.ADMIN), [asset_id], target, now)
+    page = signed_in(app, "editora").get(f"/material/{asset_id}").get_data(as_text=True)
+    assert "Por ahora no se puede publicar" not in page  # no blackout: no warning, no query
+    with ctx_of(app).catalog.write() as session:
+        session.add(BlackoutPeriod(starts_at=now - dt.timedelta(hours=1),
+                                   ends_at=now + dt.timedelta(days=3),
+                                   reason="Proceso electoral 2027"))
+    page = signed_in(app, "editora").get(f"/material/{asset_id}").get_data(as_text=True)
+    assert "Por ahora no se puede publicar" in page and "veda electoral" in page
