@@ -29,7 +29,7 @@ from dam.models import Asset, Batch, Rendition, utcnow
 from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
-from ingest.renditions import RenditionSet, make_photo_renditions
+from ingest.renditions import RenditionSet, dominant_color, make_photo_renditions
 from ingest.stages import run_stages
 from ingest.stills import Output
 from storage import rendition_key
@@ -78,10 +78,16 @@ def render(state: ProcessState) -> None:
         )
     except UnsupportedMediaError as exc:
         state.notes.append(f"no preview: {exc}")
+        return
     except IngestError as exc:
         if exc.transient:
             raise
         state.failure = str(exc)
+        return
+    thumb = next((i for i in state.renditions.images if i.kind == "thumbnail"), None)
+    color = dominant_color(thumb.data) if thumb else None
+    if color:
+        state.raw["dominant_color"] = color  # the grid's placeholder while the thumbnail loads
 
 
 def store_renditions(state: ProcessState) -> None:

@@ -170,3 +170,14 @@ def _flatten(image: Image.Image) -> Image.Image:
     background = Image.new("RGB", image.size, "white")
     background.paste(image, mask=image.getchannel("A"))
     return background
+
+
+def dominant_color(data: bytes) -> str | None:
+    """The picture's average colour as ``#rrggbb`` (a grid's placeholder while it loads)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (32, 32))
+            r, g, b = image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    except (OSError, ValueError):
+        return None
+    return f"#{r:02x}{g:02x}{b:02x}"

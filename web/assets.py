@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
-from dam.models import Asset, Rendition
+from dam.models import Asset, Rendition, utcnow
 from publish import describe
 from publish.embed import PressInfo, embeds, press_jpeg
 from publish.public_view import public_press_info
-from web.access import can_view, visible_clause
+from web.access import Need, allowed, can_view, visible_clause
 from web.embed_responses import (
     exact_response,
     original_response,
@@ -22,10 +23,18 @@ from web.embed_responses import (
     set_attachment,
     sidecar_response,
 )
-from web.listing import run_listing
 from web.public_page import render_public_page
-from web.queries import linked_assets, load_asset, near_duplicates, rendition_ref
+from web.queries import (
+    CollectionRef,
+    collections_and_albums,
+    load_asset,
+    load_asset_whole,
+    reading,
+    related_items,
+    rendition_ref,
+)
 from web.state import get_ctx
+from web.workflow_view import prepare_rights_panel
 
 bp = Blueprint("assets", __name__)
 bp.add_app_template_global(embeds, "embeds_metadata")  # which downloads the page offers
@@ -96,35 +105,104 @@ def osm_link(asset: Asset) -> str | None:
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 
 
-def same_event(asset: Asset) -> list:  # type: ignore[type-arg]
-    event = asset.event or (asset.batch.event if asset.batch else None)
-    if not event:
-        return []
-    listing = run_listing(filters={"event": [event]}, sort="taken_asc", per_page=13)
-    return [item for item in listing.items if item.id != asset.id][:12]
+CONTEXT_LIMIT = 500  # ids a list context carries at most
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where the asset sits in the list it was opened from (``?en=lista:3,9,12``)."""
+
+    context: str
+    position: int  # 1-based
+    total: int
+    prev_href: str | None
+    next_href: str | None
+
+
+def list_walk(raw: str | None, asset_id: int) -> Walk | None:
+    """The previous and next items of the grid page the asset was opened from, if any."""
+    if not raw or not raw.startswith("lista:"):
+        return None
+    ids: list[int] = []
+    for part in raw[6:].split(",")[:CONTEXT_LIMIT]:
+        if part.isdigit() and len(part) <= 18:
+            ids.append(int(part))
+    if asset_id not in ids:
+        return None
+    context = "lista:" + ",".join(map(str, ids))
+    i = ids.index(asset_id)
+
+    def href(other: int) -> str:
+        return url_for("assets.show", asset_id=other, en=context)
+
+    return Walk(context, i + 1, len(ids), href(ids[i - 1]) if i > 0 else None,
+                href(ids[i + 1]) if i + 1 < len(ids) else None)
+
+
+PANELS = {"historial": "_asset_history.html", "redes": "_asset_social.html"}
 
 
 @bp.get("/material/<int:asset_id>")
 def show(asset_id: int) -> str:
-    """The asset page: the whole record for staff, the public projection for anyone else."""
-    asset = get_visible_asset(asset_id)
-    visible = visible_clause(g.user)
-    catalog = get_ctx().catalog
-    related = {
-        "event_items": same_event(asset), "near": near_duplicates(catalog, asset, visible),
-        "appears_in": linked_assets(catalog, asset.appears_in, publications=True,
-                                    visible=visible),
-        "printed": linked_assets(catalog, asset.photos_printed, publications=False,
-                                 visible=visible),
-    }
+    """The asset page: the whole record for staff, the public projection for anyone else.
+
+    ``?panel=historial`` or ``?panel=redes`` gives one tab of the panel (staff), which the
+    page loads when the tab is opened: the page itself reads only what it shows at once.
+    """
+    panel = request.args.get("panel")
+    if panel in PANELS and g.user is not None:
+        return _panel_page(asset_id, panel)
+    data = asset_page(asset_id)
     if g.user is None:
-        return render_public_page(asset, **related)
+        return render_public_page(data["asset"], event_items=data["event_items"],
+                                  near=data["near"], appears_in=data["appears_in"],
+                                  printed=data["printed"])
+    return render_template("asset.html", **data)
+
+
+def asset_page(asset_id: int) -> dict[str, Any]:
+    """Everything the asset page shows, read in one session with four statements: the asset
+    with its batch, renditions and publication links; its related grids (same event,
+    near-duplicates, publications); its collections and the albums to add it to; its consent
+    forms (for the rights panel). 404 when it does not exist or the user may not see it."""
+    user = g.user
+    visible = visible_clause(user)
+    with reading(get_ctx().catalog) as session:
+        asset, blackout = load_asset_whole(session, asset_id, utcnow())
+        if asset is None or not can_view(user, asset):
+            abort(404)
+        ids = [link.publication_id for link in asset.appears_in] + [
+            link.photo_id for link in asset.photos_printed]
+        related = related_items(session, asset, visible, ids)
+        collections: list[CollectionRef] = []
+        albums: list[tuple[int, str]] = []
+        if user is not None:
+            if "collections.show" in current_app.view_functions:
+                collections, albums = collections_and_albums(
+                    session, asset.id, asset.event,
+                    album_limit=300 if allowed(user, Need.EDIT) else 0)
+            prepare_rights_panel(session, asset, blackout=blackout)
+    appears_in = [(related.linked[link.publication_id], link.page) for link in asset.appears_in
+                  if link.publication_id in related.linked]
+    printed = [(related.linked[link.photo_id], link.page) for link in asset.photos_printed
+               if link.photo_id in related.linked]
     zoomable = asset.mime_type in BROWSER_IMAGES and asset.media_type == MediaType.PHOTO
-    return render_template(
-        "asset.html", asset=asset, views=_views(asset), ref=rendition_ref,
-        zoomable=zoomable, credit=credit_line(asset), camera=camera_name(asset),
-        copyright=copyright_line(asset), osm=osm_link(asset), **related,
-    )
+    return {
+        "asset": asset, "views": _views(asset), "ref": rendition_ref, "zoomable": zoomable,
+        "credit": credit_line(asset), "camera": camera_name(asset),
+        "copyright": copyright_line(asset), "osm": osm_link(asset),
+        "walk": list_walk(request.args.get("en"), asset.id),
+        "event_items": related.event_items, "near": related.near, "appears_in": appears_in,
+        "printed": printed, "page_collections": collections, "page_albums": albums,
+    }
+
+
+def _panel_page(asset_id: int, panel: str) -> str:
+    """One tab of the panel: a fragment for the page's script, a small page without it."""
+    asset = get_visible_asset(asset_id)
+    fragment = request.headers.get("X-Acervo-Fragment") == "1"
+    return render_template(PANELS[panel] if fragment else "asset_panel.html", asset=asset,
+                           views=_views(asset), ref=rendition_ref, panel=PANELS[panel])
 
 
 def download_name(asset: Asset, suffix: str | None = None) -> str:

@@ -10,14 +10,24 @@ from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from dam.curation.audit import LogFilter, search_log
+from dam.curation.audit import LogFilter, asset_history, search_log
 from dam.errors import NotFoundError
 from dam.models import AuditEntry
-from web.i18n import TIMEZONE
+from web.i18n import TIMEZONE, fmt_moment
 from web.params import bounded_int
 from web.state import get_ctx
 
@@ -78,6 +88,97 @@ def value_text(value: Any) -> str:
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return ", ".join(str(v) for v in value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _field_labels() -> dict[str, str]:
+    """Field names as the pages call them (the msgids the edit and rights forms use)."""
+    return {
+        "headline": _("Headline"), "caption": _("Caption"),
+        "alt_text": _("Alt text (for screen readers)"), "keywords": _("Keywords"),
+        "persons_shown": _("People shown"), "event": _("Event"), "area": _("Area"),
+        "sublocation": _("Neighbourhood or place"), "city": _("City"),
+        "state_province": _("State"), "country": _("Country"), "country_code": _("Country code"),
+        "creator": _("Photographer"), "credit": _("Credit line"), "source": _("Source"),
+        "copyright_notice": _("Copyright notice"), "usage_terms": _("Usage terms"),
+        "campaign": _("Campaign"), "publication_kind": _("Kind of publication"),
+        "print_run": _("Print run"), "distribution_date": _("Distribution date"),
+        "workflow_state": _("Workflow state"), "licence": _("Licence"),
+        "embargo_until": _("Embargo"), "internal_only": _("Internal use only"),
+        "contains_minors": _("Shows minors"), "sensitive": _("Sensitive"),
+        "rating": _("Stars"), "cull_mark": _("Pick"), "color_label": _("Colour label"),
+        "poi": _("Point of interest"), "consent_forms": _("Consent forms"),
+        "consent_form": _("Consent"), "period": _("Electoral blackout"), "name": _("Name"),
+        "body": _("Text"), "title": _("Title"), "description": _("Description"),
+        "label": _("Term"), "code": _("Code"), "parent": _("Under"), "note": _("Note"),
+        "active": _("Active"), "published_at": _("In the gallery since"),
+    }
+
+
+@bp.app_template_global()
+def field_name(field: str | None) -> str:
+    """A logged field as people call it (never the column name when a label exists)."""
+    if not field:
+        return ""
+    return _field_labels().get(field, field.replace("_", " "))
+
+
+def _states() -> dict[str, str]:
+    return {"draft": _("Draft"), "reviewed": _("Reviewed"),
+            "approved": _("Approved for publication"), "published": _("Published"),
+            "withdrawn": _("Withdrawn")}
+
+
+def _moment(text: str) -> str | None:
+    if len(text) < 16 or text[4:5] != "-" or "T" not in text[:11] + " T":
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return fmt_moment(when)
+
+
+def readable(value: Any, field: str | None = None) -> str:
+    """An old or new value as people read it: states and flags in words, dates in local time,
+    lists joined and objects as "label: value" pairs (never JSON)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field == "workflow_state" and isinstance(value, str):
+        return _states().get(value, value)
+    if field == "cull_mark" and isinstance(value, int):
+        return {1: _("Picked"), -1: _("Rejected")}.get(value, _("Unmarked"))
+    if isinstance(value, str):
+        return _moment(value) or value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_name(str(k))}: {readable(v, str(k))}" for k, v in value.items())
+    return str(value)
+
+
+@bp.app_template_filter("audit_words")
+def audit_words(value: Any, field: str | None = None, limit: int = SHORT) -> str:
+    """:func:`readable`, on one short line."""
+    text = " ".join(readable(value, field).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+HISTORY_LIMIT = 100
+
+
+@bp.app_template_global()
+def asset_history_entries(asset_id: int) -> list[AuditEntry]:
+    """An asset's history for its page, newest first (staff only; read with audit_words)."""
+    if g.get("user") is None:
+        return []
+    with get_ctx().catalog.read() as session:
+        entries = list(asset_history(session, asset_id, limit=HISTORY_LIMIT))
+        session.expunge_all()
+    return entries
 
 
 @bp.app_template_filter("audit_short")

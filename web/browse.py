@@ -5,10 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import format_date
 
-from web.access import visible_clause
+from web.access import ROUTES, allowed, visible_clause
 from web.listing import facet_counts, page_number, run_listing
 from web.params import query_int
 from web.queries import browse_page
@@ -17,6 +17,14 @@ from web.state import get_ctx
 bp = Blueprint("browse", __name__)
 
 PER_PAGE = 60
+
+
+@bp.app_template_global()
+def nav_allowed(endpoint: str) -> bool:
+    """Whether the menu offers ``endpoint``: installed, and open to this user (never a 403)."""
+    need = ROUTES.get(endpoint)
+    return (need is not None and endpoint in current_app.view_functions
+            and allowed(g.get("user"), need))
 
 
 @bp.get("/")

@@ -69,6 +69,21 @@ def _decimal(value: float | int, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
+def tidy(text: str) -> str:
+    """One period where a sentence ends on an abbreviation ("a.m." + "." = "a.m..")."""
+    return text.replace("..", ".") if ".." in text and "..." not in text else text
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """A running time as a player shows it: 0:07, 4:05, 1:02:09."""
+    if seconds is None or seconds < 0:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
 def fmt_coordinate(value: float | None) -> str:
     """Degrees with six decimals (about 10 cm), never grouped."""
     if value is None:
@@ -108,6 +123,6 @@ def init_i18n(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         date=fmt_date, taken=fmt_taken, coordinate=fmt_coordinate, moment=fmt_moment,
-        number=fmt_number, bytes=fmt_bytes,
+        number=fmt_number, bytes=fmt_bytes, duration=fmt_duration, tidy=tidy,
     )
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, locale_tag=locale_tag)

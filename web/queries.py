@@ -8,12 +8,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from dam.db import Catalog
-from dam.enums import AssetState, JobKind, JobState, RenditionKind, UploadState
-from dam.models import Asset, Batch, IntakeItem, Job, PublicationPhoto, Rendition, Upload
+from dam.enums import AssetState, CollectionKind, JobKind, JobState, RenditionKind, UploadState
+from dam.models import (
+    Asset,
+    Batch,
+    BlackoutPeriod,
+    Collection,
+    CollectionItem,
+    IntakeItem,
+    Job,
+    PublicationPhoto,
+    Rendition,
+    Upload,
+)
 from dam.queue import requeue_for_asset
 
 
@@ -30,6 +41,8 @@ def reading(catalog: Catalog) -> Iterator[Session]:
 GRID_COLUMNS = (
     Asset.id, Asset.media_type, Asset.state, Asset.error, Asset.headline, Asset.caption,
     Asset.original_filename, Asset.taken_at, Asset.event, Asset.creator, Asset.duration_seconds,
+    Asset.workflow_state, Asset.page_count,
+    Asset.metadata_json["dominant_color"].as_string().label("color"),
 )
 
 # Columns, not ORM objects: building 60 Rendition instances per grid costs more than the query.
@@ -69,6 +82,9 @@ class GridItem:
     creator: str | None
     duration: float | None
     thumb: RenditionRef | None = None
+    workflow: str | None = None  # draft, reviewed, approved, published, withdrawn
+    pages: int | None = None  # of a PDF
+    color: str | None = None  # the thumbnail's average colour, "#rrggbb" (worker-computed)
 
 
 @dataclass
@@ -116,10 +132,23 @@ def _thumb_of(row: Any) -> RenditionRef | None:
                         row.thumb_mime_type)
 
 
+def _color(value: str | None) -> str | None:
+    """Only a well-formed ``#rrggbb`` reaches a page (it becomes a style)."""
+    if value and len(value) == 7 and value[0] == "#":
+        try:
+            int(value[1:], 16)
+        except ValueError:
+            return None
+        return value
+    return None
+
+
 def _items(rows: Iterable[Any]) -> list[GridItem]:
     return [
         GridItem(r.id, str(r.media_type), str(r.state), _title(r), r.caption, r.error,
-                 r.taken_at, r.event, r.creator, r.duration_seconds, _thumb_of(r))
+                 r.taken_at, r.event, r.creator, r.duration_seconds, _thumb_of(r),
+                 str(r.workflow_state) if r.workflow_state else None, r.page_count,
+                 _color(r.color))
         for r in rows
     ]
 
@@ -158,6 +187,103 @@ def load_asset(catalog: Catalog, asset_id: int) -> Asset | None:
             .options(selectinload(Asset.renditions), joinedload(Asset.batch),
                      selectinload(Asset.appears_in), selectinload(Asset.photos_printed))
         ).first()
+
+
+def load_asset_whole(session: Session, asset_id: int, now: dt.datetime
+                     ) -> tuple[Asset | None, bool]:
+    """The asset with its batch, renditions and publication links in one statement (joins),
+    and whether an electoral blackout is in force at ``now`` (so the page asks for more only
+    then)."""
+    utc = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    blackout = exists().where(BlackoutPeriod.starts_at <= utc, BlackoutPeriod.ends_at > utc)
+    row = session.execute(
+        select(Asset, blackout.label("blackout")).where(Asset.id == asset_id)
+        .options(joinedload(Asset.renditions), joinedload(Asset.batch),
+                 joinedload(Asset.appears_in), joinedload(Asset.photos_printed))
+    ).unique().first()
+    return (row[0], bool(row[1])) if row is not None else (None, False)
+
+
+@dataclass
+class Related:
+    """The grids under an asset: the same event, near-duplicates, publication links."""
+
+    event_items: list[GridItem] = field(default_factory=list)
+    near: list[tuple[GridItem, int]] = field(default_factory=list)
+    linked: dict[int, GridItem] = field(default_factory=dict)
+
+
+def related_items(session: Session, asset: Asset, visible: ColumnElement[bool],
+                  linked_ids: Sequence[int], *, same_event: int = 12, max_distance: int = 6,
+                  near_limit: int = 12) -> Related:
+    """Every grid of the asset page in one statement (UNION ALL of the three lists)."""
+    parts = []
+    base = _grid_select().add_columns(Asset.phash)
+    event = asset.event or (asset.batch.event if asset.batch else None)
+    if event:
+        parts.append(base.add_columns(literal("event").label("why"))
+                     .where(Asset.event == event, Asset.id != asset.id, visible)
+                     .order_by(Asset.taken_at, Asset.id).limit(same_event))
+    if asset.phash and asset.phash_q0 is not None:
+        quarters = (asset.phash_q0, asset.phash_q1, asset.phash_q2, asset.phash_q3)
+        columns = (Asset.phash_q0, Asset.phash_q1, Asset.phash_q2, Asset.phash_q3)
+        parts.append(base.add_columns(literal("near").label("why"))
+                     .where(or_(*(c == q for c, q in zip(columns, quarters, strict=True))),
+                            Asset.id != asset.id, visible).limit(500))
+    if linked_ids:
+        parts.append(base.add_columns(literal("link").label("why"))
+                     .where(Asset.id.in_(list(linked_ids)[:500]), visible))
+    related = Related()
+    if not parts:
+        return related
+    subqueries = [select(*p.subquery().c) for p in parts]  # each keeps its own order and limit
+    statement = subqueries[0] if len(subqueries) == 1 else union_all(*subqueries)
+    rows = list(session.execute(statement))
+    mine = int(asset.phash, 16) if asset.phash else 0
+    near: list[tuple[int, GridItem]] = []
+    for row in rows:
+        item = _items([row])[0]
+        if row.why == "event":
+            related.event_items.append(item)
+        elif row.why == "near" and row.phash and len(row.phash) == len(asset.phash or ""):
+            distance = bin(mine ^ int(row.phash, 16)).count("1")
+            if distance <= max_distance:
+                near.append((distance, item))
+        elif row.why == "link":
+            related.linked[item.id] = item
+    near.sort(key=lambda pair: (pair[0], pair[1].id))
+    related.near = [(item, d) for d, item in near[:near_limit]]
+    return related
+
+
+@dataclass(frozen=True)
+class CollectionRef:
+    id: int
+    kind: str
+    title: str
+
+
+def collections_and_albums(session: Session, asset_id: int, event: str | None,
+                           album_limit: int = 300
+                           ) -> tuple[list[CollectionRef], list[tuple[int, str]]]:
+    """The collections the asset is in (its event's first) and the newest albums to add it to,
+    in one statement."""
+    in_items = select(CollectionItem.collection_id).where(CollectionItem.asset_id == asset_id)
+    member = or_(Collection.id.in_(in_items),
+                 and_(Collection.kind == CollectionKind.EVENT, Collection.event == event)
+                 if event else literal(False))
+    mine = select(Collection.id, Collection.kind, Collection.title,
+                  literal(1).label("member")).where(member)
+    albums = (select(Collection.id, Collection.kind, Collection.title, literal(0).label("member"))
+              .where(Collection.kind == CollectionKind.ALBUM)
+              .order_by(Collection.id.desc()).limit(album_limit))
+    rows = list(session.execute(union_all(select(*mine.subquery().c),
+                                          select(*albums.subquery().c))))
+    found = sorted({r.id: CollectionRef(r.id, str(r.kind), r.title) for r in rows if r.member}
+                   .values(), key=lambda c: (c.kind != CollectionKind.EVENT, c.title.casefold(),
+                                             c.id))
+    choices = [(r.id, r.title) for r in rows if not r.member]
+    return found, choices
 
 
 def asset_id_for_sha(catalog: Catalog, sha256: str) -> int | None:

@@ -29,7 +29,13 @@ from web.curation_common import actor_of
 from web.errors import RequestError
 from web.queries import grid_items, reading
 from web.state import get_ctx
-from web.workflow_view import refusals_text, rights_panel, workflow_label
+from web.workflow_view import (
+    forward_only,
+    refusals_text,
+    rights_panel,
+    skipped_text,
+    workflow_label,
+)
 
 bp = Blueprint("workflow", __name__)
 bp.add_app_template_global(rights_panel)
@@ -114,8 +120,13 @@ def change_state() -> Response:
     if not ids:
         raise _bad(_("Select at least one item."))
     with get_ctx().catalog.write() as session:
+        ids, skipped = forward_only(session, ids, target)  # never demoted by a bulk move
         result = move_assets(session, actor_of(g.user), ids, target, utcnow())
-    _report(result, _("moved to %(state)s", state=workflow_label(target)))
+    if skipped:
+        flash(_("Skipped, so as not to move them back: %(what)s.", what=skipped_text(skipped)),
+              "warning")
+    if ids or not skipped:
+        _report(result, _("moved to %(state)s", state=workflow_label(target)))
     return redirect(safe_next(request.form.get("next")), 303)
 
 

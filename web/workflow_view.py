@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from flask import g
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dam.curation.actor import Actor
 from dam.curation.consent import consents_of
@@ -16,10 +18,12 @@ from dam.curation.rights import (
     Blocker,
     Refusal,
     as_utc,
+    consent_blockers,
     consent_is_valid,
+    linked_consents,
     office_today,
     owns,
-    publication_blockers,
+    restriction_blockers,
     warnings,
 )
 from dam.curation.workflow import blackout_blockers, next_states
@@ -125,15 +129,29 @@ def rights_panel(asset: Asset) -> RightsPanel | None:
     return panels[asset.id]
 
 
-def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
+def prepare_rights_panel(session: Session, asset: Asset, *, blackout: bool = True) -> None:
+    """Build the page's panel in the view's own session: the consent forms are read once
+    (for the blockers and the list), the blackout only when one is in force (``blackout``)
+    and publishing is a next step."""
+    user = g.get("user")
+    if user is not None:
+        forms = linked_consents(session, [asset.id]).get(asset.id, [])
+        g.setdefault("rights_panels", {})[asset.id] = _panel(user, asset, session, forms,
+                                                             blackout=blackout)
+
+
+def _panel(user: CurrentUser, asset: Asset, session: Session | None = None,
+           forms: list[ConsentForm] | None = None, *, blackout: bool = True) -> RightsPanel:
+    if session is None:
+        with reading(get_ctx().catalog) as own:
+            return _panel(user, asset, own, consents_of(own, asset.id))
     settings, now = get_ctx().settings, utcnow()
     actor = actor_of(user)
     moves = next_states(actor, asset)
-    with reading(get_ctx().catalog) as session:
-        blockers = publication_blockers(session, asset, now)
-        held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
-            WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
-        forms = consents_of(session, asset.id)
+    forms = forms or []
+    blockers = restriction_blockers(asset, now) + consent_blockers(asset, forms, now)
+    held = blackout_blockers(session, [asset], now).get(asset.id, []) if (
+        blackout and WorkflowState.PUBLISHED in moves) else []  # say so before the editor tries
     code = asset.licence or settings.default_licence or None
     edit_all, edit_flags = _editing(actor, asset)
     today = office_today(now)
@@ -149,3 +167,35 @@ def _panel(user: CurrentUser, asset: Asset) -> RightsPanel:
         embargo_local=embargo_input(asset.embargo_until), edit_all=edit_all,
         edit_flags=edit_flags,
     )
+
+
+# The editorial order: a bulk move never takes an asset back down it (withdrawing and the fresh
+# start to draft are moves of their own, asked for by name).
+FORWARD = (WorkflowState.DRAFT, WorkflowState.REVIEWED, WorkflowState.APPROVED,
+           WorkflowState.PUBLISHED)
+
+
+def forward_only(session: Session, ids: Sequence[int], target: WorkflowState
+                 ) -> tuple[list[int], dict[str, int]]:
+    """Of a selection, the ids a bulk move to ``target`` may take, and how many of the rest are
+    in each state ahead of it (they are skipped, never demoted)."""
+    if target not in FORWARD or target is WorkflowState.DRAFT:
+        return list(ids), {}
+    ahead = {str(s) for s in FORWARD[FORWARD.index(target) + 1:]}
+    skipped: dict[str, int] = {}
+    keep: list[int] = []
+    rows = {asset_id: state for asset_id, state in session.execute(
+        select(Asset.id, Asset.workflow_state).where(Asset.id.in_(list(ids))))}
+    for asset_id in ids:
+        state = rows.get(asset_id)
+        if state is not None and str(state) in ahead:
+            skipped[str(state)] = skipped.get(str(state), 0) + 1
+        else:
+            keep.append(asset_id)
+    return keep, skipped
+
+
+def skipped_text(skipped: dict[str, int]) -> str:
+    """"2 already Approved for publication, 1 already Published" (in the page's language)."""
+    return ", ".join(_("%(n)d already %(state)s", n=n, state=workflow_label(state))
+                     for state, n in skipped.items())

@@ -472,3 +472,19 @@ def test_phash_is_bit_for_bit_imagehash(name: str) -> None:
     with Image.open(PHOTOS / name) as img:
         img.draft("RGB", (400, 400))
         assert perceptual_hash(img) == str(imagehash.phash(img))
+
+
+def test_dominant_color_is_the_thumbnails_average_for_grid_placeholders(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from ingest.renditions import dominant_color
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 10)).save(buffer, "JPEG", quality=95)
+    color = dominant_color(buffer.getvalue())
+    assert color is not None and color.startswith("#") and len(color) == 7
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    assert abs(r - 200) < 6 and abs(g - 40) < 6 and abs(b - 10) < 6
+    assert dominant_color(b"not a picture") is None

@@ -57,8 +57,9 @@ def test_filters_show_matching_entries_newest_first(app: Flask) -> None:
     assert shown("?desde=2000-01-01&hasta=2000-12-31") == []
     html = client.get("/admin/bitacora?material=6").get_data(as_text=True)
     assert 'href="/material/6"' in html
-    change = '<span class="old" dir="auto">a</span> → <span class="new" dir="auto">a, b</span>'
-    assert change in html
+    change = ('<span class="change-old" dir="auto">a</span><span class="change-arrow" '
+              'aria-hidden="true">→</span>')
+    assert change in html and '<span class="new" dir="auto">a, b</span>' in html
     for bad in ("?material=seis", "?desde=ayer", "?antes=x"):
         assert client.get(f"/admin/bitacora{bad}").status_code == 400
 

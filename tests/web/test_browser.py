@@ -119,7 +119,7 @@ def test_sign_in_upload_search_play_sign_out(server: LiveServer, page, tmp_path:
 
     cells = page.locator(".hits .cell a")
     if has_video:
-        cells = cells.filter(has=page.locator(".badge", has_text="Video"))
+        cells = cells.filter(has=page.locator(".badge .ico-play"))  # the video's running time
     cells.first.click()
     assert "Inauguración del mercado de Santa Cruz Meyehualco" in page.inner_text(".panel")
     if has_video:

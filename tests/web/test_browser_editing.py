@@ -145,6 +145,7 @@ def test_the_selection_is_kept_across_pages_and_grids(site, page, tmp_path: Path
         raise AssertionError(f"no results for {words}")
 
     search("salud")
+    page.locator('.grid input[form="selection-form"]').first.click()  # the bar appears
     page.get_by_role("button", name="Seleccionar todo en esta página").click()
     assert page.inner_text("[data-selection-count]") == "2 materiales seleccionados."
     search("bacheo")  # another search: what was picked there is still picked
@@ -188,9 +189,13 @@ def test_select_every_result_of_a_search_beyond_the_page(site, page, tmp_path: P
             break
         page.wait_for_timeout(500)
     assert page.locator('.grid input[form="selection-form"]').count() == 60
+    assert page.locator("#selection-form").is_hidden()  # nothing selected: no toolbar
+    page.locator('.grid input[form="selection-form"]').first.click()
     page.get_by_role("button", name="Seleccionar los 62 resultados").click()
-    page.wait_for_function(
-        "document.querySelector('[data-selection-count]').textContent.startsWith('62 ')")
+    for _ in range(100):  # polled from here: the page's CSP forbids evaluated predicates
+        if page.inner_text("[data-selection-count]").startswith("62 "):
+            break
+        page.wait_for_timeout(100)
     count = page.inner_text("[data-selection-count]")
     assert count.startswith("62 materiales seleccionados.") and "2 de ellos en otras" in count
     assert page.locator('.grid input[form="selection-form"]:checked').count() == 60

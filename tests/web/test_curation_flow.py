@@ -117,5 +117,5 @@ def test_an_event_goes_from_upload_to_an_approved_cleared_selection(app: Flask,
     assert ("state", "workflow_state", "approved") in steps
     assert steps.index(("rights", "contains_minors", True)) < len(steps) - 1
     assert {user for *_rest, user in minor_history} == {"editora"}
-    history = client.get(f"/material/{minors[0]}").get_data(as_text=True)
+    history = client.get(f"/material/{minors[0]}?panel=historial").get_data(as_text=True)
     assert "History" in history and "editora" in history

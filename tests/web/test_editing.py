@@ -65,7 +65,7 @@ def test_an_editor_edits_an_asset_and_sees_its_history(app: Flask, archive: Arch
     asset = _asset(app, asset_id)
     assert (asset.caption, asset.keywords, asset.edit_version) == (
         "Inauguración del mercado de Santa Cruz", ["mercado"], 2)
-    history = client.get(f"/material/{asset_id}").text
+    history = client.get(f"/material/{asset_id}?panel=historial").text  # the History tab
     assert "Mercado renovado" in history and "editora" in history
 
 

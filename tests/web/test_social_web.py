@@ -95,8 +95,9 @@ def test_the_asset_page_shows_the_panel_to_staff(app: Flask, archive: Archive) -
     use_english(app)
     asset_id = archive.asset_ids[0]
     _approve(app, asset_id)
-    editor_page = signed_in(app, "editora").get(f"/material/{asset_id}").get_data(as_text=True)
+    tab = f"/material/{asset_id}?panel=redes"  # the tab "Social networks" of the asset page
+    editor_page = signed_in(app, "editora").get(tab).get_data(as_text=True)
     assert "Social formats" in editor_page and "Save point" in editor_page
     assert f"/material/{asset_id}/redes/historia.jpg" in editor_page
-    press_page = signed_in(app, "prensa").get(f"/material/{asset_id}").get_data(as_text=True)
+    press_page = signed_in(app, "prensa").get(tab).get_data(as_text=True)
     assert "Social formats" in press_page and "Save point" not in press_page

@@ -57,7 +57,8 @@ def test_tiny_pictures_ingest_and_render_for_every_role(app: Flask, tmp_path: Pa
         for role, client in clients.items():
             page = client.get(f"/material/{asset_id}")
             assert page.status_code == 200, (name, role)
-            assert 'id="redes"' in page.text, (name, role)  # the social panel is there
+            tab = client.get(f"/material/{asset_id}?panel=redes")  # the "Redes" tab
+            assert 'id="redes"' in tab.text, (name, role)  # the social panel is there
         story = clients["prensa"].get(f"/material/{asset_id}/redes/historia.jpg")
         assert story.status_code == 200, name
         assert Image.open(io.BytesIO(story.data)).size == (1080, 1920)

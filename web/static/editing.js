@@ -39,6 +39,7 @@ function setupSelection() {
   for (const el of bar.querySelectorAll("[data-js-only], [data-select-all], [data-select-none]")) {
     el.hidden = false;
   }
+  bar.classList.add("floating");
   const update = () => {
     for (const box of boxes()) {
       if (box.checked) chosen.add(box.value);
@@ -52,6 +53,8 @@ function setupSelection() {
     if (elsewhere > 0) text += " " + count.dataset.elsewhere.replace("{n}", String(elsewhere));
     count.textContent = text;
     bar.classList.toggle("has-selection", n > 0);
+    bar.hidden = n === 0;  // the bar appears only when something is selected
+    document.body.classList.toggle("selecting", n > 0);
     for (const b of bar.querySelectorAll("[data-needs-selection]")) b.disabled = n === 0;
     for (const box of boxes()) box.closest("li")?.classList.toggle("selected", box.checked);
   };
@@ -102,6 +105,20 @@ function setupSelection() {
       input.name = "asset_id";
       input.value = id;
       bar.appendChild(input);
+    }
+  });
+  // Ctrl/Cmd+A selects the page's items, Escape clears the selection (outside text fields).
+  document.addEventListener("keydown", (event) => {
+    const t = event.target;
+    if (t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) && t.getAttribute("form") !== "selection-form") return;
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "a") {
+      event.preventDefault();
+      for (const box of boxes()) box.checked = true;
+      update();
+    } else if (event.key === "Escape" && chosen.size > 0) {
+      chosen.clear();
+      for (const box of boxes()) box.checked = false;
+      update();
     }
   });
   for (const button of bar.querySelectorAll("button[data-action]")) {

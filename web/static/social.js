@@ -71,3 +71,7 @@ function setupSocialPanel(panel) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const panel of document.querySelectorAll("[data-social]")) setupSocialPanel(panel);
 });
+// The asset page loads this panel when its tab opens (app.js): set it up then.
+document.addEventListener("acervo:fragment", (event) => {
+  for (const panel of event.target.querySelectorAll("[data-social]")) setupSocialPanel(panel);
+});

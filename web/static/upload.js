@@ -159,7 +159,9 @@
     updateBatch();
     const queue = pending.slice();
     await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, () => worker(body.id, queue)));
-    batchText.textContent = `${labels.done} `;
+    const refused = pending.filter((c) => c.row.classList.contains("outcome-failed")).length;
+    batchText.textContent = refused === 0 ? `${labels.done} `
+      : `${labels.done_some.replace("{ok}", String(pending.length - refused)).replace("{n}", String(pending.length)).replace("{bad}", String(refused))} `;
     const link = document.createElement("a");
     link.href = body.page_url;
     link.id = "batch-link";
