@@ -111,6 +111,7 @@ def _field_labels() -> dict[str, str]:
         "body": _("Text"), "title": _("Title"), "description": _("Description"),
         "label": _("Term"), "code": _("Code"), "parent": _("Under"), "note": _("Note"),
         "active": _("Active"), "published_at": _("In the gallery since"),
+        "taken_at": _("Date taken"),
     }
 
 
