@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dam.context import Context
@@ -16,6 +16,10 @@ from dam.models import Asset, User
 from dam.rows import advance_sequences, insert_rows, record_created, table
 from handover.payload import HandoverError, read_jsonl
 from handover.verify import CATALOG, open_bag
+
+#: Tables a fresh catalog already holds rows of (migrations seed starter terms, such as the
+#: search's synonym groups): the bag's own rows replace them, since it carries the source's.
+SEEDED = ("vocabulary_terms",)
 
 #: Tables in the order their foreign keys need.
 ORDER = ("users", "batches", "assets", "renditions", "publication_images", "publication_photos",
@@ -85,6 +89,8 @@ def import_bag(ctx: Context, root: Path, *, validate: bool = True,
     summary = ImportSummary()
     summary.objects, summary.bytes = copy_objects(ctx, root, progress)
     with ctx.catalog.write() as session:
+        for name in SEEDED:
+            session.execute(delete(table(name)))
         users = _import_users(session, root)
         assets = {a["id"] for a in read_jsonl(root / CATALOG / "tablas" / "assets.jsonl")}
         summary.rows = {"users": len(users)}

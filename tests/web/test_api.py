@@ -70,7 +70,8 @@ def test_unknown_api_routes_answer_json(app: Flask) -> None:
 def test_healthz_reports_each_part(app: Flask, archive: Archive) -> None:
     response = _api(app, "admin").get("/healthz")
     assert response.status_code == 200 and response.json["status"] == "ok"
-    assert set(response.json["checks"]) == {"catalog", "store", "index", "queue", "disk"}
+    assert set(response.json["checks"]) == {"catalog", "store", "index", "queue", "disk",
+                                          "fixity"}
     assert response.headers["X-Request-Id"]
     sent = app.test_client().get("/healthz", headers={"X-Request-Id": "abc-123"})
     assert sent.headers["X-Request-Id"] == "abc-123"
