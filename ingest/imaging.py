@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import PIL
 import pillow_heif
 import rawpy
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from dam.errors import DamError, IngestError, UnsupportedMediaError
+from dam.faults import TRANSIENT_ERRNOS
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +50,17 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "image/heif": ("HEIF",),
     "image/jxl": ("JXL", "JPEGXL"),
 }
-# Decoders that apply the container's rotation themselves: EXIF orientation must not be reapplied.
-SELF_ORIENTING_FORMATS = frozenset({"HEIF"})
-# libraw's flip -> EXIF orientation.
-RAW_FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
+# Who turns each container's picture upright (one rule per container):
+# - HEIF: libheif applies irot/imir on decoding; the EXIF tag inside must be ignored.
+# - TIFF: Pillow 13+ applies the Orientation tag on load (and then drops it).
+# - JPEG, MPO, PNG (eXIf), WebP, JPEG XL and the rest: we apply the EXIF orientation (the
+#   caller's metadata, else the image's own EXIF). AVIF: Pillow maps irot/imir to that tag.
+# - RAW: the EXIF orientation (else libraw's flip) applied to the embedded preview; libraw's
+#   own development is upright already.
+PILLOW_ORIENTS_TIFF = int(PIL.__version__.split(".")[0]) >= 13
+SELF_ORIENTING_FORMATS = frozenset({"HEIF", "TIFF"} if PILLOW_ORIENTS_TIFF else {"HEIF"})
+# libraw's flip (dcraw's "50132467"[orientation]) -> EXIF orientation.
+RAW_FLIP_ORIENTATION = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
 JPEG_DRAFT_SCALES = (8, 4, 2)
 LABELS = {
     "image/x-adobe-dng": "DNG",
@@ -127,8 +136,10 @@ def _as_ingest_error(exc: BaseException, label: str) -> IngestError:
         return IngestError(f"{label} needs too much memory to decode")
     if isinstance(exc, UnidentifiedImageError):
         return IngestError(f"unreadable {label}: not a valid {label} image or an unknown variant")
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return IngestError(f"cannot read the file: {message}", transient=True)  # I/O, not data
+    if isinstance(exc, FileNotFoundError) or (
+        isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+    ):  # the machine's trouble (I/O, a working copy gone), not the data's
+        return IngestError(f"cannot read the file: {message}", transient=True)
     if "truncated" in message.lower():
         return IngestError(f"truncated {label}: {message}")
     if not isinstance(exc, EXPECTED_DECODER_ERRORS):
@@ -172,7 +183,7 @@ def _decode(
     _check_pixels(full_size, max_pixels)
     if image.format in SELF_ORIENTING_FORMATS:
         orientation = 1
-        if _heif_quarter_turned(image):
+        if _decoder_quarter_turns(image):
             source_size = (full_size[1], full_size[0])
     if image.format in ("JPEG", "MPO"):
         _draft_jpeg(image, long_edge)
@@ -204,6 +215,13 @@ def _draft_jpeg(image: Image.Image, long_edge: int) -> None:
         if math.ceil(longest / scale) >= long_edge and min(width, height) >= scale:
             image.draft(image.mode, (width // scale, height // scale))
             return
+
+
+def _decoder_quarter_turns(image: Image.Image) -> bool:
+    """Whether the decoder turns the stored picture by a quarter (its size is reported turned)."""
+    if image.format == "TIFF":
+        return image.tag_v2.get(0x0112) in (5, 6, 7, 8)  # type: ignore[attr-defined]
+    return _heif_quarter_turned(image)
 
 
 def _heif_quarter_turned(image: Image.Image) -> bool:

@@ -82,3 +82,36 @@ def make_photo(
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, "JPEG", quality=quality, exif=exif)
     return path
+
+
+#: Four quadrant colours: any turn or mirror of the picture moves them to different corners.
+QUADRANTS = ((230, 30, 30), (30, 200, 30), (30, 30, 230), (240, 220, 40))
+
+
+def quadrant_image(size: tuple[int, int] = (96, 64)) -> Image.Image:
+    """An asymmetric picture: red, green on top; blue, yellow below (any turn shows)."""
+    w, h = size
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    for index, colour in enumerate(QUADRANTS):
+        x, y = (index % 2) * w // 2, (index // 2) * h // 2
+        draw.rectangle([x, y, x + w // 2 - 1, y + h // 2 - 1], fill=colour)
+    return img
+
+
+def save_oriented(image: Image.Image, path: Path, fmt: str, orientation: int) -> Path:
+    """``image`` saved as ``fmt`` with EXIF orientation ``orientation`` (HEIF: as irot/imir)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    options: dict[str, object] = {"exif": exif.tobytes()}
+    if fmt == "JPEG":
+        options["quality"] = 95
+    elif fmt == "WEBP":
+        options["lossless"] = True
+    elif fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        options["quality"] = 95
+    image.save(path, fmt, **options)
+    return path
