@@ -14,16 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import PIL
-import pillow_heif
 import rawpy
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from dam.errors import DamError, IngestError, UnsupportedMediaError
 from dam.faults import TRANSIENT_ERRNOS
+from ingest import decoders  # registers pillow-heif and the JPEG XL plugin
 
 log = logging.getLogger(__name__)
 
-pillow_heif.register_heif_opener()  # once, at import; Pillow 11.3+ reads AVIF natively
 
 RAW_MIME_TYPES = frozenset(
     {
@@ -44,7 +43,7 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "image/tiff": ("TIFF",),
     "image/webp": ("WEBP",),
     "image/gif": ("GIF",),
-    "image/bmp": ("BMP",),
+    "image/bmp": ("BMP", "DIB"),
     "image/avif": ("AVIF",),
     "image/heic": ("HEIF",),
     "image/heif": ("HEIF",),
@@ -97,6 +96,7 @@ class DecodedImage:
     full_size: tuple[int, int]  # the decoded picture's size at full scale (sets rendition sizes)
     source_size: tuple[int, int]  # the original's stored pixels, before orientation, to report
     orientation: int  # EXIF-style orientation (1-8) still to apply to ``image``
+    pages: int = 1  # pages or frames in the file (a multi-page TIFF renders its first)
 
 
 def label_for(mime_type: str) -> str:
@@ -164,8 +164,8 @@ def open_image(
     wanted = orientation if orientation in range(1, 9) else None
     if mime_type in RAW_MIME_TYPES:
         return _open_raw(path, long_edge, max_pixels, wanted)
-    formats = PILLOW_FORMATS.get(mime_type)
-    if formats is None:
+    formats = PILLOW_FORMATS.get(mime_type) or decoders.pillow_formats_for(mime_type)
+    if not formats:
         raise UnsupportedMediaError(f"cannot render {mime_type} as a photo")
     Image.init()
     available = [name for name in formats if name in Image.OPEN]
@@ -190,7 +190,19 @@ def _decode(
     image.load()  # before getexif(): for PNG it would load, and a swallowed error leave garbage
     if image.format == "AVIF" or orientation is None:
         orientation = read_orientation(image)  # for AVIF, Pillow maps irot/imir to this tag
-    return DecodedImage(image, full_size, source_size, orientation)
+    pages = _page_count(image)
+    return DecodedImage(image, full_size, source_size, orientation, pages)
+
+
+def _page_count(image: Image.Image) -> int:
+    """Pages of a multi-page TIFF (GIF and WebP frames are an animation, not pages)."""
+    if image.format != "TIFF":
+        return 1
+    try:
+        return max(int(getattr(image, "n_frames", 1)), 1)
+    except EXPECTED_DECODER_ERRORS as exc:
+        log.debug("TIFF page count unreadable: %s", exc)
+        return 1
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:

@@ -82,6 +82,8 @@ def render(state: ProcessState) -> None:
         if exc.transient:
             raise
         state.failure = str(exc)
+    if state.renditions is not None and state.renditions.pages > 1:
+        state.fields["page_count"] = state.renditions.pages
 
 
 def store_renditions(state: ProcessState) -> None:

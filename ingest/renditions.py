@@ -64,6 +64,7 @@ class RenditionSet:
     phash: str | None
     source_width: int  # the original's pixels as stored (before orientation)
     source_height: int
+    pages: int = 1  # a multi-page TIFF's page count (its first page is rendered)
 
 
 def make_photo_renditions(
@@ -92,7 +93,7 @@ def make_photo_renditions(
         rendered, smallest = _render_all(decoded, sizes, fmt, quality)
         phash = perceptual_hash(smallest)
     width, height = decoded.source_size
-    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height)
+    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height, decoded.pages)
 
 
 def _render_all(

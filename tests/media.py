@@ -115,3 +115,27 @@ def save_oriented(image: Image.Image, path: Path, fmt: str, orientation: int) ->
         options["quality"] = 95
     image.save(path, fmt, **options)
     return path
+
+
+def write_psd(image: Image.Image, path: Path) -> Path:
+    """``image`` as a minimal Photoshop file: no layers, the flattened composite stored raw."""
+    import struct
+
+    rgb = image.convert("RGB")
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, rgb.height, rgb.width, 8, 3)
+    sections = struct.pack(">III", 0, 0, 0)  # colour mode data, image resources, layers
+    planes = b"".join(band.tobytes() for band in rgb.split())
+    path.write_bytes(header + sections + struct.pack(">H", 0) + planes)
+    return path
+
+
+def write_picture(image: Image.Image, path: Path, fmt: str, **options: object) -> Path:
+    """``image`` saved by Pillow (or by ``write_psd``) as ``fmt``, with its plugins loaded."""
+    import pillow_heif
+    import pillow_jxl  # noqa: F401 - registers JPEG XL
+
+    pillow_heif.register_heif_opener()
+    if fmt == "PSD":
+        return write_psd(image, path)
+    image.save(path, fmt, **options)
+    return path
