@@ -97,6 +97,7 @@ class DecodedImage:
     source_size: tuple[int, int]  # the original's stored pixels, before orientation, to report
     orientation: int  # EXIF-style orientation (1-8) still to apply to ``image``
     pages: int = 1  # pages or frames in the file (a multi-page TIFF renders its first)
+    preview_size: tuple[int, int] | None = None  # a RAW's embedded preview, as stored
 
 
 def label_for(mime_type: str) -> str:
@@ -257,16 +258,27 @@ def read_orientation(image: Image.Image) -> int:
 
 
 def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | None) -> DecodedImage:
-    """The camera's embedded preview; libraw's half-size development only when there is none."""
+    """The camera's embedded preview; libraw's half-size development only when there is none.
+
+    A RAW whose sensor data is empty (a pruned DNG, a file cut short: libraw reads zeros) would
+    develop to an all-black picture: its embedded preview is used instead when it is whole,
+    however small; without one the file fails with the reason.
+    """
     with rawpy.imread(str(path)) as raw:
         sizes = raw.sizes
-        raw_size = (sizes.width, sizes.height)
+        raw_size = developed_size(sizes)
         if sizes.width > 0 and sizes.height > 0:
             _check_pixels(raw_size, max_pixels)
         if orientation is None:  # previews are stored as the sensor saw them
             orientation = RAW_FLIP_ORIENTATION.get(sizes.flip, 1)
         preview = _raw_preview(raw, long_edge, max_pixels, orientation)
+        if preview is None and _sensor_empty(raw):
+            preview = _raw_preview(raw, long_edge, max_pixels, orientation, smallest=1)
+            if preview is None:
+                raise IngestError(f"{path.suffix.lstrip('.').upper() or 'RAW'} file holds no "
+                                  "image data (pruned or truncated) and no whole preview")
         if preview is not None:
+            preview.preview_size = preview.source_size
             if all(raw_size):
                 preview.source_size = raw_size
             return preview
@@ -276,23 +288,52 @@ def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | No
     return DecodedImage(image, image.size, raw_size if all(raw_size) else image.size, 1)
 
 
+def developed_size(sizes: rawpy.ImageSizes) -> tuple[int, int]:
+    """The developed picture's size before orientation: the visible area, cut by the crop the
+    file asks for (DNG DefaultCrop); never the embedded preview's or the whole sensor's."""
+    if sizes.crop_width > 0 and sizes.crop_height > 0:
+        return sizes.crop_width, sizes.crop_height
+    return sizes.width, sizes.height
+
+
+def _sensor_empty(raw: rawpy.RawPy) -> bool:
+    """Whether the sensor data holds nothing above the black level (zeros read for it)."""
+    try:
+        visible = raw.raw_image_visible
+    except rawpy.LibRawError:
+        return True
+    black = max(raw.black_level_per_channel or [0])
+    return visible.size == 0 or int(visible.max()) <= black
+
+
 def _raw_preview(
-    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int
+    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int, smallest: int = 256
 ) -> DecodedImage | None:
+    """The embedded preview, decoded; None without one or when smaller than ``smallest``
+    (a postage stamp: better develop the RAW itself) or, when any size will do, damaged."""
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
         return None
+    except rawpy.LibRawError:
+        if smallest > 1:
+            raise
+        return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
         image = Image.open(io.BytesIO(thumb.data), formats=["JPEG", "MPO"])
-        decoded = _decode(image, long_edge, max_pixels, orientation)
+        try:
+            decoded = _decode(image, long_edge, max_pixels, orientation)
+        except EXPECTED_DECODER_ERRORS:
+            if smallest > 1:
+                raise
+            return None  # only a whole preview may stand in for missing sensor data
     elif thumb.format == rawpy.ThumbFormat.BITMAP:
         image = Image.fromarray(thumb.data)
         decoded = DecodedImage(image, image.size, image.size, orientation)
     else:
         return None
-    if max(decoded.full_size) < min(long_edge, 256):
-        return None  # a postage stamp: better develop the RAW itself
+    if max(decoded.full_size) < min(long_edge, smallest):
+        return None
     return decoded
 
 

@@ -189,10 +189,12 @@ def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str]) -
         if md.warnings:
             raw["warnings"] = list(md.warnings)
     if state.renditions is not None:
-        if asset.width is None:
-            asset.width = state.renditions.source_width
-            asset.height = state.renditions.source_height
-        asset.phash = state.renditions.phash
+        renditions = state.renditions
+        if asset.width is None or (renditions.developed and not {"width", "height"} & edited):
+            asset.width, asset.height = renditions.source_width, renditions.source_height
+        if renditions.embedded_preview is not None:
+            raw["embedded_preview_size"] = list(renditions.embedded_preview)
+        asset.phash = renditions.phash
     raw.update(state.raw)
     if state.notes:
         raw["notes"] = list(state.notes)

@@ -65,6 +65,8 @@ class RenditionSet:
     source_width: int  # the original's pixels as stored (before orientation)
     source_height: int
     pages: int = 1  # a multi-page TIFF's page count (its first page is rendered)
+    embedded_preview: tuple[int, int] | None = None  # a RAW's preview the renditions came from
+    developed: bool = False  # a RAW: source_* is the developed picture's size (LibRaw's)
 
 
 def make_photo_renditions(
@@ -93,7 +95,9 @@ def make_photo_renditions(
         rendered, smallest = _render_all(decoded, sizes, fmt, quality)
         phash = perceptual_hash(smallest)
     width, height = decoded.source_size
-    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height, decoded.pages)
+    developed = mime_type in imaging.RAW_MIME_TYPES
+    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height, decoded.pages,
+                        decoded.preview_size, developed)
 
 
 def _render_all(
