@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from dam.catalog import BatchInfo
+from dam.catalog import BatchInfo, get_asset
 from dam.context import Context
 from dam.enums import AssetState, JobState
 from dam.errors import IngestError
@@ -25,7 +25,7 @@ from ingest import imaging
 from ingest.batching import ingest_paths
 from ingest.worker import LoopOptions, work_loop
 from tests.conftest import CORPUS
-from tests.media import quadrant_image
+from tests.media import make_photo, quadrant_image
 
 
 def _encoded(fmt: str, **options: object) -> bytes:
@@ -91,3 +91,36 @@ def test_damaged_pictures_fail_once_with_a_reason(ctx: Context, tmp_path: Path) 
                 assert asset.error, asset.original_filename
         failed = {a.original_filename for a in assets.values() if a.state == AssetState.FAILED}
     assert {p.name for p in files} <= failed
+
+
+def _damaged_with_exif(folder: Path) -> list[Path]:
+    """A JPEG cut before its frame header, one with a broken frame header, a WebP whose
+    canvas header is garbage: Pillow refuses each, their EXIF is whole."""
+    photo = make_photo(folder / "source.jpg", (200, 100), make="Nikon", model="Z 9")
+    data = photo.read_bytes()
+    sof = data.find(b"\xff\xc0")
+    with Image.open(photo) as image:
+        buffer = io.BytesIO()
+        image.save(buffer, "WEBP", exif=image.getexif().tobytes())
+    webp = bytearray(buffer.getvalue())
+    vp8 = webp.find(b"VP8")
+    webp[vp8 + 8 : vp8 + 16] = b"\xff" * 8
+    made = {"cut-header.jpg": data[:sof],
+            "bad-frame.jpg": data[: sof + 4] + b"\0\0" + data[sof + 6 :],
+            "bad-canvas.webp": bytes(webp)}
+    photo.unlink()
+    for name, blob in made.items():
+        (folder / name).write_bytes(blob)
+    return [folder / name for name in made]
+
+
+def test_damaged_headers_keep_their_exif(ctx: Context, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = ingest_paths(ctx, _damaged_with_exif(folder), BatchInfo(event="damaged"))
+    work_loop(ctx, LoopOptions(until_idle=True), threading.Event())
+    for result in report.results:
+        asset = get_asset(ctx.catalog, result.asset_id)
+        assert asset["state"] == AssetState.FAILED and asset["error"], result.source_path
+        assert (asset["camera_make"], asset["camera_model"]) == ("Nikon", "Z 9"), result.source_path
+        assert str(asset["taken_at"]).startswith("2025-03-14")
