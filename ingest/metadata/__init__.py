@@ -33,7 +33,8 @@ Precedence when sources disagree (first non-empty value wins):
   Capture time: EXIF DateTimeOriginal (+SubSecTimeOriginal, OffsetTimeOriginal), XMP
     exif:DateTimeOriginal, XMP photoshop:DateCreated, IIM DateCreated+TimeCreated, EXIF
     DateTimeDigitized, XMP xmp:CreateDate. ModifyDate is never used. `taken_at` is the naive
-    wall-clock time; a date without a time is accepted (as midnight) only from the IPTC sources.
+    wall-clock time. The first of these with a date AND a time wins; a date without a time
+    (accepted only from the IPTC sources, as midnight) is used only when no source has a time.
     When the chosen value has no zone, the zone of another source recording the same second is
     used (e.g. EXIF without OffsetTimeOriginal, XMP with "+02:00").
   Camera, exposure, orientation, GPS: EXIF, then XMP (tiff:, exif:, exifEX:, aux:). GPS is the
