@@ -30,6 +30,7 @@ from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
 from ingest.renditions import RenditionSet, make_photo_renditions
+from ingest.sidecars import read_sidecar
 from ingest.stages import run_stages
 from ingest.stills import Output
 from storage import rendition_key
@@ -55,11 +56,17 @@ class ProcessState:
     raw: dict[str, Any] = field(default_factory=dict)  # merged into metadata_json
     outputs: list[Output] = field(default_factory=list)  # renditions made from frames and pages
     on_record: list[Callable[[Any, Asset], None]] = field(default_factory=list)
+    batch_id: int | None = None
+    filename: str = ""
 
 
 def extract(state: ProcessState) -> None:
-    """Read EXIF, IPTC and XMP into catalog fields (never fails on bad metadata)."""
-    state.metadata = extract_metadata(state.path, state.mime_type)
+    """Read EXIF, IPTC and XMP into catalog fields (never fails on bad metadata); an XMP
+    sidecar taken in with the picture's batch overrides what the file says."""
+    sidecar = read_sidecar(state.ctx, state.batch_id, state.filename)
+    state.metadata = extract_metadata(state.path, state.mime_type, sidecar=sidecar)
+    if sidecar is not None:
+        state.raw["sidecar"] = True
 
 
 def render(state: ProcessState) -> None:
@@ -249,8 +256,10 @@ def process_asset(ctx: Context, asset_id: int) -> AssetState | None:
             return AssetState.READY
         asset.state = AssetState.PROCESSING
         snapshot = (asset.sha256, asset.mime_type, asset.media_type, asset.original_key)
+        origin = (asset.batch_id, asset.original_filename)
     sha256, mime_type, media_type, key = snapshot
     with ctx.store.local_path(key) as path:
-        state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path)
+        state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path,
+                             batch_id=origin[0], filename=origin[1] or "")
         run_stages(PIPELINES[state.media_type], state)
     return AssetState.FAILED if state.failure else AssetState.READY
