@@ -20,7 +20,7 @@ import av.logging
 
 from dam.errors import IngestError
 from ingest.media.info import AudioInfo, MediaInfo, VideoInfo, rotation_from_matrix, short_container
-from ingest.media.isobmff import top_level_boxes, track_matrices
+from ingest.media.isobmff import loci_location, top_level_boxes, track_matrices
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,9 @@ def probe_media(path: Path) -> MediaInfo:
 def _describe(container: Any, path: Path) -> MediaInfo:
     # NUL is valid in a tag but not in PostgreSQL text: tags are cut at the first one.
     tags = {str(k).lower(): str(v).split("\x00", 1)[0] for k, v in container.metadata.items()}
+    precise = _loci_location(path)
+    if precise is not None and "location" in tags:
+        tags["location"] = precise  # FFmpeg rounds the loci box to 4 decimals
     format_name = container.format.name
     duration = container.duration / av.time_base if container.duration else None
     video_stream = pick_video_stream(container)
@@ -213,6 +216,15 @@ def _audio_info(stream: Any) -> AudioInfo:
         bit_rate=(ctx.bit_rate if ctx else None) or None,
         can_decode=ctx is not None and _has_decoder(ctx.name),
     )
+
+
+def _loci_location(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return loci_location(handle)
+    except (OSError, struct.error, ValueError) as exc:
+        log.debug("%s: no loci box: %s", path.name, exc)
+        return None
 
 
 def _matrix_for(path: Path, index: int) -> tuple[float, float, float, float] | None:

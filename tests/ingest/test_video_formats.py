@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -10,9 +12,12 @@ import pytest
 
 from dam.context import Context
 from dam.enums import MediaType
-from ingest.media.probe import describe_proxy
+from ingest.media.info import parse_iso6709, read_capture
+from ingest.media.isobmff import loci_location
+from ingest.media.probe import describe_proxy, probe_media
 from ingest.proxy import transcode
 from ingest.video import analyse_video
+from tests.conftest import require_corpus
 from tests.ingest.test_video_ffmpeg import _executable
 
 FFMPEG = shutil.which("ffmpeg")
@@ -51,3 +56,39 @@ def test_full_range_h264_gets_a_limited_range_proxy(ctx: Context, tmp_path: Path
     proxy = transcode(ctx, clip, tmp_path, MediaType.VIDEO)
     facts = describe_proxy(proxy.path)
     assert facts["video_codec"] == "h264" and facts["pixel_format"] == "yuv420p"
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def test_loci_position_keeps_its_precision(tmp_path: Path) -> None:
+    """Android's 3GPP loci box: 16.16 fixed point, which FFmpeg rounds to 4 decimals."""
+    fixed = [round(v * 65536) for v in (-99.06713, 19.35742, 2240.5)]  # longitude first
+    loci = b"\x00" * 4 + b"\x15\xc7" + b"Zocalo\x00" + b"\x00" + struct.pack(">iii", *fixed)
+    moov = _box(b"moov", _box(b"udta", _box(b"loci", loci + b"\x00\x00")))
+    path = tmp_path / "loci.mp4"
+    path.write_bytes(_box(b"ftyp", b"isom\x00\x00\x00\x00") + moov)
+    with open(path, "rb") as handle:
+        text = loci_location(handle)
+    assert text is not None
+    lat, lon, alt = parse_iso6709(text)  # type: ignore[misc]
+    assert lat == pytest.approx(19.35742, abs=2e-5) and lon == pytest.approx(-99.06713, abs=2e-5)
+    assert alt == pytest.approx(2240.5)
+
+
+@pytest.mark.corpus
+def test_video_gps_agrees_with_exiftool_to_5_decimals() -> None:
+    corpus = require_corpus()
+    reference = {e["SourceFile"]: e for e in json.loads((corpus / "exiftool.json").read_text())}
+    checked = 0
+    for name, facts in reference.items():
+        lat = facts.get("Composite:GPSLatitude")
+        if not name.startswith("videos/") or lat is None:
+            continue
+        capture = read_capture(probe_media(corpus / name).tags)
+        assert capture.latitude is not None, name
+        assert capture.latitude == pytest.approx(lat, abs=1e-5), name
+        assert capture.longitude == pytest.approx(facts["Composite:GPSLongitude"], abs=1e-5)
+        checked += 1
+    assert checked
