@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import struct
@@ -12,6 +13,7 @@ import pytest
 
 from dam.context import Context
 from dam.enums import MediaType
+from ingest.media.avchd import MDPM_UUID, parse_mdpm
 from ingest.media.info import parse_iso6709, read_capture
 from ingest.media.isobmff import loci_location
 from ingest.media.probe import describe_proxy, probe_media
@@ -92,3 +94,20 @@ def test_video_gps_agrees_with_exiftool_to_5_decimals() -> None:
         assert capture.longitude == pytest.approx(facts["Composite:GPSLongitude"], abs=1e-5)
         checked += 1
     assert checked
+
+
+MDPM = b"MDPM" + bytes([2, 0x18, 0x8C, 0x20, 0x25, 0x03, 0x19, 0x14, 0x11, 0x30, 0x45])
+
+
+def test_avchd_capture_date_from_the_h264_mdpm_block(tmp_path: Path) -> None:
+    """An AVCHD camera's clip: the date is in the H.264 SEI (MDPM), not in the container."""
+    assert FFMPEG is not None
+    clip = tmp_path / "00001.MTS"
+    bsf = b"h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+" + MDPM
+    subprocess.run([FFMPEG.encode(), b"-v", b"error", b"-y", b"-f", b"lavfi", b"-i",
+                    b"testsrc=size=320x240:rate=25", b"-t", b"1", b"-c:v", b"libx264",
+                    b"-bsf:v", bsf, b"-f", b"mpegts", b"-mpegts_m2ts_mode", b"1",
+                    str(clip).encode()], check=True)
+    capture = read_capture(probe_media(clip).tags)
+    assert capture.taken_at == dt.datetime(2025, 3, 14, 11, 30, 45)
+    assert parse_mdpm(b"junk" + MDPM_UUID + MDPM[4:5] + b"\x18\x00\x20\x2a") is None  # cut, bad BCD
