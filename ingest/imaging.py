@@ -61,6 +61,16 @@ SELF_ORIENTING_FORMATS = frozenset({"HEIF", "TIFF"} if PILLOW_ORIENTS_TIFF else 
 # libraw's flip (dcraw's "50132467"[orientation]) -> EXIF orientation.
 RAW_FLIP_ORIENTATION = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
 JPEG_DRAFT_SCALES = (8, 4, 2)
+# EXIF orientation -> the transposes that display the stored pixels upright.
+ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 LABELS = {
     "image/x-adobe-dng": "DNG",
     "image/x-canon-cr2": "Canon CR2",
@@ -188,10 +198,10 @@ def _decode(
             source_size = (full_size[1], full_size[0])
     if image.format in ("JPEG", "MPO"):
         _draft_jpeg(image, long_edge)
+    pages = _page_count(image)  # before loading: counting seeks, and a seek drops the pixels
     image.load()  # before getexif(): for PNG it would load, and a swallowed error leave garbage
     if image.format == "AVIF" or orientation is None:
         orientation = read_orientation(image)  # for AVIF, Pillow maps irot/imir to this tag
-    pages = _page_count(image)
     return DecodedImage(image, full_size, source_size, orientation, pages)
 
 
@@ -245,6 +255,21 @@ def _heif_quarter_turned(image: Image.Image) -> bool:
         return any(name == "irot" and value in (90, 270) for name, value in turns)
     except (AttributeError, IndexError, TypeError, ValueError):
         return bool(image.info.get("original_orientation") in (5, 6, 7, 8))
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """``image`` loaded and turned as viewers show it, by the one rule per container above
+    (a new image; the caller's is left as decoded). Decoder errors propagate."""
+    image.load()  # Pillow 13 turns a TIFF while loading; libheif has turned a HEIF already
+    orientation = 1 if image.format in SELF_ORIENTING_FORMATS else read_orientation(image)
+    transpose = ORIENTATION_TRANSPOSE.get(orientation)
+    return image.transpose(transpose) if transpose is not None else image.copy()
+
+
+def draft_for(image: Image.Image, long_edge: int | None) -> None:
+    """Let libjpeg decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping ``long_edge`` pixels."""
+    if long_edge is not None and image.format in ("JPEG", "MPO"):
+        _draft_jpeg(image, long_edge)
 
 
 def read_orientation(image: Image.Image) -> int:

@@ -36,16 +36,7 @@ FIRST_FILTER = Image.Resampling.HAMMING  # from the decoded pixels to the larges
 NEXT_FILTER, NEXT_REDUCING_GAP = Image.Resampling.LANCZOS, 1.5  # from one rendition to the next
 SMALL_RENDITION_PIXELS = 500_000
 WEBP_METHOD = 2
-# EXIF orientation -> the transposes that display the stored pixels upright.
-ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+ORIENTATION_TRANSPOSE = imaging.ORIENTATION_TRANSPOSE  # one table, in ingest.imaging
 
 
 @dataclass(frozen=True)

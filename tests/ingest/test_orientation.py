@@ -18,6 +18,8 @@ from PIL import Image, ImageOps
 from ingest.metadata import extract_metadata
 from ingest.renditions import ORIENTATION_TRANSPOSE, make_photo_renditions
 from ingest.sniff import sniff_file
+from publish.focus import upright_draft
+from publish.picture import decode_upright
 from tests.conftest import require_corpus
 from tests.media import quadrant_image, save_oriented
 
@@ -90,3 +92,19 @@ def test_raw_preview_follows_every_orientation(tmp_path: Path) -> None:
         diff = ImageOps.grayscale(turned.resize(small)), ImageOps.grayscale(expected.resize(small))
         mean = sum(abs(a - b) for a, b in zip(diff[0].tobytes(), diff[1].tobytes(), strict=True))
         assert mean / (64 * 64) < 12, orientation
+
+
+@pytest.mark.parametrize(("fmt", "ext"), CONTAINERS)
+@pytest.mark.parametrize("orientation", [3, 6, 7, 8])
+def test_exports_and_focus_turn_pictures_as_renditions_do(tmp_path: Path, fmt: str, ext: str,
+                                                          orientation: int) -> None:
+    """Publishing decodes through the same rule (ingest.imaging.upright)."""
+    stored = quadrant_image()
+    path = save_oriented(stored, tmp_path / f"o{orientation}.{ext}", fmt, orientation)
+    expected = _corners(_shown(stored, orientation))
+    with open(path, "rb") as source:
+        exported = decode_upright(source, long_edge=None)
+    assert _close(_corners(exported), expected), (fmt, orientation)
+    with Image.open(path) as opened:
+        guessed = upright_draft(opened)
+    assert _close(_corners(guessed), expected), (fmt, orientation)

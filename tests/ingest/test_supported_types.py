@@ -20,6 +20,8 @@ import pytest
 from PIL import Image
 
 from dam.enums import MediaType
+from ingest.media.probe import probe_media
+from ingest.metadata import extract_metadata
 from ingest.renditions import make_photo_renditions
 from ingest.sniff import sniff_file
 from tests.conftest import ROOT
@@ -189,3 +191,33 @@ def test_other_is_exactly_the_documented_list(samples: dict[str, list[Path]]) ->
     became_other = {row for row, paths in samples.items()
                     if any(sniff_file(path).media_type == MediaType.OTHER for path in paths)}
     assert became_other == documented
+
+
+@pytest.mark.parametrize("row", sorted(r for r in SAMPLES if r not in ("PDF",)))
+def test_row_reads_what_the_readme_promises(samples: dict[str, list[Path]], row: str) -> None:
+    """Photos: their size (metadata or decoder); video and audio: duration and codecs."""
+    expected = MediaType(readme_rows()[row])
+    for path in samples[row]:
+        kind = sniff_file(path)
+        if expected == MediaType.PHOTO:
+            meta = extract_metadata(path, kind.mime_type)
+            size = (meta.width, meta.height)
+            if None in size:
+                result = make_photo_renditions(path, kind.mime_type, {"preview": 64})
+                size = (result.source_width, result.source_height)
+            assert size == SIZE or "ICO" in row, (row, path.name, size)
+        elif expected in (MediaType.VIDEO, MediaType.AUDIO):
+            info = probe_media(path)
+            assert info.duration == pytest.approx(1.0, abs=0.25), (row, path.name)
+            stream = info.video if expected == MediaType.VIDEO else info.audio
+            assert stream is not None and stream.codec, (row, path.name)
+
+
+def test_multi_page_tiff_renders_its_first_page_and_counts_pages(tmp_path: Path) -> None:
+    first = quadrant_image(SIZE)
+    path = tmp_path / "scan"
+    first.save(path, "TIFF", save_all=True, append_images=[first.rotate(180)] * 2)
+    result = make_photo_renditions(path, "image/tiff", {"preview": 400})
+    assert result.pages == 3
+    with Image.open(io.BytesIO(result.images[0].data)) as preview:
+        assert preview.convert("RGB").getpixel((5, 5))[0] > 150  # red top-left: page 1
