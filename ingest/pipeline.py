@@ -23,14 +23,15 @@ from typing import Any
 from sqlalchemy import select
 
 from dam.context import Context
-from dam.enums import AssetState, MediaType, RenditionKind
+from dam.enums import AssetState, JobKind, MediaType, RenditionKind
 from dam.errors import IngestError, UnsupportedMediaError
 from dam.models import Asset, Batch, Rendition, utcnow
+from dam.queue import enqueue
 from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
 from ingest.renditions import RenditionSet, make_photo_renditions
-from ingest.sidecars import read_sidecar
+from ingest.sidecars import read_sidecar, sidecar_joined
 from ingest.stages import run_stages
 from ingest.stills import Output
 from storage import rendition_key
@@ -150,6 +151,12 @@ def record(state: ProcessState) -> None:
         asset.processed_at = utcnow()
         asset.state = AssetState.FAILED if state.failure else AssetState.READY
         asset.error = state.failure
+        if ("sidecar" not in state.raw and sidecar_joined(session, asset)
+                and read_sidecar(state.ctx, state.batch_id, state.filename) is not None):
+            # An XMP sidecar arrived while this ran: process again, with it.
+            asset.state, asset.error = AssetState.PENDING, None
+            enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
+                    max_attempts=state.ctx.settings.job_max_attempts)
         session.flush()
         if asset.media_type == MediaType.PHOTO:
             link_photo(session, asset, state.ctx.settings.publication_match_distance)

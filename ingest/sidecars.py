@@ -15,10 +15,11 @@ import unicodedata
 from pathlib import PurePath
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dam.catalog import IntakeResult
 from dam.context import Context
-from dam.enums import AssetState, IntakeOutcome, JobKind
+from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.models import Asset, IntakeItem
 from dam.queue import requeue_for_asset
 
@@ -86,3 +87,12 @@ def read_sidecar(ctx: Context, batch_id: int | None, filename: str) -> bytes | N
         return None
     key = sidecar_key(batch_id, filename)
     return ctx.store.read_bytes(key) if ctx.store.exists(key) else None
+
+
+def sidecar_joined(session: Session, asset: Asset) -> bool:
+    """Whether a sidecar of the asset's batch has been joined to it (an indexed lookup)."""
+    if asset.media_type != MediaType.PHOTO:
+        return False
+    found = session.scalar(select(IntakeItem.id).where(
+        IntakeItem.asset_id == asset.id, IntakeItem.outcome == IntakeOutcome.SIDECAR).limit(1))
+    return found is not None

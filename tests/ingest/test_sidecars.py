@@ -76,3 +76,28 @@ def test_an_xmp_without_a_picture_is_kept_as_a_sidecar_only(ctx: Context, tmp_pa
     (tmp_path / "lonely.xmp").write_bytes(SIDECAR)
     report = ingest_paths(ctx, [tmp_path], BatchInfo(event="becas"))
     assert [(r.outcome, r.asset_id) for r in report.results] == [(IntakeOutcome.SIDECAR, None)]
+
+
+def test_sidecar_arriving_while_its_picture_is_processed_is_not_lost(
+    ctx: Context, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ingest import pipeline
+
+    photo = make_photo(tmp_path / "P1.jpg", (300, 200))
+    sidecar = tmp_path / "later" / "P1.xmp"
+    sidecar.parent.mkdir()
+    sidecar.write_bytes(SIDECAR)
+    report = ingest_paths(ctx, [photo], BatchInfo(event="becas"))
+    real_extract = pipeline.extract
+    arrived = []
+
+    def extract_then_sidecar_arrives(state):  # type: ignore[no-untyped-def]
+        real_extract(state)
+        if not arrived:
+            arrived.append(intake_file(ctx, report.batch_id, sidecar))
+
+    monkeypatch.setitem(pipeline.PIPELINES, pipeline.MediaType.PHOTO,
+                        (extract_then_sidecar_arrives, *pipeline.PHOTO_STAGES[1:]))
+    _work(ctx)
+    assert arrived and arrived[0].asset_id == report.results[0].asset_id
+    _check_joined(get_asset(ctx.catalog, report.results[0].asset_id))
