@@ -44,7 +44,8 @@ def test_names_pair_whatever_the_case_or_darktable_style() -> None:
     assert picture_stem("acto.final.jpg") == picture_stem("acto.final.xmp") == "acto.final"
 
 
-def test_sidecar_in_the_same_batch_wins_and_is_no_asset(ctx: Context, tmp_path: Path) -> None:
+def test_sidecar_in_the_same_batch_wins_and_is_no_asset(any_ctx: Context, tmp_path: Path) -> None:
+    ctx = any_ctx
     make_photo(tmp_path / "IMG_0042.jpg", (300, 200))  # EXIF: Canon, taken 2025-03-14 11:30
     (tmp_path / "IMG_0042.xmp").write_bytes(SIDECAR)
     report = ingest_paths(ctx, [tmp_path], BatchInfo(event="becas"))
