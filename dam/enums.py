@@ -42,6 +42,7 @@ class IntakeOutcome(enum.StrEnum):
     NEW = "new"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    SIDECAR = "sidecar"  # an XMP sidecar, joined to the picture of the same name in its batch
 
 
 class RenditionKind(enum.StrEnum):

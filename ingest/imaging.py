@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import pillow_heif
+import PIL
 import rawpy
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from dam.errors import DamError, IngestError, UnsupportedMediaError
+from dam.faults import TRANSIENT_ERRNOS
+from ingest import decoders  # registers pillow-heif and the JPEG XL plugin
 
 log = logging.getLogger(__name__)
 
-pillow_heif.register_heif_opener()  # once, at import; Pillow 11.3+ reads AVIF natively
 
 RAW_MIME_TYPES = frozenset(
     {
@@ -42,17 +43,34 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "image/tiff": ("TIFF",),
     "image/webp": ("WEBP",),
     "image/gif": ("GIF",),
-    "image/bmp": ("BMP",),
+    "image/bmp": ("BMP", "DIB"),
     "image/avif": ("AVIF",),
     "image/heic": ("HEIF",),
     "image/heif": ("HEIF",),
     "image/jxl": ("JXL", "JPEGXL"),
 }
-# Decoders that apply the container's rotation themselves: EXIF orientation must not be reapplied.
-SELF_ORIENTING_FORMATS = frozenset({"HEIF"})
-# libraw's flip -> EXIF orientation.
-RAW_FLIP_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
+# Who turns each container's picture upright (one rule per container):
+# - HEIF: libheif applies irot/imir on decoding; the EXIF tag inside must be ignored.
+# - TIFF: Pillow 13+ applies the Orientation tag on load (and then drops it).
+# - JPEG, MPO, PNG (eXIf), WebP, JPEG XL and the rest: we apply the EXIF orientation (the
+#   caller's metadata, else the image's own EXIF). AVIF: Pillow maps irot/imir to that tag.
+# - RAW: the EXIF orientation (else libraw's flip) applied to the embedded preview; libraw's
+#   own development is upright already.
+PILLOW_ORIENTS_TIFF = int(PIL.__version__.split(".")[0]) >= 13
+SELF_ORIENTING_FORMATS = frozenset({"HEIF", "TIFF"} if PILLOW_ORIENTS_TIFF else {"HEIF"})
+# libraw's flip (dcraw's "50132467"[orientation]) -> EXIF orientation.
+RAW_FLIP_ORIENTATION = {0: 1, 1: 2, 3: 3, 2: 4, 4: 5, 6: 6, 7: 7, 5: 8}
 JPEG_DRAFT_SCALES = (8, 4, 2)
+# EXIF orientation -> the transposes that display the stored pixels upright.
+ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 LABELS = {
     "image/x-adobe-dng": "DNG",
     "image/x-canon-cr2": "Canon CR2",
@@ -88,6 +106,8 @@ class DecodedImage:
     full_size: tuple[int, int]  # the decoded picture's size at full scale (sets rendition sizes)
     source_size: tuple[int, int]  # the original's stored pixels, before orientation, to report
     orientation: int  # EXIF-style orientation (1-8) still to apply to ``image``
+    pages: int = 1  # pages or frames in the file (a multi-page TIFF renders its first)
+    preview_size: tuple[int, int] | None = None  # a RAW's embedded preview, as stored
 
 
 def label_for(mime_type: str) -> str:
@@ -127,8 +147,10 @@ def _as_ingest_error(exc: BaseException, label: str) -> IngestError:
         return IngestError(f"{label} needs too much memory to decode")
     if isinstance(exc, UnidentifiedImageError):
         return IngestError(f"unreadable {label}: not a valid {label} image or an unknown variant")
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return IngestError(f"cannot read the file: {message}", transient=True)  # I/O, not data
+    if isinstance(exc, FileNotFoundError) or (
+        isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+    ):  # the machine's trouble (I/O, a working copy gone), not the data's
+        return IngestError(f"cannot read the file: {message}", transient=True)
     if "truncated" in message.lower():
         return IngestError(f"truncated {label}: {message}")
     if not isinstance(exc, EXPECTED_DECODER_ERRORS):
@@ -153,8 +175,8 @@ def open_image(
     wanted = orientation if orientation in range(1, 9) else None
     if mime_type in RAW_MIME_TYPES:
         return _open_raw(path, long_edge, max_pixels, wanted)
-    formats = PILLOW_FORMATS.get(mime_type)
-    if formats is None:
+    formats = PILLOW_FORMATS.get(mime_type) or decoders.pillow_formats_for(mime_type)
+    if not formats:
         raise UnsupportedMediaError(f"cannot render {mime_type} as a photo")
     Image.init()
     available = [name for name in formats if name in Image.OPEN]
@@ -172,14 +194,26 @@ def _decode(
     _check_pixels(full_size, max_pixels)
     if image.format in SELF_ORIENTING_FORMATS:
         orientation = 1
-        if _heif_quarter_turned(image):
+        if _decoder_quarter_turns(image):
             source_size = (full_size[1], full_size[0])
     if image.format in ("JPEG", "MPO"):
         _draft_jpeg(image, long_edge)
+    pages = _page_count(image)  # before loading: counting seeks, and a seek drops the pixels
     image.load()  # before getexif(): for PNG it would load, and a swallowed error leave garbage
     if image.format == "AVIF" or orientation is None:
         orientation = read_orientation(image)  # for AVIF, Pillow maps irot/imir to this tag
-    return DecodedImage(image, full_size, source_size, orientation)
+    return DecodedImage(image, full_size, source_size, orientation, pages)
+
+
+def _page_count(image: Image.Image) -> int:
+    """Pages of a multi-page TIFF (GIF and WebP frames are an animation, not pages)."""
+    if image.format != "TIFF":
+        return 1
+    try:
+        return max(int(getattr(image, "n_frames", 1)), 1)
+    except EXPECTED_DECODER_ERRORS as exc:
+        log.debug("TIFF page count unreadable: %s", exc)
+        return 1
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
@@ -206,6 +240,13 @@ def _draft_jpeg(image: Image.Image, long_edge: int) -> None:
             return
 
 
+def _decoder_quarter_turns(image: Image.Image) -> bool:
+    """Whether the decoder turns the stored picture by a quarter (its size is reported turned)."""
+    if image.format == "TIFF":
+        return image.tag_v2.get(0x0112) in (5, 6, 7, 8)  # type: ignore[attr-defined]
+    return _heif_quarter_turned(image)
+
+
 def _heif_quarter_turned(image: Image.Image) -> bool:
     """Whether libheif turned the picture by 90 or 270 degrees (its ``irot`` transform)."""
     try:
@@ -214,6 +255,21 @@ def _heif_quarter_turned(image: Image.Image) -> bool:
         return any(name == "irot" and value in (90, 270) for name, value in turns)
     except (AttributeError, IndexError, TypeError, ValueError):
         return bool(image.info.get("original_orientation") in (5, 6, 7, 8))
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """``image`` loaded and turned as viewers show it, by the one rule per container above
+    (a new image; the caller's is left as decoded). Decoder errors propagate."""
+    image.load()  # Pillow 13 turns a TIFF while loading; libheif has turned a HEIF already
+    orientation = 1 if image.format in SELF_ORIENTING_FORMATS else read_orientation(image)
+    transpose = ORIENTATION_TRANSPOSE.get(orientation)
+    return image.transpose(transpose) if transpose is not None else image.copy()
+
+
+def draft_for(image: Image.Image, long_edge: int | None) -> None:
+    """Let libjpeg decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping ``long_edge`` pixels."""
+    if long_edge is not None and image.format in ("JPEG", "MPO"):
+        _draft_jpeg(image, long_edge)
 
 
 def read_orientation(image: Image.Image) -> int:
@@ -227,16 +283,27 @@ def read_orientation(image: Image.Image) -> int:
 
 
 def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | None) -> DecodedImage:
-    """The camera's embedded preview; libraw's half-size development only when there is none."""
+    """The camera's embedded preview; libraw's half-size development only when there is none.
+
+    A RAW whose sensor data is empty (a pruned DNG, a file cut short: libraw reads zeros) would
+    develop to an all-black picture: its embedded preview is used instead when it is whole,
+    however small; without one the file fails with the reason.
+    """
     with rawpy.imread(str(path)) as raw:
         sizes = raw.sizes
-        raw_size = (sizes.width, sizes.height)
+        raw_size = developed_size(sizes)
         if sizes.width > 0 and sizes.height > 0:
             _check_pixels(raw_size, max_pixels)
         if orientation is None:  # previews are stored as the sensor saw them
             orientation = RAW_FLIP_ORIENTATION.get(sizes.flip, 1)
         preview = _raw_preview(raw, long_edge, max_pixels, orientation)
+        if preview is None and _sensor_empty(raw):
+            preview = _raw_preview(raw, long_edge, max_pixels, orientation, smallest=1)
+            if preview is None:
+                raise IngestError(f"{path.suffix.lstrip('.').upper() or 'RAW'} file holds no "
+                                  "image data (pruned or truncated) and no whole preview")
         if preview is not None:
+            preview.preview_size = preview.source_size
             if all(raw_size):
                 preview.source_size = raw_size
             return preview
@@ -246,23 +313,52 @@ def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | No
     return DecodedImage(image, image.size, raw_size if all(raw_size) else image.size, 1)
 
 
+def developed_size(sizes: rawpy.ImageSizes) -> tuple[int, int]:
+    """The developed picture's size before orientation: the visible area, cut by the crop the
+    file asks for (DNG DefaultCrop); never the embedded preview's or the whole sensor's."""
+    if sizes.crop_width > 0 and sizes.crop_height > 0:
+        return sizes.crop_width, sizes.crop_height
+    return sizes.width, sizes.height
+
+
+def _sensor_empty(raw: rawpy.RawPy) -> bool:
+    """Whether the sensor data holds nothing above the black level (zeros read for it)."""
+    try:
+        visible = raw.raw_image_visible
+    except rawpy.LibRawError:
+        return True
+    black = max(raw.black_level_per_channel or [0])
+    return visible.size == 0 or int(visible.max()) <= black
+
+
 def _raw_preview(
-    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int
+    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int, smallest: int = 256
 ) -> DecodedImage | None:
+    """The embedded preview, decoded; None without one or when smaller than ``smallest``
+    (a postage stamp: better develop the RAW itself) or, when any size will do, damaged."""
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
         return None
+    except rawpy.LibRawError:
+        if smallest > 1:
+            raise
+        return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
         image = Image.open(io.BytesIO(thumb.data), formats=["JPEG", "MPO"])
-        decoded = _decode(image, long_edge, max_pixels, orientation)
+        try:
+            decoded = _decode(image, long_edge, max_pixels, orientation)
+        except EXPECTED_DECODER_ERRORS:
+            if smallest > 1:
+                raise
+            return None  # only a whole preview may stand in for missing sensor data
     elif thumb.format == rawpy.ThumbFormat.BITMAP:
         image = Image.fromarray(thumb.data)
         decoded = DecodedImage(image, image.size, image.size, orientation)
     else:
         return None
-    if max(decoded.full_size) < min(long_edge, 256):
-        return None  # a postage stamp: better develop the RAW itself
+    if max(decoded.full_size) < min(long_edge, smallest):
+        return None
     return decoded
 
 

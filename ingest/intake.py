@@ -25,6 +25,7 @@ from dam.catalog import (
 )
 from dam.context import Context
 from dam.errors import IngestError
+from ingest.sidecars import MAX_SIDECAR_BYTES, looks_like_sidecar, take_sidecar
 from ingest.sniff import SniffResult, sniff_file
 from ingest.stages import run_stages
 from storage import original_key
@@ -133,6 +134,18 @@ def display_name(path: Path) -> str:
     return unicodedata.normalize("NFC", os.fsdecode(path.name))
 
 
+def _sidecar_bytes(path: Path, filename: str) -> bytes | None:
+    """The file's bytes when it is an XMP sidecar (``ingest.sidecars``), else None."""
+    if not filename.lower().endswith(".xmp"):
+        return None
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SIDECAR_BYTES + 1)
+    except OSError:
+        return None  # intake reports it
+    return data if len(data) <= MAX_SIDECAR_BYTES and looks_like_sidecar(filename, data) else None
+
+
 def intake_file(
     ctx: Context,
     batch_id: int,
@@ -151,6 +164,9 @@ def intake_file(
     """
     state = IntakeState(ctx=ctx, batch_id=batch_id, path=path,
                         filename=filename or display_name(path))
+    sidecar = _sidecar_bytes(path, state.filename)
+    if sidecar is not None:
+        return take_sidecar(ctx, batch_id, str(path), state.filename, sidecar)
     stages = INTAKE_STAGES
     if known_hash is not None:
         state.sha256, state.byte_size = known_hash

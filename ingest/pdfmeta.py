@@ -18,7 +18,10 @@ from ingest.metadata.xmp import parse_xmp, xmp_list, xmp_text
 CHUNK = 1024 * 1024
 MAX_PACKET = 1024 * 1024
 MAX_SCAN_BYTES = 512 * 1024 * 1024
-XMP_START, XMP_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+# The wrapper's start and end; Acrobat 4-5 era files use the old ``<x:xapmeta>`` (and ``xap:``).
+WRAPPERS = ((b"<x:xmpmeta", b"</x:xmpmeta>"), (b"<x:xapmeta", b"</x:xapmeta>"))
+XMP_START = WRAPPERS[0][0]
+DOCUMENT_HINTS = (b"pdf:", b"dc:title", b"xmp:CreateDate", b"xap:CreateDate")
 _PDF_DATE = re.compile(
     r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(?:(Z)|([+-])(\d{2})'?(\d{2})?'?)?"
 )
@@ -60,7 +63,7 @@ def find_xmp_packet(path: Path) -> bytes | None:
                 break
             window = tail + chunk
             for packet in _packets(window, handle, offset - len(tail)):
-                if b"pdf:" in packet or b"dc:title" in packet or b"xmp:CreateDate" in packet:
+                if any(hint in packet for hint in DOCUMENT_HINTS):
                     found = packet
             tail = window[1 - len(XMP_START) :]
             offset += len(chunk)
@@ -68,18 +71,20 @@ def find_xmp_packet(path: Path) -> bytes | None:
 
 
 def _packets(window: bytes, handle: Any, window_offset: int) -> list[bytes]:
-    packets = []
-    start = window.find(XMP_START)
-    while start != -1:
-        position = handle.tell()
-        handle.seek(window_offset + start)
-        data = handle.read(MAX_PACKET)
-        handle.seek(position)
-        end = data.find(XMP_END)
-        if end != -1:
-            packets.append(data[: end + len(XMP_END)])
-        start = window.find(XMP_START, start + 1)
-    return packets
+    """The packets starting in ``window``, in file order, in either wrapper."""
+    packets: list[tuple[int, bytes]] = []
+    for opening, closing in WRAPPERS:
+        start = window.find(opening)
+        while start != -1:
+            position = handle.tell()
+            handle.seek(window_offset + start)
+            data = handle.read(MAX_PACKET)
+            handle.seek(position)
+            end = data.find(closing)
+            if end != -1:
+                packets.append((start, data[: end + len(closing)]))
+            start = window.find(opening, start + 1)
+    return [packet for _start, packet in sorted(packets, key=lambda item: item[0])]
 
 
 def read_xmp(path: Path, warnings: list[str]) -> dict[str, Any]:

@@ -23,13 +23,15 @@ from typing import Any
 from sqlalchemy import select
 
 from dam.context import Context
-from dam.enums import AssetState, MediaType, RenditionKind
+from dam.enums import AssetState, JobKind, MediaType, RenditionKind
 from dam.errors import IngestError, UnsupportedMediaError
 from dam.models import Asset, Batch, Rendition, utcnow
+from dam.queue import enqueue
 from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
 from ingest.renditions import RenditionSet, dominant_color, make_photo_renditions
+from ingest.sidecars import read_sidecar, sidecar_joined
 from ingest.stages import run_stages
 from ingest.stills import Output
 from storage import rendition_key
@@ -55,11 +57,17 @@ class ProcessState:
     raw: dict[str, Any] = field(default_factory=dict)  # merged into metadata_json
     outputs: list[Output] = field(default_factory=list)  # renditions made from frames and pages
     on_record: list[Callable[[Any, Asset], None]] = field(default_factory=list)
+    batch_id: int | None = None
+    filename: str = ""
 
 
 def extract(state: ProcessState) -> None:
-    """Read EXIF, IPTC and XMP into catalog fields (never fails on bad metadata)."""
-    state.metadata = extract_metadata(state.path, state.mime_type)
+    """Read EXIF, IPTC and XMP into catalog fields (never fails on bad metadata); an XMP
+    sidecar taken in with the picture's batch overrides what the file says."""
+    sidecar = read_sidecar(state.ctx, state.batch_id, state.filename)
+    state.metadata = extract_metadata(state.path, state.mime_type, sidecar=sidecar)
+    if sidecar is not None:
+        state.raw["sidecar"] = True
 
 
 def render(state: ProcessState) -> None:
@@ -84,6 +92,8 @@ def render(state: ProcessState) -> None:
             raise
         state.failure = str(exc)
         return
+    if state.renditions is not None and state.renditions.pages > 1:
+        state.fields["page_count"] = state.renditions.pages
     thumb = next((i for i in state.renditions.images if i.kind == "thumbnail"), None)
     color = dominant_color(thumb.data) if thumb else None
     if color:
@@ -147,6 +157,12 @@ def record(state: ProcessState) -> None:
         asset.processed_at = utcnow()
         asset.state = AssetState.FAILED if state.failure else AssetState.READY
         asset.error = state.failure
+        if ("sidecar" not in state.raw and sidecar_joined(session, asset)
+                and read_sidecar(state.ctx, state.batch_id, state.filename) is not None):
+            # An XMP sidecar arrived while this ran: process again, with it.
+            asset.state, asset.error = AssetState.PENDING, None
+            enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
+                    max_attempts=state.ctx.settings.job_max_attempts)
         session.flush()
         if asset.media_type == MediaType.PHOTO:
             link_photo(session, asset, state.ctx.settings.publication_match_distance)
@@ -193,10 +209,12 @@ def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str]) -
         if md.warnings:
             raw["warnings"] = list(md.warnings)
     if state.renditions is not None:
-        if asset.width is None:
-            asset.width = state.renditions.source_width
-            asset.height = state.renditions.source_height
-        asset.phash = state.renditions.phash
+        renditions = state.renditions
+        if asset.width is None or (renditions.developed and not {"width", "height"} & edited):
+            asset.width, asset.height = renditions.source_width, renditions.source_height
+        if renditions.embedded_preview is not None:
+            raw["embedded_preview_size"] = list(renditions.embedded_preview)
+        asset.phash = renditions.phash
     raw.update(state.raw)
     if state.notes:
         raw["notes"] = list(state.notes)
@@ -251,8 +269,10 @@ def process_asset(ctx: Context, asset_id: int) -> AssetState | None:
             return AssetState.READY
         asset.state = AssetState.PROCESSING
         snapshot = (asset.sha256, asset.mime_type, asset.media_type, asset.original_key)
+        origin = (asset.batch_id, asset.original_filename)
     sha256, mime_type, media_type, key = snapshot
     with ctx.store.local_path(key) as path:
-        state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path)
+        state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path,
+                             batch_id=origin[0], filename=origin[1] or "")
         run_stages(PIPELINES[state.media_type], state)
     return AssetState.FAILED if state.failure else AssetState.READY

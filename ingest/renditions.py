@@ -36,16 +36,7 @@ FIRST_FILTER = Image.Resampling.HAMMING  # from the decoded pixels to the larges
 NEXT_FILTER, NEXT_REDUCING_GAP = Image.Resampling.LANCZOS, 1.5  # from one rendition to the next
 SMALL_RENDITION_PIXELS = 500_000
 WEBP_METHOD = 2
-# EXIF orientation -> the transposes that display the stored pixels upright.
-ORIENTATION_TRANSPOSE: dict[int, Image.Transpose] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+ORIENTATION_TRANSPOSE = imaging.ORIENTATION_TRANSPOSE  # one table, in ingest.imaging
 
 
 @dataclass(frozen=True)
@@ -64,6 +55,9 @@ class RenditionSet:
     phash: str | None
     source_width: int  # the original's pixels as stored (before orientation)
     source_height: int
+    pages: int = 1  # a multi-page TIFF's page count (its first page is rendered)
+    embedded_preview: tuple[int, int] | None = None  # a RAW's preview the renditions came from
+    developed: bool = False  # a RAW: source_* is the developed picture's size (LibRaw's)
 
 
 def make_photo_renditions(
@@ -92,7 +86,9 @@ def make_photo_renditions(
         rendered, smallest = _render_all(decoded, sizes, fmt, quality)
         phash = perceptual_hash(smallest)
     width, height = decoded.source_size
-    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height)
+    developed = mime_type in imaging.RAW_MIME_TYPES
+    return RenditionSet([rendered[kind] for kind in sizes], phash, width, height, decoded.pages,
+                        decoded.preview_size, developed)
 
 
 def _render_all(

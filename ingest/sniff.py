@@ -11,6 +11,7 @@ import filetype
 
 from dam.enums import MediaType
 from dam.errors import IngestError
+from ingest import decoders
 
 HEADER_BYTES = 64 * 1024
 
@@ -95,12 +96,22 @@ TIFF_RAW_EXTENSIONS = {"nef": NEF, "nrw": NEF, "arw": ARW, "srf": ARW, "sr2": AR
 
 
 def sniff_file(path: Path) -> SniffResult:
-    """What ``path`` holds, judged from its first bytes (the name only breaks TIFF-RAW ties)."""
+    """What ``path`` holds, judged from its bytes (the name only breaks TIFF-RAW ties).
+
+    Known signatures first; a file they do not name is put to the installed decoders
+    (``ingest.decoders``: Pillow's plugins, then ffprobe), and is OTHER only if none reads it.
+    """
     with open(path, "rb") as fp:
         header = fp.read(HEADER_BYTES)
     if not header:
         raise IngestError("empty file (0 bytes)")
-    return sniff_bytes(header, suffix=path.suffix)
+    found = sniff_bytes(header, suffix=path.suffix)
+    if found.media_type != MediaType.OTHER:
+        return found
+    claim = decoders.ask_pillow(path, header) or decoders.ask_ffprobe(path)
+    if claim is None:
+        return found
+    return _kind(claim.mime_type, MediaType(claim.kind), claim.extension)
 
 
 def sniff_bytes(header: bytes, *, suffix: str = "") -> SniffResult:

@@ -12,9 +12,10 @@ Faces are not detected: an editor sets the point by hand when the guess misses.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from dam.models import Asset
+from ingest import imaging
 
 WORK_EDGE = 256  # pixels of the long edge the map is computed on
 TOP_FRACTION = 0.03  # share of the strongest pixels whose centroid is the point
@@ -76,7 +77,7 @@ def guess_focus(image: Image.Image) -> tuple[float, float]:
 def upright_draft(image: Image.Image) -> Image.Image:
     """A small upright copy for guessing (JPEG draft mode decodes at a fraction of the cost)."""
     image.draft("RGB", (WORK_EDGE * 2, WORK_EDGE * 2))
-    return ImageOps.exif_transpose(image).convert("RGB")
+    return imaging.upright(image).convert("RGB")  # the renditions' orientation rule
 
 
 def focus_for(asset: Asset, image: Image.Image) -> tuple[float, float]:

@@ -13,9 +13,10 @@ from functools import lru_cache
 from typing import BinaryIO
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
-from dam.errors import DamError
+from dam.errors import DamError, IngestError
+from ingest import imaging
 from ingest.imaging import to_srgb  # the same colour handling as renditions
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ pillow_heif.register_heif_opener()  # stored HEIC originals export like any othe
 DEFAULT_MAX_PIXELS = 250_000_000  # as the max_image_pixels setting's default
 # Formats a picture may be exported from (RAW files export from their preview rendition).
 READABLE = ("JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "AVIF", "HEIF")
-_DRAFT_SCALES = (8, 4, 2)
 # What Pillow and the codecs raise on damaged data.
 _DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
                    ArithmeticError, RuntimeError, struct.error, MemoryError,
@@ -53,16 +53,16 @@ def decode_upright(source: BinaryIO, *, long_edge: int | None,
             _check_pixels(image.size, max_pixels)
             stored_width = image.width
             needed = frame_long_edge(image.size, frame) if frame else long_edge
-            if image.format in ("JPEG", "MPO") and needed is not None:
-                _draft(image, needed)
-            image.load()
+            imaging.draft_for(image, needed)
             icc = image.info.get("icc_profile")
-            upright = _upright(image)
+            upright = imaging.upright(image)  # the same orientation rule as renditions
             picture = to_srgb(upright, icc if isinstance(icc, bytes) else None)
             picture.info[DECODED_SCALE] = image.width / stored_width
             return picture
     except ExportError:
         raise
+    except IngestError as exc:  # the shared decoder's own refusals (no pixels and the like)
+        raise ExportError(f"the picture cannot be decoded: {exc}") from None
     except UnidentifiedImageError:
         raise ExportError("not a picture this system can export (unknown or damaged format)"
                           ) from None
@@ -101,31 +101,6 @@ def frame_long_edge(size: tuple[int, int], frame: tuple[int, int]) -> int:
     longest = max(width, height)
     return max(math.ceil(longest * max(frame[0] / w, frame[1] / h))
                for w, h in ((width, height), (height, width)))
-
-
-def _draft(image: Image.Image, long_edge: int) -> None:
-    """Let libjpeg decode at 1/s scale, keeping at least ``long_edge`` pixels on the long side.
-
-    Asking for ``(W // s, H // s)`` yields exactly scale ``s`` (Pillow picks the smallest
-    scale that covers the box on both sides).
-    """
-    width, height = image.size
-    for scale in _DRAFT_SCALES:
-        if math.ceil(max(width, height) / scale) >= long_edge and min(width, height) >= scale:
-            image.draft(image.mode, (width // scale, height // scale))
-            return
-
-
-def _upright(image: Image.Image) -> Image.Image:
-    """``image`` turned as its EXIF orientation says (HEIF is turned by its decoder already)."""
-    if image.format == "HEIF":
-        return image.copy()
-    try:
-        turned = ImageOps.exif_transpose(image)
-    except (ValueError, TypeError, KeyError, SyntaxError, struct.error) as exc:
-        log.debug("unreadable EXIF orientation, exported as stored: %s", exc)
-        return image.copy()
-    return turned if turned is not None else image.copy()
 
 
 @lru_cache(maxsize=1)

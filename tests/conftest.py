@@ -18,7 +18,8 @@ from tests.conftest_s3 import s3_bucket, s3_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+# The shared corpus beside the project (DAM_TEST_CORPUS names another place, e.g. from a worktree).
+CORPUS = Path(os.environ.get("DAM_TEST_CORPUS") or ROOT.parent / "shared" / "corpus").resolve()
 POSTGRES_ENV = "DAM_TEST_POSTGRES_URL"
 
 

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dam.config import Settings, load_settings
 from dam.context import open_context, signing_key
 from dam.search.service import SearchService
+from web.reasons import failure_text
 from web.security import AttemptLimiter, csrf_token, init_security
 from web.state import WebState
 
@@ -55,6 +56,7 @@ def _configure(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     app.jinja_env.globals["json"] = json
+    app.jinja_env.globals["failure_text"] = failure_text  # reasons in the reader's language
 
 
 def _store_media_sources(settings: Settings) -> str:

@@ -24,6 +24,7 @@ from web.openapi import openapi_document
 from web.params import MAX_ID, json_id, query_int
 from web.public_page import public_asset_json
 from web.queries import GridItem, batch_files, browse_page, list_batches, rendition_ref
+from web.reasons import failure_text
 from web.state import get_ctx
 from web.upload import visible_batch
 
@@ -139,7 +140,7 @@ def _batch_json(batch_id: int) -> dict[str, Any]:
         "page_url": url_for("upload.batch", batch_id=batch.id),
         "files": [
             {"name": f.name, "outcome": f.outcome, "asset_id": f.asset_id, "state": f.state,
-             "error": f.error, "title": f.title,
+             "error": f.error, "reason": failure_text(f.error), "title": f.title,
              "thumbnail_url": file_url(f.thumb.key, f.thumb.version) if f.thumb else None,
              "page_url": url_for("assets.show", asset_id=f.asset_id) if f.asset_id else None}
             for f in files
@@ -172,7 +173,7 @@ def _upload_json(upload: Upload) -> dict[str, Any]:
         "id": upload.id, "batch_id": upload.batch_id, "filename": upload.filename,
         "size": upload.byte_size, "offset": upload.received, "state": str(upload.state),
         "outcome": str(upload.outcome) if upload.outcome else None,
-        "asset_id": upload.asset_id, "error": upload.error,
+        "asset_id": upload.asset_id, "error": upload.error, "reason": failure_text(upload.error),
         "chunk_size": get_ctx().settings.upload_chunk_bytes,
         "url": url_for("api.upload_status", upload_id=upload.id),
     }

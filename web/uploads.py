@@ -49,6 +49,7 @@ from dam.enums import IntakeOutcome, MediaType, UploadState
 from dam.errors import IngestError
 from dam.models import Batch, Upload
 from ingest.intake import StoreDownError, intake_file
+from ingest.sidecars import looks_like_sidecar
 from ingest.sniff import HEADER_BYTES, sniff_file
 from web.accounts import CurrentUser
 from web.errors import RequestError
@@ -314,12 +315,20 @@ def _check_type(ctx: Context, upload: Upload, path: Path) -> None:
         kind = sniff_file(path)
     except (IngestError, OSError):
         return  # intake reports it at completion
-    if kind.media_type != MediaType.OTHER:
-        return
+    if kind.media_type != MediaType.OTHER or _is_sidecar(upload.filename, path):
+        return  # an XMP sidecar joins the picture of the same name in the batch
     reason = _("This type of file is not accepted: only photos, video, audio and PDF.")
     _finish(ctx, upload, record_failure(ctx.catalog, upload.batch_id, upload.filename,
                                         upload.filename, reason))
     raise RequestError(415, "unsupported_type", reason)
+
+
+def _is_sidecar(filename: str, path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return looks_like_sidecar(filename, fh.read(HEADER_BYTES))
+    except OSError:
+        return False
 
 
 def _finish(ctx: Context, upload: Upload, result: IntakeResult) -> None:

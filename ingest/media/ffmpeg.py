@@ -168,7 +168,10 @@ def video_proxy_args(
     assert info.video is not None
     width, height = proxy_size(info, long_edge)
     source_input = ffmpeg.input(str(source))
-    video = source_input[str(info.video.index)].filter("scale", width, height, flags="bicubic")
+    # Limited ("tv") range out, whatever the source: a full-range (yuvj) H.264 proxy is flagged
+    # as such and some browsers show it washed out; FFmpeg 7+ would otherwise keep the range.
+    video = source_input[str(info.video.index)].filter("scale", width, height, flags="bicubic",
+                                                       out_range="tv")
     if info.video.hdr_transfer and {"zscale", "tonemap"} <= tool.filters:
         video = (
             video.filter("zscale", t="linear", npl=100)
@@ -184,6 +187,7 @@ def video_proxy_args(
         "preset": "veryfast",
         "crf": 23,
         "profile:v": "high",
+        "color_range": "tv",
         "force_key_frames": "expr:gte(t,n_forced*2)",
         "fpsmax": 60,
         "movflags": "+faststart",

@@ -104,9 +104,25 @@ def _keyframes_near(keys: list[float], targets: list[float]) -> list[float]:
 
 
 def _poster_by_decoding(container: Any, stream: Any, info: VideoInfo, targets: list[float]) -> Any:
-    """Decode forward from the keyframe before the first target, checking each target's frame."""
+    """Decode forward from the keyframe before the first target, checking each target's frame.
+
+    When the seek yields no picture (a camera clip whose only keyframe is at the start: the
+    decoder gets nothing but frames that refer to it), decode again from the very start.
+    """
     stream.codec_context.skip_frame = "NONREF"
     seek(container, stream, targets[0])
+    found = _scan_for_poster(container, stream, list(targets))
+    if found is None and targets[0] > 0:
+        log.debug("no picture after seeking to %.2f s; decoding from the start", targets[0])
+        seek_to_start(container, stream)
+        found = _scan_for_poster(container, stream, list(targets))
+    if found is None:
+        raise IngestError(f"no {info.codec or 'video'} frame could be decoded")
+    return found
+
+
+def _scan_for_poster(container: Any, stream: Any, targets: list[float]) -> Any | None:
+    """The first non-black frame at or after a target (else the brightest, else the first)."""
     brightest, brightest_luma, first = None, -1.0, None
     for count, frame in enumerate(decode(container, stream), start=1):
         first = first or frame
@@ -122,9 +138,16 @@ def _poster_by_decoding(container: Any, stream: Any, info: VideoInfo, targets: l
             targets.pop(0)
         if not targets or count >= MAX_POSTER_FRAMES:
             break
-    if brightest is None and first is None:
-        raise IngestError(f"no {info.codec or 'video'} frame could be decoded")
     return brightest or first
+
+
+def seek_to_start(container: Any, stream: Any) -> None:
+    """Back to the first packet (a timestamp seek may land past a lone first keyframe)."""
+    try:
+        container.seek(0, backward=True, any_frame=True)
+    except av.error.FFmpegError as exc:
+        log.debug("seek to the start failed: %s", exc)
+    stream.codec_context.flush_buffers()
 
 
 def keyframe_at(container: Any, stream: Any, seconds: float) -> Any | None:

@@ -70,3 +70,30 @@ def _tkhd_matrix(
 def top_level_boxes(handle: BinaryIO) -> list[bytes]:
     """The types of the file's top-level boxes, in order (``moov`` before ``mdat``: faststart)."""
     return [kind for kind, _start, _end in _boxes(handle, 0, None)]
+
+
+def loci_location(handle: BinaryIO) -> str | None:
+    """The 3GPP ``loci`` box's position as an ISO 6709 string with full precision.
+
+    Android writes its location there as 16.16 fixed-point numbers; FFmpeg reports it rounded
+    to 4 decimals (~11 m), while the box holds ~5 decimals (exiftool: 40.67999, -74.5). A
+    ``\xa9xyz`` string beside it is the writer's own text and wins (None is returned then).
+    """
+    moov = next((box for box in _boxes(handle, 0, None) if box[0] == b"moov"), None)
+    if moov is None:
+        return None
+    udta = next((box for box in _boxes(handle, moov[1], moov[2]) if box[0] == b"udta"), None)
+    if udta is None:
+        return None
+    children = _boxes(handle, udta[1], udta[2])
+    loci = next((box for box in children if box[0] == b"loci"), None)
+    if loci is None or any(box[0] == b"\xa9xyz" for box in children):
+        return None
+    handle.seek(loci[1])
+    payload = handle.read(min(loci[2] - loci[1], 4096))
+    name_end = payload.find(b"\x00", 6)
+    if name_end < 0 or len(payload) < name_end + 1 + 1 + 12:
+        return None
+    longitude, latitude, altitude = struct.unpack_from(">iii", payload, name_end + 2)
+    lat, lon = latitude / FIXED_16_16, longitude / FIXED_16_16
+    return f"{lat:+010.6f}{lon:+011.6f}{altitude / FIXED_16_16:+.3f}/"

@@ -19,8 +19,9 @@ import av
 import av.logging
 
 from dam.errors import IngestError
+from ingest.media.avchd import avchd_capture_time
 from ingest.media.info import AudioInfo, MediaInfo, VideoInfo, rotation_from_matrix, short_container
-from ingest.media.isobmff import top_level_boxes, track_matrices
+from ingest.media.isobmff import loci_location, top_level_boxes, track_matrices
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,14 @@ def probe_media(path: Path) -> MediaInfo:
 def _describe(container: Any, path: Path) -> MediaInfo:
     # NUL is valid in a tag but not in PostgreSQL text: tags are cut at the first one.
     tags = {str(k).lower(): str(v).split("\x00", 1)[0] for k, v in container.metadata.items()}
+    precise = _loci_location(path)
+    if precise is not None and "location" in tags:
+        tags["location"] = precise  # FFmpeg rounds the loci box to 4 decimals
     format_name = container.format.name
     duration = container.duration / av.time_base if container.duration else None
     video_stream = pick_video_stream(container)
+    if format_name == "mpegts" and video_stream is not None and "creation_time" not in tags:
+        _read_avchd_date(container, video_stream, tags)
     audio_stream = _pick_audio_stream(container)
     video = _video_info(video_stream, path, format_name) if video_stream is not None else None
     return MediaInfo(
@@ -213,6 +219,29 @@ def _audio_info(stream: Any) -> AudioInfo:
         bit_rate=(ctx.bit_rate if ctx else None) or None,
         can_decode=ctx is not None and _has_decoder(ctx.name),
     )
+
+
+def _read_avchd_date(container: Any, stream: Any, tags: dict[str, str]) -> None:
+    """An AVCHD camera's capture time (``ingest.media.avchd``) as the creation_time tag."""
+    if _codec_name(stream.codec_context) != "h264":
+        return
+    try:
+        when = avchd_capture_time(container, stream)
+        container.seek(0)
+    except (av.error.FFmpegError, ValueError, IndexError) as exc:
+        log.debug("no AVCHD date: %s", exc)
+        return
+    if when is not None:
+        tags["creation_time"] = when.isoformat()  # the camera's wall clock, no zone
+
+
+def _loci_location(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return loci_location(handle)
+    except (OSError, struct.error, ValueError) as exc:
+        log.debug("%s: no loci box: %s", path.name, exc)
+        return None
 
 
 def _matrix_for(path: Path, index: int) -> tuple[float, float, float, float] | None:

@@ -33,7 +33,8 @@ Precedence when sources disagree (first non-empty value wins):
   Capture time: EXIF DateTimeOriginal (+SubSecTimeOriginal, OffsetTimeOriginal), XMP
     exif:DateTimeOriginal, XMP photoshop:DateCreated, IIM DateCreated+TimeCreated, EXIF
     DateTimeDigitized, XMP xmp:CreateDate. ModifyDate is never used. `taken_at` is the naive
-    wall-clock time; a date without a time is accepted (as midnight) only from the IPTC sources.
+    wall-clock time. The first of these with a date AND a time wins; a date without a time
+    (accepted only from the IPTC sources, as midnight) is used only when no source has a time.
     When the chosen value has no zone, the zone of another source recording the same second is
     used (e.g. EXIF without OffsetTimeOriginal, XMP with "+02:00").
   Camera, exposure, orientation, GPS: EXIF, then XMP (tiff:, exif:, exifEX:, aux:). GPS is the
@@ -48,6 +49,7 @@ stripped, cut at NUL and emptied to None; over-long values are cut to the catalo
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pathlib
 from collections.abc import Callable
@@ -64,10 +66,21 @@ __all__ = ["ExtractedMetadata", "extract_metadata"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+#: What an XMP sidecar may set: everything but the stored size (the file's own).
+SIDECAR_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ExtractedMetadata)
+    if f.name not in {"width", "height", "raw", "warnings", "taken_at_offset_minutes"}
+)
 
 
-def extract_metadata(path: pathlib.Path, mime_type: str) -> ExtractedMetadata:
-    """Read a photo's metadata; raises only OSError when the file itself cannot be read."""
+def extract_metadata(
+    path: pathlib.Path, mime_type: str, *, sidecar: bytes | None = None
+) -> ExtractedMetadata:
+    """Read a photo's metadata; raises only OSError when the file itself cannot be read.
+
+    ``sidecar`` is an XMP sidecar's packet: every field it gives wins over the file's own
+    (the file keeps its size; the sidecar's orientation wins, as its editor shows the picture).
+    """
     path = pathlib.Path(path)
     warnings: list[str] = []
     with open(path, "rb") as handle:
@@ -87,8 +100,26 @@ def extract_metadata(path: pathlib.Path, mime_type: str) -> ExtractedMetadata:
     meta.width, meta.height = blocks.width, blocks.height
     if blocks.orientation not in (None, 1) or (blocks.orientation and meta.orientation):
         meta.orientation = blocks.orientation  # HEIF readers apply irot/imir, not the EXIF tag
+    if sidecar:
+        _apply_sidecar(meta, sidecar, warnings)
     meta.warnings = list(dict.fromkeys(warnings))
     return meta
+
+
+def _apply_sidecar(meta: ExtractedMetadata, packet: bytes, warnings: list[str]) -> None:
+    xmp = _guarded(lambda: parse_xmp(packet, warnings), {}, warnings)
+    if not xmp:
+        return
+    side = _guarded(lambda: build(Sources(ExifTags(), {}, xmp), warnings), None, warnings)
+    if side is None:
+        return
+    for name in SIDECAR_FIELDS:
+        value = getattr(side, name)
+        if value not in (None, [], ""):
+            setattr(meta, name, value)
+    if side.taken_at is not None:
+        meta.taken_at_offset_minutes = side.taken_at_offset_minutes
+    meta.raw = {**meta.raw, "sidecar": side.raw.get("xmp", {})}
 
 
 def _guarded(step: Callable[[], T], default: T, warnings: list[str]) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import struct
 import threading
 import warnings as pywarnings
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from PIL import Image
 
 from ingest.metadata.iptc import IPTC_RESOURCE_ID, parse_photoshop_resources
 from ingest.metadata.isobmff import AVIF_BRANDS, HEIF_BRANDS, read_boxes
+from ingest.metadata.salvage import salvage
 from ingest.metadata.tiff import is_tiff, read_tiff
 
 pillow_heif.register_heif_opener()
@@ -33,6 +35,7 @@ _RAW_MIME_WORDS = (
     "leica", "hasselblad", "phaseone", "sigma", "minolta",
 )  # fmt: skip
 _RAF_JPEG_HEAD = 1024 * 1024  # enough of the embedded JPEG for its APP segments
+SALVAGED_MAX_PIXELS = 1_000_000_000  # a damaged header's larger size is not believed
 # warnings.catch_warnings() swaps process-wide state; serialise our uses of it across threads.
 _WARNINGS_LOCK = threading.Lock()
 
@@ -125,7 +128,29 @@ def _from_pillow(handle: BinaryIO, formats: list[str] | None) -> Blocks:
             _take_info(image.info, blocks)
     except Exception as error:  # Pillow raises many types (OSError, SyntaxError, ...) on bad input
         blocks.warnings.append(f"image: cannot read header ({type(error).__name__}: {error})")
+        _salvage_into(handle, blocks)
     return blocks
+
+
+def _salvage_into(handle: BinaryIO, blocks: Blocks) -> None:
+    """What a damaged JPEG or WebP still holds, found without Pillow (``salvage``)."""
+    try:
+        found = salvage(handle)
+    except (OSError, struct.error, ValueError) as error:
+        blocks.warnings.append(f"image: no metadata salvaged ({error})")
+        return
+    if not found:
+        return
+    blocks.width = blocks.height = None
+    info: dict[str, Any] = {"exif": found.get("exif"), "xmp": found.get("xmp")}
+    if found.get("photoshop"):
+        resources = parse_photoshop_resources(found["photoshop"], blocks.warnings)  # type: ignore[arg-type]
+        info["photoshop"] = resources
+    _take_info(info, blocks)
+    size = found.get("size")
+    if isinstance(size, tuple) and size[0] * size[1] <= SALVAGED_MAX_PIXELS:
+        blocks.width, blocks.height = size
+    blocks.warnings.append("image: metadata read from a damaged file's segments")
 
 
 @contextmanager

@@ -181,13 +181,21 @@ def _iim_date(date: str | None, time: str | None) -> str | None:
 
 
 def _fill_taken_at(meta: ExtractedMetadata, s: Sources, warnings: list[str]) -> None:
-    parsed: list[tuple[dt.datetime, int | None]] = []
+    """The first source (in precedence order) with a date and a time; a date alone (XMP
+    photoshop:DateCreated, IIM DateCreated without TimeCreated) only when no source has a time."""
+    timed: list[tuple[dt.datetime, int | None]] = []
+    dated: list[tuple[dt.datetime, int | None]] = []
     for source, value, date_only in _date_candidates(s):
-        result = value if isinstance(value, tuple) else parse_datetime(value, date_only=date_only)
+        result = value if isinstance(value, tuple) else parse_datetime(value)
         if result is not None:
-            parsed.append(result)
+            timed.append(result)
+            continue
+        result = parse_datetime(value, date_only=True) if date_only else None
+        if result is not None:
+            dated.append(result)
         elif not is_blank_date(value):
             warnings.append(f"date: unreadable {source} {value!r} ignored")
+    parsed = timed + dated
     if not parsed:
         return
     meta.taken_at, meta.taken_at_offset_minutes = parsed[0]

@@ -6,15 +6,13 @@ import datetime as dt
 import json
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.metadata import ExtractedMetadata, extract_metadata
+from tests.conftest import CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif", ".avif", ".webp", ".gif",
     ".jxl", ".dng", ".arw", ".cr2", ".cr3", ".nef", ".orf", ".raf", ".rw2", ".pef",

@@ -13,7 +13,13 @@ from dam.catalog import BatchInfo, get_asset
 from dam.context import Context
 from dam.enums import AssetState, MediaType
 from ingest.batching import ingest_paths
-from ingest.pdfmeta import find_xmp_packet, parse_pdf_date, split_keywords
+from ingest.pdfmeta import (
+    document_fields,
+    find_xmp_packet,
+    parse_pdf_date,
+    read_xmp,
+    split_keywords,
+)
 from ingest.pipeline import process_asset
 from tests.conftest import FIXTURES
 
@@ -156,3 +162,26 @@ def test_keywords_and_xmp(tmp_path: Path) -> None:
     # Across the boundary of two read chunks, found once.
     path.write_bytes(b"%PDF-1.4\n" + b" " * (1024 * 1024 - 12) + packet + b"\n%%EOF")
     assert find_xmp_packet(path) == packet
+
+
+def test_old_xapmeta_wrapper_is_read(tmp_path: Path) -> None:
+    """Acrobat 4-5 era XMP (``<x:xapmeta>``, ``xap:``) gives the title, creator and date."""
+    packet = (
+        "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>"
+        "<x:xapmeta xmlns:x='adobe:ns:meta/' x:xaptk='XMP toolkit 2.9.1-13, framework 1.6'>"
+        "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+        "<rdf:Description rdf:about='' xmlns:xap='http://ns.adobe.com/xap/1.0/'>"
+        "<xap:CreateDate>2003-05-06T10:20:30-06:00</xap:CreateDate></rdf:Description>"
+        "<rdf:Description rdf:about='' xmlns:dc='http://purl.org/dc/elements/1.1/'>"
+        "<dc:title><rdf:Alt><rdf:li xml:lang='x-default'>Informe anual 2002</rdf:li></rdf:Alt>"
+        "</dc:title><dc:creator><rdf:Seq><rdf:li>Dirección de Comunicación</rdf:li></rdf:Seq>"
+        "</dc:creator></rdf:Description></rdf:RDF></x:xapmeta><?xpacket end='r'?>"
+    ).encode()
+    path = tmp_path / "old.pdf"
+    path.write_bytes(b"%PDF-1.3\n1 0 obj<</Type/Metadata/Subtype/XML>>stream\n" + packet
+                     + b"\nendstream endobj\n%%EOF")
+    xmp = read_xmp(path, [])
+    fields = document_fields({}, xmp)
+    assert fields["headline"] == "Informe anual 2002"
+    assert "Dirección de Comunicación" in str(fields["creator"])
+    assert str(fields["taken_at"]).startswith("2003-05-06")

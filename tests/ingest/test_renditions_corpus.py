@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from dam.enums import MediaType
-from dam.errors import IngestError, UnsupportedMediaError
+from dam.errors import IngestError
 from ingest.renditions import make_photo_renditions
 from ingest.sniff import sniff_file
 from tests.conftest import CORPUS
@@ -23,10 +23,6 @@ SIZES = {"preview": 1440, "thumbnail": 400}
 BAD_FILE_SECONDS = 20
 # Photos that cannot render, and why; every other photo must.
 NOT_RENDERED: dict[str, tuple[type[IngestError], str]] = {
-    "photos/exif-samples/exif-py-extra/jxl/test_0001.jxl": (
-        UnsupportedMediaError,
-        "JPEG XL",  # Pillow 13 has no JPEG XL decoder (and we add no plugin for it)
-    ),
     "photos/exif-samples/exif-py-extra/raw/sony_alpha_a7iii_raw_image.ARW": (
         IngestError,
         "unreadable Sony ARW",  # only the first 8 KB of a raw file: no preview, no raw data

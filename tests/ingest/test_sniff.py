@@ -244,7 +244,7 @@ def test_empty_file_is_an_ingest_error(tmp_path: Path) -> None:
         b"BM but not a bitmap, just text that starts with BM\n",
         b"\x00" * 100,
         b"PK\x03\x04" + b"\x00" * 60,  # a zip archive: known to filetype, not to us
-        b"8BPS\x00\x01" + b"\x00" * 60,  # a Photoshop document
+        b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n",  # PostScript: no decoder
     ],
 )
 def test_unknown_bytes_are_other(tmp_path: Path, data: bytes) -> None:

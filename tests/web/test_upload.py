@@ -238,3 +238,15 @@ def test_batch_form_fields_are_validated_and_applied(app: Flask, tmp_path: Path)
     with ctx.catalog.read() as session:
         asset = session.get(Asset, result["asset_id"])
         assert asset.event == "Inauguración del mercado" and asset.creator == "Ana Peña"
+
+
+def test_an_xmp_sidecar_is_accepted_in_a_batch_and_joins_its_picture(app: Flask,
+                                                                     tmp_path: Path) -> None:
+    from tests.ingest.test_sidecars import SIDECAR
+
+    client = _photographer(app)
+    batch_id = _batch(client)
+    photo = make_photo(tmp_path / "IMG_9.jpg", (300, 200)).read_bytes()
+    picture = upload_file(client, batch_id, "IMG_9.jpg", photo)
+    sidecar = upload_file(client, batch_id, "IMG_9.xmp", SIDECAR)
+    assert sidecar["outcome"] == "sidecar" and sidecar["asset_id"] == picture["asset_id"]

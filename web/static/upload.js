@@ -132,7 +132,7 @@
       try {
         const result = await uploadOne(batchId, item);
         item.row.classList.add(`outcome-${result.outcome}`);
-        item.status.textContent = result.outcome === "failed" ? `${labels.failed}: ${result.error}` : labels[result.outcome || result.state];
+        item.status.textContent = result.outcome === "failed" ? `${labels.failed}: ${result.reason || result.error}` : labels[result.outcome || result.state];
         item.bar.value = 100;
         item.sent = item.file.size;
       } catch (error) {
