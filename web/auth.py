@@ -102,15 +102,22 @@ def forgot_password() -> Response | str | tuple[str, int]:
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/entrar/nueva/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> Response | str | tuple[str, int]:
+def _user_of_link(serializer: URLSafeTimedSerializer, token: str, max_age: int) -> CurrentUser:
+    """The account a signed link (invitation or password reset) is for, or a 404 that says the
+    link is not valid: expired, forged, or already used (its account's epoch moved on)."""
     try:
-        data = _resets().loads(token, max_age=RESET_SECONDS)
+        data = serializer.loads(token, max_age=max_age)
         user = accounts.load_user(get_ctx().catalog, int(data["u"]), int(data["e"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         user = None
     if user is None:
         raise RequestError(404, "invitation", _("This link is not valid or was already used."))
+    return user
+
+
+@bp.route("/entrar/nueva/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    user = _user_of_link(_resets(), token, RESET_SECONDS)
     if request.method == "GET":
         return render_template("welcome.html", invited=user)
     new = request.form.get("new_password", "")
@@ -224,13 +231,7 @@ def revoke_token(token_id: int) -> Response:
 
 @bp.route("/bienvenida/<token>", methods=["GET", "POST"])
 def welcome(token: str) -> Response | str | tuple[str, int]:
-    try:
-        data = _invitations().loads(token, max_age=INVITATION_DAYS * 86400)
-        user = accounts.load_user(get_ctx().catalog, int(data["u"]), int(data["e"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
-        user = None
-    if user is None:
-        raise RequestError(404, "invitation", _("This link is not valid or was already used."))
+    user = _user_of_link(_invitations(), token, INVITATION_DAYS * 86400)
     if request.method == "GET":
         return render_template("welcome.html", invited=user)
     new = request.form.get("new_password", "")
