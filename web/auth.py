@@ -115,15 +115,30 @@ def _user_of_link(serializer: URLSafeTimedSerializer, token: str, max_age: int) 
     return user
 
 
-@bp.route("/entrar/nueva/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> Response | str | tuple[str, int]:
-    user = _user_of_link(_resets(), token, RESET_SECONDS)
+def _chosen_password() -> str | None:
+    """The new password of a POSTed choose-a-password form, or None to show the form (a GET,
+    or two passwords that differ, which is said)."""
     if request.method == "GET":
-        return render_template("welcome.html", invited=user)
+        return None
     new = request.form.get("new_password", "")
     if new != request.form.get("confirm_password", ""):
         flash(_("The new passwords do not match."), "error")
-        return render_template("welcome.html", invited=user), 400
+        return None
+    return new
+
+
+def _password_form(user: CurrentUser) -> str | tuple[str, int]:
+    """The choose-a-password page; 400 when a POST was refused."""
+    page = render_template("welcome.html", invited=user)
+    return page if request.method == "GET" else (page, 400)
+
+
+@bp.route("/entrar/nueva/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    user = _user_of_link(_resets(), token, RESET_SECONDS)
+    new = _chosen_password()
+    if new is None:
+        return _password_form(user)
     try:
         reset_password_by_id(get_ctx().catalog, user.id, user.epoch, new)
     except AccountError as exc:
@@ -131,7 +146,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
             raise RequestError(404, "invitation",
                                _("This link is not valid or was already used.")) from exc
         flash(account_message(exc), "error")
-        return render_template("welcome.html", invited=user), 400
+        return _password_form(user)
     flash(_("Your password was changed."), "info")
     return redirect(url_for("auth.login"))
 
@@ -232,17 +247,14 @@ def revoke_token(token_id: int) -> Response:
 @bp.route("/bienvenida/<token>", methods=["GET", "POST"])
 def welcome(token: str) -> Response | str | tuple[str, int]:
     user = _user_of_link(_invitations(), token, INVITATION_DAYS * 86400)
-    if request.method == "GET":
-        return render_template("welcome.html", invited=user)
-    new = request.form.get("new_password", "")
-    if new != request.form.get("confirm_password", ""):
-        flash(_("The new passwords do not match."), "error")
-        return render_template("welcome.html", invited=user), 400
+    new = _chosen_password()
+    if new is None:
+        return _password_form(user)
     try:
         changed = accounts.change_password(get_ctx().catalog, user.id, None, new)
     except AccountError as exc:
         flash(account_message(exc), "error")
-        return render_template("welcome.html", invited=user), 400
+        return _password_form(user)
     sign_in(changed)
     flash(_("Welcome! Your password is set."), "info")
     return redirect(url_for("browse.index"))
