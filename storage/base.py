@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 #: Size of the buffer used when copying streams; large enough for throughput, small for memory.
 COPY_BUFFER = 1024 * 1024
@@ -53,6 +53,24 @@ class ObjectStore(ABC):
     @abstractmethod
     def open_read(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
         """Open the object for streaming reads; FileNotFoundError if it does not exist."""
+
+    @contextlib.contextmanager
+    def open_range(self, key: str, start: int, length: int) -> Iterator[BinaryIO]:
+        """Open ``length`` bytes of the object from offset ``start`` for streaming reads.
+
+        This default reads and discards the bytes before ``start``; backends that can ask for a
+        byte range (S3's Range header) override it.
+        """
+        if start < 0 or length < 0:
+            raise ValueError(f"invalid byte range: start {start}, length {length}")
+        with self.open_read(key) as stream:
+            remaining = start
+            while remaining:
+                skipped = len(stream.read(min(remaining, COPY_BUFFER)))
+                if not skipped:
+                    break
+                remaining -= skipped
+            yield _Limited(stream, length)
 
     def read_bytes(self, key: str) -> bytes:
         """Return the whole object; meant for small objects only."""
@@ -126,3 +144,23 @@ def check_expires_in(expires_in: int, maximum: int | None = None) -> int:
     if maximum is not None and expires_in > maximum:
         raise ValueError(f"expires_in must be at most {maximum} seconds: {expires_in}")
     return expires_in
+
+
+class _Limited(io.RawIOBase):
+    """At most ``length`` bytes of ``stream``."""
+
+    def __init__(self, stream: BinaryIO, length: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        data = self._stream.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)

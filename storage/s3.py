@@ -144,6 +144,21 @@ class S3Store(ObjectStore):
         with io.BufferedReader(raw) as stream:
             yield stream
 
+    @contextlib.contextmanager
+    def open_range(self, key: str, start: int, length: int) -> Iterator[BinaryIO]:
+        if start < 0 or length < 0:
+            raise ValueError(f"invalid byte range: start {start}, length {length}")
+        if length == 0:
+            yield io.BytesIO(b"")
+            return
+        name = self._name(key)
+        with self._translate(key):
+            response = self._client.get_object(
+                Bucket=self.bucket, Key=name, Range=f"bytes={start}-{start + length - 1}")
+        raw = _BodyReader(response["Body"], lambda: self._translate(key))
+        with io.BufferedReader(raw) as stream:
+            yield stream
+
     def exists(self, key: str) -> bool:
         try:
             self.stat(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 from flask import Response, abort, g, request, send_file, url_for
 from sqlalchemy import select
@@ -17,13 +18,14 @@ from sqlalchemy.orm import selectinload
 from dam.enums import RenditionKind
 from dam.models import Asset, Rendition
 from publish.public_view import public_renditions
-from storage import LocalStore
+from storage import LocalStore, ObjectStore
 from web.access import can_view
 from web.files import send_object
 from web.queries import RenditionRef, reading, rendition_ref
 from web.state import get_ctx
 
 PREFIX = "material/"
+STREAM_CHUNK = 256 * 1024
 _NAME = re.compile(r"material/([1-9][0-9]{0,17})/([a-z]+)(?:-([1-9][0-9]{0,5}))?")
 
 
@@ -65,9 +67,11 @@ def serve_public(name: str) -> Response:
     asset, rendition = _resolve(name)
     immutable = "v" in request.args
     store = get_ctx().store
-    if isinstance(store, LocalStore) or rendition.kind == RenditionKind.PROXY:
+    if isinstance(store, LocalStore):
         return send_object(rendition.key, asset, mimetype=rendition.mime_type,
                            immutable=immutable)
+    if rendition.kind == RenditionKind.PROXY:  # large: streamed in the ranges players ask for
+        return _stream_ranges(store, asset, rendition)
     try:
         data = store.read_bytes(rendition.key)  # pictures: small
     except FileNotFoundError:
@@ -75,6 +79,45 @@ def serve_public(name: str) -> Response:
     response = send_file(io.BytesIO(data), mimetype=rendition.mime_type, conditional=True,
                          etag=f"{rendition.id}-{rendition_ref(rendition).version}",
                          max_age=3600)
+    response.headers["Cache-Control"] = _cache_control(asset)
+    return response
+
+
+def _cache_control(asset: Asset) -> str:
     shared = can_view(None, asset)  # only what the public may see can sit in shared caches
-    response.headers["Cache-Control"] = f"{'public' if shared else 'private'}, max-age=3600"
+    return f"{'public' if shared else 'private'}, max-age=3600"
+
+
+def _stream_ranges(store: ObjectStore, asset: Asset, rendition: Rendition) -> Response:
+    """A video or audio proxy from a shared store, streamed through this node with Range
+    support (a redirect to the store would hand the public a URL naming the storage key)."""
+    try:
+        size = store.size(rendition.key)
+    except FileNotFoundError:
+        abort(404)
+    etag = f"{rendition.id}-{rendition_ref(rendition).version}"
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": _cache_control(asset)}
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+        response.set_etag(etag)
+        return response
+    start, stop, status = 0, size, 200
+    wanted = request.range if request.if_range.etag in (None, etag) else None
+    if wanted is not None and wanted.units == "bytes" and len(wanted.ranges) == 1:
+        bounds = wanted.range_for_length(size)
+        if bounds is None:
+            headers["Content-Range"] = f"bytes */{size}"
+            return Response(status=416, headers=headers)
+        (start, stop), status = bounds, 206
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    headers["Content-Length"] = str(stop - start)
+
+    def chunks() -> Iterator[bytes]:
+        with store.open_range(rendition.key, start, stop - start) as stream:
+            while chunk := stream.read(STREAM_CHUNK):
+                yield chunk
+
+    response = Response(chunks(), status=status, mimetype=rendition.mime_type, headers=headers,
+                        direct_passthrough=True)
+    response.set_etag(etag)
     return response

@@ -172,6 +172,22 @@ def test_open_read_streams_in_chunks(store: ObjectStore) -> None:
     assert stream.closed
 
 
+@pytest.mark.parametrize(("start", "length"), [(0, 10), (100, 50), (250, 6), (0, 0), (200, 500)])
+def test_open_range_gives_exactly_those_bytes(store: ObjectStore, start: int, length: int
+                                              ) -> None:
+    store.put_bytes("a/k", ALL_BYTES)
+
+    with store.open_range("a/k", start, length) as stream:
+        data = stream.read()
+
+    assert data == ALL_BYTES[start:start + length]
+
+
+def test_open_range_of_a_missing_object_raises_file_not_found(store: ObjectStore) -> None:
+    with pytest.raises(FileNotFoundError), store.open_range("a/missing", 0, 10) as stream:
+        stream.read()
+
+
 def test_non_ascii_key_with_spaces(store: ObjectStore) -> None:
     key = "fotos/año 2025/mercado sobre ruedas #1.jpg"
     store.put_bytes(key, b"jpeg")

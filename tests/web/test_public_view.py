@@ -220,3 +220,40 @@ def test_a_shared_store_never_redirects_the_public_to_a_key(app: Flask,
             assert not secrets.found_in_file(response.data, rendition["url"])
     with signed_in(app, "prensa").get(f"/files/{secrets.original_key}") as staff:
         assert staff.status_code == 302  # staff links still go straight to the store
+
+
+def test_a_shared_store_streams_video_proxies_to_the_public_in_ranges(
+        app: Flask, published: tuple[int, Secrets]) -> None:
+    """A player asks for byte ranges; the public gets them from this node, not a store URL."""
+    from dam.enums import RenditionKind
+    from dam.models import Rendition
+
+    asset_id, secrets = published
+    ctx = ctx_of(app)
+    body = bytes(range(256)) * 4096  # 1 MiB, every offset recognisable
+    key = secrets.original_key.replace("originals/", "renditions/") + "/proxy.mp4"
+    ctx.store.put_bytes(key, body, content_type="video/mp4")
+    with ctx.catalog.write() as session:
+        session.add(Rendition(asset_id=asset_id, kind=RenditionKind.PROXY, key=key,
+                              mime_type="video/mp4", width=640, height=360,
+                              byte_size=len(body)))
+    ctx.store = _SharedStore(ctx.store)  # type: ignore[assignment]
+    client = app.test_client()
+    url = f"/files/material/{asset_id}/proxy"
+    with client.get(url) as whole:
+        assert whole.status_code == 200
+        assert whole.data == body
+        assert whole.headers["Accept-Ranges"] == "bytes"
+        etag = whole.headers["ETag"]
+    with client.get(url, headers={"Range": "bytes=1000-1999"}) as part:
+        assert part.status_code == 206
+        assert part.data == body[1000:2000]
+        assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(body)}"
+        assert "Location" not in part.headers
+    with client.get(url, headers={"Range": "bytes=-10"}) as tail:
+        assert tail.status_code == 206 and tail.data == body[-10:]
+    with client.get(url, headers={"Range": f"bytes={len(body)}-"}) as beyond:
+        assert beyond.status_code == 416
+        assert beyond.headers["Content-Range"] == f"bytes */{len(body)}"
+    with client.get(url, headers={"If-None-Match": etag}) as unchanged:
+        assert unchanged.status_code == 304
