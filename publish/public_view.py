@@ -39,6 +39,10 @@ _CAMERA = ("camera_make", "camera_model", "lens_model", "exposure_time", "f_numb
            "focal_length")
 _GPS = ("gps_latitude", "gps_longitude", "gps_altitude")
 OPTIONAL_FACTS = _DATE + _CAMERA + _GPS  # in the projection only when the profile keeps them
+_ALWAYS = ("id", "media_type", "title", *_DESCRIPTION, "keywords", "credit", "copyright",
+           "usage_terms", "licence", "licence_label", "licence_url", *_MEDIA)
+# Every name ``public_fields`` may answer for the public profile (GPS never: it is public).
+PUBLIC_FIELD_NAMES = _ALWAYS + _DATE + _CAMERA
 
 
 def public_title(asset: Asset) -> str | None:

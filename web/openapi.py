@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from publish.public_view import PUBLIC_FIELD_NAMES
 from web.forms import FILTER_PARAMS
 
 
@@ -68,6 +69,14 @@ def openapi_document() -> dict[str, Any]:
     edit["responses"]["409"] = {"description": "edited meanwhile: the body lists the conflicts"}
     batch = _op("Apply operations to many assets at once, all or nothing", ok="201")
     batch["requestBody"] = _json_body("BatchEditIn")
+    asset = _op("One asset. With a token: every catalog field and its renditions' URLs. "
+                "Without one: a published asset's public fields only (PublicAsset: no GPS, "
+                "serials, file names or persons named; 404 for anything else)",
+                params=[_path("asset_id")])
+    asset["security"] = [{"token": []}, {}]
+    asset["responses"]["200"]["content"]["application/json"] = {"schema": {"oneOf": [
+        {"type": "object", "description": "staff: every catalog field"},
+        {"$ref": "#/components/schemas/PublicAsset"}]}}
     marks = _op("Set culling marks: stars, pick or reject, colour label",
                 params=[_path("asset_id")])
     marks["requestBody"] = _json_body("Marks")
@@ -90,9 +99,7 @@ def openapi_document() -> dict[str, Any]:
                                               "taken_asc, added_desc, added_asc"), *filters])},
             "/assets": {"get": _op("Assets newest first, by key: follow `next`",
                                    params=[_q("before", "integer"), _q("limit", "integer")])},
-            "/assets/{asset_id}": {"get": _op("Every catalog field of one asset, with its "
-                                              "renditions' URLs", params=[_path("asset_id")]),
-                                   "patch": edit},
+            "/assets/{asset_id}": {"get": asset, "patch": edit},
             "/batches": {"get": _op("Your batches (every batch for editors)"),
                          "post": create_batch},
             "/batches/{batch_id}": {"get": _op("A batch and what became of each file",
@@ -123,6 +130,7 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {"type": "object", "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"},
                     "request_id": {"type": "string"}}},
+                "PublicAsset": _public_asset_schema(),
                 "BatchIn": {"type": "object", "properties": {
                     "event": {"type": "string"}, "date": {"type": "string", "format": "date"},
                     "area": {"type": "string"}, "place": {"type": "string"},
@@ -156,3 +164,16 @@ def openapi_document() -> dict[str, Any]:
 
     document["paths"].update(publishing_paths(_op, _path, _q, _json_body))
     return document
+
+
+def _public_asset_schema() -> dict[str, Any]:
+    """What anonymous callers get for a published asset: the public projection, by name."""
+    properties: dict[str, Any] = {name: {} for name in PUBLIC_FIELD_NAMES}
+    properties["renditions"] = {"type": "array", "items": {"type": "object", "properties": {
+        name: {} for name in ("kind", "page", "mime_type", "width", "height", "byte_size",
+                              "url")}, "additionalProperties": False}}
+    properties["page_url"] = {"type": "string"}
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "description": "The public projection (publish/public_view.py) of a published "
+                           "asset: never GPS, serial numbers, file names, persons named, "
+                           "hashes or storage keys."}

@@ -165,6 +165,24 @@ def test_the_api_answers_the_public_fields_only(app: Flask,
     assert all(r["url"].startswith(f"/files/material/{asset_id}/") for r in data["renditions"])
 
 
+def test_the_api_document_describes_what_the_public_gets(
+        app: Flask, published: tuple[int, Secrets]) -> None:
+    """Anonymous answers fit the PublicAsset schema, which names nothing private."""
+    asset_id, _secrets = published
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = document["components"]["schemas"]["PublicAsset"]
+    assert schema["additionalProperties"] is False
+    assert not {"gps_latitude", "camera_serial", "original_filename", "sha256",
+                "persons_shown", "original_key"} & set(schema["properties"])
+    operation = document["paths"]["/assets/{asset_id}"]["get"]
+    assert {} in operation["security"]
+    data = client.get(f"/api/v1/assets/{asset_id}").get_json()
+    assert set(data) <= set(schema["properties"])
+    rendition_names = set(schema["properties"]["renditions"]["items"]["properties"])
+    assert all(set(r) <= rendition_names for r in data["renditions"])
+
+
 def test_staff_still_see_everything(app: Flask, published: tuple[int, Secrets]) -> None:
     asset_id, secrets = published
     staff = signed_in(app, "prensa")
