@@ -283,6 +283,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Most bytes one account's unfinished uploads may declare at once (default 20 GiB).",
     ),
     Setting(
+        "upload_chunks_to",
+        str,
+        "auto",
+        "Where the chunks of an upload wait until it completes: `disk` (this node's uploads "
+        "folder), `store` (the object store, so that every chunk may reach any node behind a "
+        "load balancer) or `auto` (the store when it is shared, i.e. not a local folder).",
+    ),
+    Setting(
         "upload_expiry_hours",
         int,
         48,
@@ -438,6 +446,7 @@ class Settings:
     upload_chunk_bytes: int
     upload_reserve_bytes: int
     upload_user_quota_bytes: int
+    upload_chunks_to: str
     upload_expiry_hours: int
     fixity_cycle_days: int
     replica_store_url: str
@@ -653,6 +662,8 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "web_trusted_proxies", "must be between 0 and 8")
     if not 64 * 1024 <= settings.upload_chunk_bytes <= 256 * 1024**2:
         _fail(settings, "upload_chunk_bytes", "must be between 64 KiB and 256 MiB")
+    if settings.upload_chunks_to not in ("auto", "disk", "store"):
+        _fail(settings, "upload_chunks_to", "must be auto, disk or store")
     if settings.upload_max_bytes < 1:
         _fail(settings, "upload_max_bytes", "must be at least 1")
     if settings.upload_reserve_bytes < 0:

@@ -80,9 +80,12 @@ class UploadState(enum.StrEnum):
 
     WAITING_STORE: complete, but the object store did not answer; the file stays in the
     uploads folder until housekeeping takes it in.
+    ASSEMBLING: complete, its chunks (kept in the object store) being joined and taken in by
+    one node; housekeeping hands it back (RECEIVING) if that node died meanwhile.
     """
 
     RECEIVING = "receiving"
+    ASSEMBLING = "assembling"
     WAITING_STORE = "waiting_store"
     DONE = "done"
     FAILED = "failed"

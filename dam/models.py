@@ -509,6 +509,19 @@ class Upload(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class UploadPart(Base):
+    """A chunk of an upload kept in the object store (``upload_chunks_to`` = store): any node
+    may take the next chunk, and the node that completes the upload joins them in order."""
+
+    __tablename__ = "upload_parts"
+
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its first byte
+    length: Mapped[int] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(300))
+
+
 class Collection(Base):
     """An album made by hand, or an event: a named, ordered set of assets (in many at once)."""
 

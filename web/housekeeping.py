@@ -28,6 +28,7 @@ from dam.fixity_schedule import rolling_fixity
 from dam.models import Upload
 from dam.storemeta import sync_store_meta
 from storage import StoreUnavailableError
+from web import upload_parts
 from web.notices import send_notices
 from web.queries import reading
 from web.uploads import _exclusive, _forget, _stored_state, part_path, take_in, uploads_dir
@@ -66,7 +67,7 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     now = now or dt.datetime.now(dt.UTC)
     report = HousekeepingReport()
     report.expired = expire_uploads(ctx, now)
-    report.orphans = remove_orphans(ctx, now)
+    report.orphans = remove_orphans(ctx, now) + tidy_store_parts(ctx, now)
     report.taken_in, report.waiting = retry_waiting(ctx)
     check_fixity(ctx, report)  # before the records, so they carry this pass's results
     report.store_meta = update_store_meta(ctx)
@@ -121,9 +122,24 @@ def expire_uploads(ctx: Context, now: dt.datetime) -> int:
                      error=EXPIRED.format(hours=ctx.settings.upload_expiry_hours)))
         if changed.rowcount:
             shutil.rmtree(part_path(ctx, upload).parent, ignore_errors=True)
+            if upload_parts.chunks_in_store(ctx):
+                upload_parts.discard_parts(ctx, upload.id)
             _forget(upload.id)
             expired += 1
     return expired
+
+
+def tidy_store_parts(ctx: Context, now: dt.datetime) -> int:
+    """Chunks kept in the object store: assemblies of dead nodes handed back, orphans removed."""
+    if not upload_parts.chunks_in_store(ctx):
+        return 0
+    upload_parts.release_stale_assemblies(ctx, now)
+    try:
+        return upload_parts.remove_orphan_parts(
+            ctx, now, dt.timedelta(hours=ctx.settings.upload_expiry_hours))
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: upload parts not tidied: %s", exc)
+        return 0
 
 
 def remove_orphans(ctx: Context, now: dt.datetime) -> int:

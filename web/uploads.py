@@ -51,6 +51,8 @@ from dam.models import Batch, Upload
 from ingest.intake import StoreDownError, intake_file
 from ingest.sidecars import looks_like_sidecar
 from ingest.sniff import HEADER_BYTES, sniff_file
+from storage import StoreUnavailableError
+from web import upload_parts
 from web.accounts import CurrentUser
 from web.errors import RequestError
 from web.i18n import fmt_bytes
@@ -167,6 +169,12 @@ def disk_full() -> RequestError:
                                             "administrator."))
 
 
+def store_away() -> RequestError:
+    return RequestError(503, "store_unavailable",
+                        _("The file store is not answering. Nothing sent so far is lost: "
+                          "the upload goes on when it is back."), retry_after=30)
+
+
 def check_space(ctx: Context, needed: int) -> None:
     """Refuse (507) unless ``needed`` more bytes leave the reserve free on the uploads disk."""
     if free_bytes(uploads_dir(ctx)) - needed < ctx.settings.upload_reserve_bytes:
@@ -199,6 +207,11 @@ def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, 
     check_space(ctx, size)
     upload = Upload(id=secrets.token_hex(16), user_id=user.id, batch_id=batch_id,
                     filename=name, byte_size=size, received=0)
+    if upload_parts.chunks_in_store(ctx):  # nothing on this node's disk until it completes
+        with ctx.catalog.write() as session:
+            _check_quota(session, user, size, ctx.settings.upload_user_quota_bytes)
+            session.add(upload)
+        return upload
     path = part_path(ctx, upload)
     try:  # whatever fails (disk, catalog, quota), no folder or file is left behind
         path.parent.mkdir(parents=True)
@@ -275,6 +288,8 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
         raise RequestError(411, "length", _("The chunk needs a Content-Length."))
     if offset + length > upload.byte_size:
         raise RequestError(400, "overflow", _("The chunk goes past the declared file size."))
+    if upload_parts.chunks_in_store(ctx):
+        return _receive_in_store(ctx, upload, offset, length, stream)
     check_space(ctx, length)
     progress = _progress_for(upload.id)
     path = part_path(ctx, upload)
@@ -295,6 +310,34 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
         reached = progress.offset
     if offset < HEADER_BYTES <= reached or reached == upload.byte_size:
         _check_type(ctx, upload, path)
+    return reached
+
+
+def _receive_in_store(ctx: Context, upload: Upload, offset: int, length: int,
+                      stream: BinaryIO) -> int:
+    """A chunk kept in the object store (web.upload_parts): any node may take the next one."""
+    state, received = _stored_state(ctx, upload.id)
+    if state != UploadState.RECEIVING:
+        raise RequestError(409, "finished", _("This upload is already finished."),
+                           offset=received)
+    if offset != received:
+        raise RequestError(409, "offset", _("The upload is at another offset."),
+                           offset=received)
+    try:
+        reached = upload_parts.store_chunk(ctx, upload.id, offset, length, stream)
+    except StoreUnavailableError as exc:
+        log.warning("upload %s: chunk at %d not stored: %s", upload.id, offset, exc)
+        raise store_away() from exc
+    if reached is None:  # the same offset was sent twice at once: the other one counted
+        raise RequestError(409, "offset", _("The upload is at another offset."),
+                           offset=_stored_state(ctx, upload.id)[1])
+    if offset < HEADER_BYTES <= reached or reached == upload.byte_size:
+        head = uploads_dir(ctx) / f"{upload.id}.head" / upload.filename
+        try:
+            upload_parts.write_head(ctx, upload.id, head, min(reached, HEADER_BYTES))
+            _check_type(ctx, upload, head)
+        finally:
+            shutil.rmtree(head.parent, ignore_errors=True)
     return reached
 
 
@@ -337,6 +380,8 @@ def _finish(ctx: Context, upload: Upload, result: IntakeResult) -> None:
         session.execute(update(Upload).where(Upload.id == upload.id).values(
             state=state, outcome=result.outcome, asset_id=result.asset_id, error=result.error))
     shutil.rmtree(part_path(ctx, upload).parent, ignore_errors=True)
+    if upload_parts.chunks_in_store(ctx):
+        upload_parts.discard_parts(ctx, upload.id)
     _forget(upload.id)
 
 
@@ -348,6 +393,10 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
     """
     if upload.state != UploadState.RECEIVING:
         return upload
+    if upload_parts.chunks_in_store(ctx):
+        _complete_from_store(ctx, upload)
+        with reading(ctx.catalog) as session:
+            return session.get(Upload, upload.id)  # type: ignore[return-value]
     progress = _progress_for(upload.id)
     path = part_path(ctx, upload)
     with _exclusive(path) as present:
@@ -363,6 +412,28 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
             take_in(ctx, upload, path, sha256, received)
     with reading(ctx.catalog) as session:
         return session.get(Upload, upload.id)  # type: ignore[return-value]
+
+
+def _complete_from_store(ctx: Context, upload: Upload) -> None:
+    """One node joins the parts and takes the file in; others answer the state as it is."""
+    if not upload_parts.claim_assembly(ctx, upload):
+        state, received = _stored_state(ctx, upload.id)
+        if state == UploadState.RECEIVING and received != upload.byte_size:
+            raise RequestError(409, "incomplete", _("The upload is not complete yet."),
+                               offset=received)
+        return  # being assembled by another request, or finished meanwhile
+    path = part_path(ctx, upload)
+    try:
+        check_space(ctx, upload.byte_size)
+        sha256 = upload_parts.assemble(ctx, upload, path)
+    except BaseException as exc:
+        upload_parts.release_assembly(ctx, upload.id)  # every part kept: completing again works
+        if isinstance(exc, StoreUnavailableError):
+            log.warning("upload %s: parts not read back: %s", upload.id, exc)
+            raise store_away() from exc
+        raise
+    with _exclusive(path):
+        take_in(ctx, upload, path, sha256, upload.byte_size)
 
 
 def take_in(ctx: Context, upload: Upload, path: Path, sha256: str, size: int) -> bool:

@@ -316,7 +316,8 @@ def test_an_upload_completed_while_s3_is_down_is_taken_in_when_it_is_back(
     endpoint, stop, restart = moto_on_a_port
     bucket = f"acervo-test-{uuid.uuid4().hex[:12]}"
     make_test_client(endpoint).create_bucket(Bucket=bucket)
-    settings = web_settings.replace(store_url=f"s3://{bucket}/archivo", s3_endpoint_url=endpoint)
+    settings = web_settings.replace(store_url=f"s3://{bucket}/archivo", s3_endpoint_url=endpoint,
+                                    upload_chunks_to="disk")  # chunks on this node's disk
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template_catalog, Path(settings.data_dir) / "catalog.sqlite3")
     app = create_app(settings)
