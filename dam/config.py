@@ -116,6 +116,13 @@ SETTINGS: tuple[Setting, ...] = (
         1.0,
         "How often the search index follows the catalog's changes (seconds).",
     ),
+    Setting(
+        "search_snapshot_hours",
+        float,
+        24.0,
+        "How often a node's housekeeping publishes its search index to the object store, so "
+        "that a node joining later starts from it instead of rebuilding (0: never).",
+    ),
     Setting("workers", int, 0, "Worker processes for `dam worker`. 0: one per CPU core."),
     Setting("thumbnail_size", int, 400, "Long edge of thumbnails, in pixels."),
     Setting("preview_size", int, 1440, "Long edge of previews, in pixels."),
@@ -404,6 +411,7 @@ class Settings:
     index_path: Path
     search_engine: str
     search_sync_seconds: float
+    search_snapshot_hours: float
     workers: int
     thumbnail_size: int
     preview_size: int
@@ -591,6 +599,8 @@ def validate(settings: Settings) -> None:
         _fail(settings, "workers", "must be at least 1")
     if settings.search_engine not in {"whoosh", "tantivy"}:
         _fail(settings, "search_engine", "must be 'whoosh' or 'tantivy'")
+    if settings.search_snapshot_hours < 0:
+        _fail(settings, "search_snapshot_hours", "must not be negative")
     if not 0.05 <= settings.search_sync_seconds <= 3600:
         _fail(settings, "search_sync_seconds", "must be between 0.05 and 3600")
     for name in ("thumbnail_size", "preview_size"):

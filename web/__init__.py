@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     register_converters(app.url_map)
     _configure(app, settings)
     ctx = open_context(settings)
-    search_service = SearchService(settings, ctx.catalog)
+    search_service = SearchService(settings, ctx.catalog, store=ctx.store)
     app.extensions["acervo"] = WebState(
         ctx=ctx, search=search_service,
         login_limiter=AttemptLimiter(ctx.catalog, settings.login_attempts,

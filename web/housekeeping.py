@@ -26,8 +26,10 @@ from dam.context import Context
 from dam.enums import UploadState
 from dam.fixity_schedule import rolling_fixity
 from dam.models import Upload
+from dam.search import snapshot
+from dam.search.store import IndexLocation
 from dam.storemeta import sync_store_meta
-from storage import StoreUnavailableError
+from storage import LocalStore, StoreUnavailableError
 from web import upload_parts
 from web.notices import send_notices
 from web.queries import reading
@@ -50,6 +52,7 @@ class HousekeepingReport:
     fixity_repaired: int = 0  # damaged originals restored from the replica store
     fixity_damaged: int = 0  # damaged originals that could not be restored
     notices: int = 0  # notices queued by mail (web.notices)
+    search_snapshot: bool = False  # this node's index published to the store (dam.search.snapshot)
 
 
 def queue_notices(ctx: Context, now: dt.datetime) -> int:
@@ -72,9 +75,28 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     check_fixity(ctx, report)  # before the records, so they carry this pass's results
     report.store_meta = update_store_meta(ctx)
     report.notices = queue_notices(ctx, now)
+    report.search_snapshot = publish_search_snapshot(ctx, now)
     if report.expired or report.orphans or report.taken_in:
         log.info("housekeeping: %s", asdict(report))
     return report
+
+
+def publish_search_snapshot(ctx: Context, now: dt.datetime) -> bool:
+    """This node's index to the shared store when the newest snapshot is older than
+    ``search_snapshot_hours`` (nodes that join later start from it); never on a local store."""
+    hours = ctx.settings.search_snapshot_hours
+    if hours <= 0 or isinstance(ctx.store, LocalStore):
+        return False
+    location = IndexLocation(ctx.settings.index_path)
+    engine = ctx.settings.search_engine
+    try:
+        if location.current() is None or not snapshot.is_due(
+                ctx.store, engine, dt.timedelta(hours=hours), now):
+            return False
+        return snapshot.publish(location, ctx.store) is not None
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: search snapshot not published: %s", exc)
+        return False
 
 
 def update_store_meta(ctx: Context) -> int:

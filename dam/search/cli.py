@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from dam.cli import get_context
 from dam.models import Asset
+from dam.search import snapshot
 from dam.search.fields import SORT_ALIASES, SORTS
 from dam.search.service import Hit, SearchResults, SearchService
 
 
 def _service(ctx: click.Context) -> SearchService:
     context = get_context(ctx)
-    service = SearchService(context.settings, context.catalog)
+    service = SearchService(context.settings, context.catalog, store=context.store)
     ctx.call_on_close(service.close)
     return service
 
@@ -102,4 +103,17 @@ def search_sync(ctx: click.Context, once: bool) -> None:
         service.stop()
 
 
-commands = [search, reindex, search_sync]
+@click.command("search-snapshot")
+@click.pass_context
+def search_snapshot(ctx: click.Context) -> None:
+    """Publish this node's search index to the object store, for nodes that join later."""
+    service = _service(ctx)
+    service.engine()  # builds (or joins) the index when this node has none yet
+    published = snapshot.publish(service.location, get_context(ctx).store)
+    if published is None:
+        raise click.ClickException("this node has no search index to publish")
+    click.echo(f"snapshot {published.key}: {published.byte_size} bytes, "
+               f"change feed at {published.last_seq}")
+
+
+commands = [search, reindex, search_sync, search_snapshot]

@@ -15,6 +15,7 @@ from dam.config import Settings
 from dam.db import Catalog
 from dam.enums import VocabularyKind
 from dam.models import VocabularyTerm
+from dam.search import snapshot
 from dam.search.analysis import words
 from dam.search.date_words import DateWords
 from dam.search.engine import (
@@ -38,6 +39,7 @@ from dam.search.sync import (
     reindex_lapsed_embargoes,
 )
 from dam.search.synonyms import Synonyms
+from storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +121,10 @@ class SearchService:
     """
 
     def __init__(self, settings: Settings, catalog: Catalog | None = None, *,
-                 refresh_seconds: float = 0.5) -> None:
+                 refresh_seconds: float = 0.5, store: ObjectStore | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
+        self.store = store  # where index snapshots are published and joined from
         self.factory = engine_factory(settings.search_engine)
         self.location = IndexLocation(settings.index_path)
         self.refresh_seconds = refresh_seconds
@@ -204,10 +207,22 @@ class SearchService:
                 return self._open_current()  # rebuilt by another process while we waited
             except SearchIndexError:
                 pass
+            if self.store is not None and self._join_snapshot():
+                self._checked = 0.0
+                return self._open_current()
             log.warning("search index unusable (%s): rebuilding it", problem)
             rebuild_holding_lock(self.catalog, self.factory, self.location)
             self._checked = 0.0
             return self._open_current()
+
+    def _join_snapshot(self) -> bool:
+        """Install the latest snapshot the nodes published (dam.search.snapshot), if any."""
+        assert self.store is not None
+        try:
+            return snapshot.join(self.location, self.store, self.factory.name) is not None
+        except Exception as exc:  # noqa: BLE001 - a store away: rebuild from the catalog
+            log.warning("search snapshot not joined (%s): rebuilding instead", exc)
+            return False
 
     def _open_current(self) -> SearchEngine:
         generation = self.location.current()
