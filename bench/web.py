@@ -16,8 +16,14 @@ over several queries and asset pages over several assets, so no single cached an
 Prints a table, then one JSON object on its last line. ``--keep DIR`` keeps the loaded archives
 (about 5 minutes for 100,000 on 2 busy cores) for the next run.
 
+The production shape: ``--postgres URL`` loads each size into its own PostgreSQL database
+(``acervo_bench_web_<size>``, made on the server URL names, dropped first unless kept), and
+``--engine tantivy`` indexes with tantivy:
+
     python bench/web.py --sizes 10000 100000 --requests 200 --clients 8 --repeat 3 \
         --processes 1 0
+    python bench/web.py --sizes 1000000 --engine tantivy --processes 1 0 --keep /var/tmp/bw \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
@@ -203,27 +209,58 @@ class Clients:
             process.join(timeout=10)
 
 
-def prepare(count: int, keep: Path | None) -> tuple[Path, dict[str, float]]:
+def _database(server_url: str, count: int, fresh: bool) -> str:
+    """The URL of this size's PostgreSQL database on ``server_url``'s server (made if missing;
+    dropped first when ``fresh``)."""
+    from sqlalchemy import create_engine, text  # noqa: PLC0415 - only for --postgres
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    name = f"acervo_bench_web_{count}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": name}).first() is not None
+        if exists and fresh:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if fresh or not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _settings(base: Path, args: argparse.Namespace, count: int, fresh: bool):  # type: ignore[no-untyped-def]
+    extra: dict[str, object] = {"search_engine": args.engine}
+    if args.postgres:
+        extra["catalog_url"] = _database(args.postgres, count, fresh)
+    return load_settings(env={}, base_dir=base, data_dir=str(base / "var"), **extra)
+
+
+def _server_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"DAM_CATALOG_URL": settings.catalog_url, "DAM_SEARCH_ENGINE": settings.search_engine}
+
+
+def prepare(count: int, args: argparse.Namespace) -> tuple[Path, dict[str, float], object]:
     """A folder holding a loaded archive of ``count`` assets (reused from ``keep`` if there)."""
+    keep = args.keep
     if keep is None:
         base = Path(tempfile.mkdtemp(prefix=f"acervo-bench-web-{count}-"))
     else:
-        base = keep / str(count)
+        base = keep / f"{count}-{args.engine}{'-pg' if args.postgres else ''}"
         if (base / "loaded.json").exists():
-            _bring_up_to_date(base)
-            return base, json.loads((base / "loaded.json").read_text())
+            settings = _settings(base, args, count, fresh=False)
+            _bring_up_to_date(settings)
+            return base, json.loads((base / "loaded.json").read_text()), settings
         base.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(env={}, base_dir=base, data_dir=str(base / "var"))
+    settings = _settings(base, args, count, fresh=True)
     load = load_archive(settings, count)
     print(f"{count} assets: inserted in {load['insert_s']} s, indexed in {load['index_s']} s",
           file=sys.stderr)
     (base / "loaded.json").write_text(json.dumps(load))
-    return base, load
+    return base, load, settings
 
 
-def _bring_up_to_date(base: Path) -> None:
+def _bring_up_to_date(settings) -> None:  # type: ignore[no-untyped-def]
     """A kept archive made by an older version: migrate it, rebuild an index of an old schema."""
-    settings = load_settings(env={}, base_dir=base, data_dir=str(base / "var"))
     catalog = Catalog(settings.catalog_url)
     migrate(catalog)
     service = SearchService(settings, catalog)
@@ -233,10 +270,11 @@ def _bring_up_to_date(base: Path) -> None:
 
 
 def measure_size(count: int, processes: int, args: argparse.Namespace) -> dict[str, object]:
-    base, load = prepare(count, args.keep)
+    base, load, settings = prepare(count, args)
     server = start_server(base, workers=0, env={"DAM_WEB_THREADS": str(args.threads),
                                                 "DAM_WEB_PROCESSES": str(processes),
-                                                "DAM_SEARCH_SYNC_SECONDS": "1"})
+                                                "DAM_SEARCH_SYNC_SECONDS": "1",
+                                                **_server_env(settings)})
     rounds: dict[str, list[dict[str, float]]] = {}
     try:
         clients = Clients(server.url, args.clients)
@@ -259,6 +297,7 @@ def measure_size(count: int, processes: int, args: argparse.Namespace) -> dict[s
     pages = {name: {key: round(statistics.median(r[key] for r in runs), 1) for key in runs[0]}
              for name, runs in rounds.items()}
     return {"assets": count, "processes": _serving_processes(server), "load": load,
+            "catalog": "postgresql" if args.postgres else "sqlite", "engine": args.engine,
             "pages": pages}
 
 
@@ -290,6 +329,9 @@ def main() -> None:
                         help="web processes to measure, each in turn (0: one per core)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--target-ms", type=float, default=150.0)
+    parser.add_argument("--postgres", default="",
+                        help="a PostgreSQL server URL: each size gets its own database there")
+    parser.add_argument("--engine", default="whoosh", choices=["whoosh", "tantivy"])
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the loaded archives in KEEP/<size>/ and reuse them next time")
     args = parser.parse_args()
