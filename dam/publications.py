@@ -177,7 +177,7 @@ def list_clippings(session: Session, flt: ClippingFilter, *, limit: int = 60, of
 
 
 def photos_used_by_media(session: Session, limit: int = 60) -> list[tuple[int, int]]:
-    """Archive photos printed in press clippings: (photo id, how many clippings), most used first."""
+    """Archive photos printed in press clippings: (photo id, clippings), most used first."""
     clipping_ids = select(Asset.id).where(Asset.publication_kind == PublicationKind.CLIPPING)
     uses = func.count(func.distinct(PublicationPhoto.publication_id))
     rows = session.execute(

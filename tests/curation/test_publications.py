@@ -1,4 +1,4 @@
-"""Series of publications in order with their gaps, and press clippings faceted by medium and month."""
+"""Series of publications in order with their gaps; press clippings by medium and month."""
 
 from __future__ import annotations
 
