@@ -168,13 +168,26 @@ def _candidates(session: Session, names: set[str]) -> dict[str, list[int]]:
     return found
 
 
+def _shared_tail(a: list[str], b: list[str]) -> int:
+    """How many trailing folders two paths have in common."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
 def _by_folders(session: Session, ids: list[int], folders: str) -> list[int]:
-    """Of ``ids``, those taken in from a path ending in ``folders``/name."""
-    want = "/" + _fold(folders).strip("/") + "/"
+    """Of ``ids``, those taken in from the folders closest to ``folders`` (the most trailing
+    folder names in common, at least one): the old catalogue's root rarely is ours."""
+    want = [p for p in _fold(folders).split("/") if p]
     rows = session.execute(select(IntakeItem.asset_id, IntakeItem.source_path)
                            .where(IntakeItem.asset_id.in_(ids)))
-    keep = {a for a, path in rows if want in "/" + _fold(path.replace("\\", "/"))}
-    return [i for i in ids if i in keep]
+    score: dict[int, int] = {}
+    for asset_id, path in rows:
+        have = [p for p in _fold(path.replace("\\", "/")).split("/") if p][:-1]
+        score[asset_id] = max(score.get(asset_id, 0), _shared_tail(want, have))
+    best = max(score.values(), default=0)
+    return [i for i in ids if best and score.get(i) == best]
 
 
 def _match_rows(session: Session, sheet: Sheet, columns: dict[int, str], plan: SheetPlan
