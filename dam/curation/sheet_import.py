@@ -255,8 +255,9 @@ def plan_sheet(session: Session, sheet: Sheet, mapping: Mapping[str, str] | None
         raise SheetImportError(f"{sheet.name}: no column names the file (archivo or ruta); "
                                f"headers: {', '.join(sheet.header)}")
     plan.matched = _match_rows(session, sheet, columns, plan)
-    assets = {a.id: a for a in session.scalars(
-        select(Asset).where(Asset.id.in_(set(plan.matched.values()))))}
+    wanted = sorted(set(plan.matched.values()))
+    assets = {a.id: a for start in range(0, len(wanted), 500) for a in session.scalars(
+        select(Asset).where(Asset.id.in_(wanted[start:start + 500])))}
     for number, asset_id in plan.matched.items():
         values = _row_values(sheet.rows[number - sheet.first_row], columns, number, plan)
         pending = plan.changes.setdefault(asset_id, {})
