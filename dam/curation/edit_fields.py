@@ -99,6 +99,14 @@ PUBLICATION_FIELDS: tuple[str, ...] = (
     "publication_format", "distribution", "medium", "section", "clipping_page", "web_url",
     "captured_on", "tone",
 )
+# The office's words for choices (a spreadsheet says "negativa", "gaceta"), folded.
+CHOICE_WORDS: dict[str, str] = {
+    "positiva": "positive", "positivo": "positive", "neutra": "neutral", "negativa": "negative",
+    "negativo": "negative", "cartel": "poster", "folleto": "leaflet", "volante": "leaflet",
+    "boletin": "bulletin", "gaceta": "bulletin", "revista": "magazine", "lona": "banner",
+    "comunicado": "press_release", "boletin de prensa": "press_release", "recorte": "clipping",
+    "nota": "clipping", "nota de prensa": "clipping", "nota web": "clipping",
+}
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 _LIST_SPLIT = re.compile(r"[,;\n]")
@@ -171,8 +179,9 @@ def _clean_scalar(spec: FieldSpec, value: Any) -> Any:
         except ValueError as exc:
             raise EditError(f"{spec.name}: expected a date like 2025-03-31") from exc
     assert spec.choices is not None
+    word = fold(str(value).strip())
     try:
-        return spec.choices(str(value).strip())
+        return spec.choices(CHOICE_WORDS.get(word, word))
     except ValueError as exc:
         raise EditError(f"{spec.name}: {value!r} is not one of the choices") from exc
 

@@ -59,10 +59,14 @@ HEADER_ALIASES: dict[str, str] = {
     "terminos de uso": "usage_terms", "uso": "usage_terms", "usage terms": "usage_terms",
     "fuente": "source", "source": "source", "texto alternativo": "alt_text",
     "medio": "medium", "seccion": "section", "serie": "series", "numero": "issue_number",
-    "tiraje": "print_run", "campana": "campaign",
+    "tiraje": "print_run", "campana": "campaign", "tono": "tone", "pagina": "clipping_page",
+    "fecha de publicacion": "distribution_date", "tipo de publicacion": "publication_kind",
+    "formato": "publication_format", "distribucion": "distribution", "url": "web_url",
+    "direccion web": "web_url", "liga": "web_url", "enlace": "web_url",
 }
 IGNORE = "-"
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 KEYS = ("file", "path")
 
 
@@ -102,7 +106,9 @@ def map_columns(header: list[str], mapping: Mapping[str, str] | None = None
     unknown: list[str] = []
     for i, name in enumerate(header):
         key = _fold(name)
-        target = mapping.get(key) or HEADER_ALIASES.get(key) or (key if key in FIELDS else None)
+        field_name = name.strip().lower()
+        target = mapping.get(key) or HEADER_ALIASES.get(key) or (
+            field_name if field_name in FIELDS else None)
         if target == IGNORE or not name.strip():
             continue
         if target is None:
@@ -221,8 +227,11 @@ def _row_values(row: list[str], columns: dict[int, str], number: int, plan: Shee
     for i, target in columns.items():
         if target in KEYS or not row[i].strip():
             continue  # an empty cell changes nothing
+        cell = row[i].strip()
+        if FIELDS[target].kind is Kind.DATE and (m := _DMY.fullmatch(cell)):
+            cell = f"{m.group(3)}-{int(m.group(2)):02}-{int(m.group(1)):02}"  # 14/03/2019
         try:
-            values[target] = clean_value(FIELDS[target], row[i])
+            values[target] = clean_value(FIELDS[target], cell)
         except EditError as exc:
             plan.errors.append((number, str(exc)))
     return values

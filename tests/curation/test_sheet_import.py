@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from dam.context import Context
 from dam.curation.sheet_import import load_mapping, map_columns, plan_sheet
-from dam.enums import IntakeOutcome
+from dam.enums import IntakeOutcome, PublicationKind, Tone
 from dam.models import Asset, AuditEntry, Batch, IntakeItem
 from dam.sheets import Sheet, decode_csv, read_sheets
 from ingest.import_cli import import_group
@@ -179,13 +180,16 @@ def test_a_bad_value_rolls_the_whole_sheet_back(any_ctx: Context, tmp_path: Path
 def test_csv_file_applied(any_ctx: Context, tmp_path: Path) -> None:
     ids = _assets(any_ctx)
     path = tmp_path / "viejo.csv"
-    path.write_bytes("ruta,pie de foto,personas\n/2020/Desfile/dsc_0001.jpg,Desfile del 16 de "
-                     "septiembre,Niños Héroes\n".encode("latin-1"))
+    path.write_bytes("ruta,pie de foto,personas,tipo de publicación,tono,fecha de publicación\n"
+                     "/2020/Desfile/dsc_0001.jpg,Desfile del 16 de septiembre,Niños Héroes,"
+                     "Recorte,Positiva,16/09/2020\n".encode("latin-1"))
     code, out = _run(any_ctx, str(path))
     assert code == 0, out
     desfile = _by_id(any_ctx)[ids["/media/2020/Desfile/dsc_0001.jpg"]]
     assert desfile.caption == "Desfile del 16 de septiembre"
     assert desfile.persons_shown == ["Niños Héroes"]
+    assert (desfile.publication_kind, desfile.tone, desfile.distribution_date) == (
+        PublicationKind.CLIPPING, Tone.POSITIVE, dt.date(2020, 9, 16))  # the office's words
 
 
 def test_a_sheet_without_a_file_column_is_refused(any_ctx: Context, tmp_path: Path) -> None:
