@@ -64,6 +64,15 @@ class PublicationKind(enum.StrEnum):
     MAGAZINE = "magazine"  # revista
     BANNER = "banner"  # lona
     PRESS_RELEASE = "press_release"  # boletín de prensa, comunicado
+    CLIPPING = "clipping"  # nota de prensa, recorte (printed or on the web): see Asset.medium
+
+
+class Tone(enum.StrEnum):
+    """How a press clipping speaks of the Alcaldía (the office's media analysis; editable)."""
+
+    POSITIVE = "positive"  # positiva
+    NEUTRAL = "neutral"  # neutral
+    NEGATIVE = "negative"  # negativa
 
 
 class Role(enum.StrEnum):

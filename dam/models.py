@@ -36,6 +36,7 @@ from dam.enums import (
     PublicationKind,
     RenditionKind,
     Role,
+    Tone,
     UploadState,
     VocabularyKind,
     WorkflowState,
@@ -191,7 +192,21 @@ class Asset(Base):
     publication_kind: Mapped[PublicationKind | None] = mapped_column(_enum(PublicationKind))
     campaign: Mapped[str | None] = mapped_column(String(500))
     print_run: Mapped[int | None]
-    distribution_date: Mapped[dt.date | None] = mapped_column(Date)
+    distribution_date: Mapped[dt.date | None] = mapped_column(Date)  # its date (issue, note)
+    # A publication of a series (Gaceta Iztapalapa no. 12): columns of the asset, like the fields
+    # above, so edits, the bitácora, the change feed and the index follow them with no second path.
+    series: Mapped[str | None] = mapped_column(String(300))
+    issue_number: Mapped[int | None]
+    publication_format: Mapped[str | None] = mapped_column(String(200))  # tabloide, carta...
+    distribution: Mapped[str | None] = mapped_column(String(500))  # where and how it was given
+    # A press clipping (publication_kind CLIPPING): where it appeared; author is ``creator``,
+    # headline ``headline``, date ``distribution_date``.
+    medium: Mapped[str | None] = mapped_column(String(300))  # medio: Reforma, La Jornada...
+    section: Mapped[str | None] = mapped_column(String(300))  # sección
+    clipping_page: Mapped[str | None] = mapped_column(String(40))  # "A12", "3"
+    web_url: Mapped[str | None] = mapped_column(String(2000))  # an online note's address
+    captured_on: Mapped[dt.date | None] = mapped_column(Date)  # when the web note was saved
+    tone: Mapped[Tone | None] = mapped_column(_enum(Tone))  # media analysis
 
     metadata_json: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     phash: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -251,6 +266,8 @@ class Asset(Base):
         Index("ix_assets_created_at_id", "created_at", "id"),
         Index("ix_assets_workflow_state", "workflow_state"),
         Index("ix_assets_event", "event"),  # event collections and their counts
+        Index("ix_assets_series_issue", "series", "issue_number"),  # a series' issues in order
+        Index("ix_assets_medium", "medium"),  # clippings by medium
     )
 
     @validates("phash")

@@ -86,11 +86,13 @@ def _register(app: Flask) -> None:
         map,
         presskit,
         profiles,
+        publications,
         publishing,
         saved_searches,
         search,
         shared,
         shares,
+        sheet_import,
         social,
         time_shift,
         upload,
@@ -102,7 +104,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, publications, sheet_import,
     ):
         app.register_blueprint(module.bp)
 

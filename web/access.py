@@ -106,6 +106,13 @@ _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # ca
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
 
+# Issue 18: publications and press clippings; the old catalogue's spreadsheet.
+_PUBLICATIONS_VIEW = ("publications.index", "publications.series",  # series, issues, gaps
+                      "publications.clippings")  # press clippings by medium, month, tone
+_CLIPPING_TONE = ("publications.set_tone",)  # the media analysis (editors)
+_WEB_NOTE = ("publications.web_note",)  # register an online note (photographers and up)
+_SHEET_IMPORT = ("sheet_import.form", "sheet_import.preview", "sheet_import.apply")  # admins
+
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
     **dict.fromkeys(_SIGNED_IN, Need.SIGNED_IN),
@@ -131,6 +138,10 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
     **dict.fromkeys(_MAP, Need.VIEW),
+    **dict.fromkeys(_PUBLICATIONS_VIEW, Need.VIEW),
+    **dict.fromkeys(_CLIPPING_TONE, Need.EDIT),
+    **dict.fromkeys(_WEB_NOTE, Need.UPLOAD),
+    **dict.fromkeys(_SHEET_IMPORT, Need.ADMIN),
 }
 
 

@@ -19,7 +19,7 @@ from dam.curation.batch_edits import (
     may_see_batch_edit,
     undo_batch_edit,
 )
-from dam.curation.edit_fields import FIELDS, EditError
+from dam.curation.edit_fields import FIELDS, PUBLICATION_FIELDS, EditError
 from dam.curation.edits import (
     EditConflictError,
     EditForbiddenError,
@@ -40,6 +40,9 @@ from web.redirects import local_path
 from web.state import get_ctx
 
 bp = Blueprint("editing", __name__)
+# The edit page groups a publication's and a press clipping's fields (they come last in FIELDS).
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    publication_fields=PUBLICATION_FIELDS))
 
 PREVIEW_COUNT = 12
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dam.curation.templates import expand_codes
-from dam.enums import PublicationKind, VocabularyKind
+from dam.enums import PublicationKind, Tone, VocabularyKind
 from dam.errors import DamError
 from dam.models import VocabularyTerm
 
@@ -38,6 +38,7 @@ class Kind(enum.StrEnum):
     INT = "int"  # a whole number >= 0
     DATE = "date"
     CHOICE = "choice"  # one of an enum's values, or empty
+    URL = "url"  # a web address (http or https only: it is shown as a link)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,33 @@ FIELDS: dict[str, FieldSpec] = _specs(
     FieldSpec("publication_kind", Kind.CHOICE, choices=PublicationKind),
     FieldSpec("print_run", Kind.INT),
     FieldSpec("distribution_date", Kind.DATE),
+    # Publications of a series and press clippings (see PUBLICATION_FIELDS).
+    FieldSpec("series", Kind.LINE, 300),
+    FieldSpec("issue_number", Kind.INT),
+    FieldSpec("publication_format", Kind.LINE, 200),
+    FieldSpec("distribution", Kind.LINE, 500),
+    FieldSpec("medium", Kind.LINE, 300),
+    FieldSpec("section", Kind.LINE, 300),
+    FieldSpec("clipping_page", Kind.LINE, 40),
+    FieldSpec("web_url", Kind.URL, 2000),
+    FieldSpec("captured_on", Kind.DATE),
+    FieldSpec("tone", Kind.CHOICE, choices=Tone),
 )
+# The fields of a publication or a press clipping record (grouped apart on the edit page).
+PUBLICATION_FIELDS: tuple[str, ...] = (
+    "campaign", "publication_kind", "print_run", "distribution_date", "series", "issue_number",
+    "publication_format", "distribution", "medium", "section", "clipping_page", "web_url",
+    "captured_on", "tone",
+)
+# The office's words for choices (a spreadsheet says "negativa", "gaceta"), folded.
+CHOICE_WORDS: dict[str, str] = {
+    "positiva": "positive", "positivo": "positive", "neutra": "neutral", "negativa": "negative",
+    "negativo": "negative", "cartel": "poster", "folleto": "leaflet", "volante": "leaflet",
+    "boletin": "bulletin", "gaceta": "bulletin", "revista": "magazine", "lona": "banner",
+    "comunicado": "press_release", "boletin de prensa": "press_release", "recorte": "clipping",
+    "nota": "clipping", "nota de prensa": "clipping", "nota web": "clipping",
+}
+_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 _LIST_SPLIT = re.compile(r"[,;\n]")
 
@@ -152,8 +179,9 @@ def _clean_scalar(spec: FieldSpec, value: Any) -> Any:
         except ValueError as exc:
             raise EditError(f"{spec.name}: expected a date like 2025-03-31") from exc
     assert spec.choices is not None
+    word = fold(str(value).strip())
     try:
-        return spec.choices(str(value).strip())
+        return spec.choices(CHOICE_WORDS.get(word, word))
     except ValueError as exc:
         raise EditError(f"{spec.name}: {value!r} is not one of the choices") from exc
 
@@ -165,6 +193,12 @@ def clean_value(spec: FieldSpec, value: Any, codes: Mapping[str, str] | None = N
         return clean_list([] if value is None else value, codes)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if spec.kind is Kind.URL:
+        text = value.strip() if isinstance(value, str) else ""
+        if not _URL.fullmatch(text) or len(text) > spec.max_length:
+            raise EditError(f"{spec.name}: expected a web address starting with http:// or "
+                            "https://")
+        return text
     if spec.kind in (Kind.LINE, Kind.TEXT):
         if not isinstance(value, str):
             raise EditError(f"{spec.name}: expected text")

@@ -124,7 +124,23 @@ def _orientation(asset: Any) -> str | None:
     return "vertical" if height > width else "horizontal"
 
 
+# Tones and kinds of publication as the office says them (tono:negativa, impreso:recorte).
+TONE_SLUGS = {"positive": "positiva", "neutral": "neutral", "negative": "negativa"}
+PUBKIND_SLUGS = {"poster": "cartel", "leaflet": "folleto", "bulletin": "gaceta",
+                 "magazine": "revista", "banner": "lona", "press_release": "comunicado",
+                 "clipping": "recorte"}
+
+
+def _slug(asset: Any, name: str, slugs: dict[str, str]) -> list[str]:
+    value = _value(asset, name)
+    return [slugs.get(value, fold(value))] if value else []
+
+
 def _taken(asset: Any, batch: Any) -> dt.datetime | None:
+    """The asset's date: a publication's or clipping's date of publication, else date taken."""
+    published = _value(asset, "distribution_date")
+    if published is not None:
+        return dt.datetime(published.year, published.month, published.day)
     taken = _value(asset, "taken_at")
     if taken is None and _value(batch, "event_date") is not None:
         day = _value(batch, "event_date")
@@ -164,6 +180,9 @@ def _names(asset: Any, batch: Any) -> dict[str, list[str]]:
         "credit": _clean(_value(asset, "credit")),
         "camera": _clean(" ".join(v for v in (make, model) if v)),
         "filename": _clean(_FILENAME_SEPARATORS.sub(" ", filename)),
+        "medium": _clean(_value(asset, "medium")),
+        "series": _clean(_value(asset, "series")),
+        "section": _clean(_value(asset, "section")),
     }
 
 
@@ -193,7 +212,8 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         batch = getattr(asset, "batch", None)
     names = _names(asset, batch)
     caption = " ".join(_clean(_value(asset, "caption"), limit=1_000_000))
-    parts = [v for key in ("headline", "event", "keywords", "people", "place", "area", "creator")
+    parts = [v for key in ("headline", "event", "keywords", "people", "place", "area", "creator",
+                           "medium", "series", "section")
              for v in names[key]]
     parts += [caption, *names["credit"], *names["filename"], *names["camera"],
               publication_text(asset)]
@@ -216,6 +236,10 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         "place": names["place"],
         "keywords": names["keywords"],
         "people": names["people"],
+        "medium": names["medium"],
+        "series": names["series"],
+        "tone": _slug(asset, "tone", TONE_SLUGS),
+        "pubkind": _slug(asset, "publication_kind", PUBKIND_SLUGS),
     }
     text = "\n".join(p for p in parts if p)
     return SearchDoc(

@@ -12,13 +12,13 @@ NTILDE = "ntilde"  # folded words that had an ñ: "pena" finds "Peña" below "pe
 # Folded, unstemmed word fields that field queries (persona:, lugar:) search, whole or by prefix.
 NAME_FIELDS: tuple[str, ...] = (
     "people", "place", "creator", "event", "area", "keywords", "camera", "filename", "credit",
-    "headline",
+    "headline", "medium", "series", "section",
 )
 
 # Exact values (facets and filters): one keyword per value, shown as stored.
 SINGLE_FACETS: tuple[str, ...] = (
     "type", "year", "month", "event", "area", "photographer", "workflow",
-    "orientation", "gps", "state", "pick", "color",
+    "orientation", "gps", "state", "pick", "color", "medium", "series", "tone", "pubkind",
 )
 # An asset can carry several rights restrictions at once (embargado and menores); "stars" holds
 # 1..rating, so that a filter on 3 finds three stars or more.
@@ -73,6 +73,13 @@ QUERY_FIELDS: dict[str, QueryField] = {
     "archivo": QueryField("name", "filename", "nombre del archivo original"),
     "credito": QueryField("name", "credit", "línea de crédito"),
     "titulo": QueryField("name", "headline", "título o cabeza"),
+    "medio": QueryField("name", "medium", "medio de una nota de prensa: periódico, sitio, radio"),
+    "seccion": QueryField("name", "section", "sección de una nota de prensa"),
+    "serie": QueryField("name", "series", "serie de una publicación, p. ej. Gaceta Iztapalapa"),
+    "tono": QueryField("keyword", "tone", "positiva, neutral o negativa (análisis de medios)"),
+    "impreso": QueryField(
+        "keyword", "pubkind", "cartel, folleto, gaceta, revista, lona, comunicado o recorte"
+    ),
     "tipo": QueryField("keyword", "type", "foto, video, audio, pdf"),
     "estado": QueryField(
         "keyword", "workflow rights",
@@ -110,6 +117,9 @@ FIELD_ALIASES: dict[str, str] = {
     "processing": "procesamiento", "selección": "seleccion", "marca": "seleccion",
     "pick": "seleccion", "picks": "seleccion", "estrella": "estrellas", "stars": "estrellas",
     "rating": "estrellas", "colour": "color", "label": "color",
+    "medium": "medio", "medios": "medio", "periodico": "medio", "periódico": "medio",
+    "sección": "seccion", "section": "seccion", "series": "serie", "tone": "tono",
+    "publicación": "impreso", "publicacion": "impreso", "publication": "impreso",
 }
 
 # Values users type for keyword fields, mapped to what the index holds.
@@ -135,6 +145,18 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
         "verde": "verde", "green": "verde", "azul": "azul", "blue": "azul", "morado": "morado",
         "purple": "morado", "violeta": "morado", "sin-color": "sin-color", "ninguno": "sin-color",
         "none": "sin-color",
+    },
+    "tone": {
+        "positiva": "positiva", "positivo": "positiva", "positive": "positiva",
+        "neutral": "neutral", "neutra": "neutral", "negativa": "negativa",
+        "negativo": "negativa", "negative": "negativa",
+    },
+    "pubkind": {
+        "cartel": "cartel", "poster": "cartel", "folleto": "folleto", "volante": "folleto",
+        "leaflet": "folleto", "gaceta": "gaceta", "boletin": "gaceta", "bulletin": "gaceta",
+        "revista": "revista", "magazine": "revista", "lona": "lona", "banner": "lona",
+        "comunicado": "comunicado", "press_release": "comunicado", "recorte": "recorte",
+        "nota": "recorte", "notas": "recorte", "recortes": "recorte", "clipping": "recorte",
     },
     "orientation": {
         "vertical": "vertical", "portrait": "vertical", "horizontal": "horizontal",

@@ -19,6 +19,10 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     fecha:2025-03-01..2025-03-31         date taken, inclusive; also fecha:2025-03, fecha:2025,
     fecha:2025-03..2025-04  fecha:..2024-12-31  fecha:2024-06..  fecha:14/03/2025
     año:2024   año:2020..2022   mes:2025-03   subida:2025-05  (date the file was uploaded)
+    mes:marzo   mes:"marzo 2025"   fecha:"14 de marzo de 2025"   dates in words after a field
+    medio:reforma   seccion:ciudad   serie:gaceta   tono:negativa   impreso:recorte
+                                         press clippings and publications (their date is
+                                         the date of publication)
     orientacion:vertical   gps:si
     seleccion:elegida   -seleccion:descartada   estrellas:3 (three stars or more)   color:rojo
                                          culling marks of the loupe
@@ -36,8 +40,9 @@ import re
 from dataclasses import dataclass, field
 
 from dam.search.analysis import STOP_WORDS, fold, keep_enie, words
-from dam.search.date_words import DateWords, find_dates
+from dam.search.date_words import MONTHS, DateWords, find_dates
 from dam.search.dates import parse_date_range
+from dam.search.documents import day_number
 from dam.search.errors import QuerySyntaxError, QueryTooComplexError
 from dam.search.fields import QUERY_FIELDS, VALUE_ALIASES, canonical_field
 
@@ -211,8 +216,9 @@ def _join_field_phrases(tokens: list[_Token]) -> list[_Token]:
 class _Parser:
     """Recursive descent: or := and ('OR' and)* ; and := unary+ ; unary := ['-'|NOT] atom."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, today: dt.date | None = None) -> None:
         self.source = source
+        self.today = today
         self.tokens = _lex(source)
         self.i = 0
         self.depth = 0
@@ -360,8 +366,19 @@ class _Parser:
             return Phrase(tuple(parts), spec.target)
         if spec.kind == "keyword":
             return Keyword(spec.targets, (_keyword_value(spec.target, value, tok),))
+        spoken = _date_in_words(value, self.today)
+        if spoken is not None and spec.kind in ("date", "month"):
+            return Range(spec.target, day_number(spoken.first), day_number(spoken.last))
         low, high = parse_date_range(value, spec.kind, tok.field)
         return Range(spec.target, low, high)
+
+
+def _date_in_words(value: str, today: dt.date | None) -> DateWords | None:
+    """``marzo``, ``marzo 2025``, ``14 de marzo``: a field's value that is one date in words."""
+    if not any(name in fold(value) for name in MONTHS):
+        return None  # "ayer" and "2025-03" keep their own reading
+    rest, dates = find_dates(value, today)
+    return dates[0] if len(dates) == 1 and not rest.strip() else None
 
 
 def _keyword_value(target: str, value: str, tok: _Token) -> str:
@@ -419,12 +436,12 @@ def parse_query(source: str, today: dt.date | None = None) -> ParsedQuery:
     rest, dates = find_dates(source, today)
     if dates:
         try:
-            parser = _Parser(rest)
+            parser = _Parser(rest, today)
             text, filters = _split(parser.parse())
         except QuerySyntaxError:  # the date was part of the logic ("x OR 2019"): read it as typed
             dates = []
     if not dates:
-        parser = _Parser(source)
+        parser = _Parser(source, today)
         text, filters = _split(parser.parse())
     return ParsedQuery(source, text, _with_dates(filters, dates), parser.free_words, dates)
 

@@ -39,6 +39,9 @@ STAFF_PAGES = {
     "buscar-vacio": "/buscar?q=zzzqqq", "subir": "/subir", "cargas": "/cargas",
     "consentimientos": "/consentimientos", "publicacion": "/publicacion",
     "cuentas": "/admin/usuarios", "cola": "/admin/cola", "bitacora": "/admin/bitacora",
+    "publicaciones": "/publicaciones", "serie": "/publicaciones/serie?nombre=Gaceta+Iztapalapa",
+    "notas-de-prensa": "/notas-de-prensa", "nota-web": "/notas-de-prensa/nota-web",
+    "importar-hoja": "/admin/importar-hoja",
 }
 
 
@@ -64,6 +67,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     _run(base, "ingest", str(cards), "--event", "Inauguración del mercado", "--photographer",
          "Ana Peña", "--caption", "Inauguración del mercado de Santa Cruz Meyehualco",
          "--process", "--no-progress")
+    catalogue = base / "catalogo.csv"  # the gazette's series and a screenshot as a clipping
+    catalogue.write_text(
+        "archivo,serie,numero,publication_kind,medio,tono,distribution_date\n"
+        "gaceta.pdf,Gaceta Iztapalapa,3,bulletin,,,2025-03-01\n"
+        "park.png,,,clipping,Reforma,negative,2025-03-20\n", encoding="utf-8")
+    _run(base, "import", "sheet", str(catalogue))
     _run(base, "user", "admin", "--role", "admin", "--password", PASSWORD)
     _run(base, "user", "fotografa", "--role", "photographer", "--password", PASSWORD)
     _run(base, "user", "editora", "--role", "editor", "--password", PASSWORD)
