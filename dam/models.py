@@ -717,6 +717,19 @@ class PublishingSetting(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class SharedKey(Base):
+    """The fingerprint (SHA-256, never the key) of a secret every node must hold the same copy of.
+
+    Recorded by the first `dam init` that has it; `dam check` compares each node's copy.
+    """
+
+    __tablename__ = "shared_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
 class PublishRun(Base):
     """One publication of the gallery: who asked, what it wrote and removed, what it held back."""
 
