@@ -78,8 +78,9 @@ def test_the_reference_settings_load_and_match_the_proxy(tmp_path: Path) -> None
     assert settings.store_url.startswith("s3://") and settings.replica_store_url
     assert settings.web_trusted_proxies == 1 and settings.web_secure_cookies
     caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
-    upstreams = re.search(r"reverse_proxy ([^{]+)\{", caddyfile)
-    assert upstreams is not None
-    ports = {address.rsplit(":", 1)[1] for address in upstreams.group(1).split()}
+    upstreams = re.findall(r"reverse_proxy ([^{]+)\{", caddyfile)
+    assert len(upstreams) == 2 and len(set(upstreams)) == 1  # uploads and the rest: same nodes
+    ports = {address.rsplit(":", 1)[1] for address in upstreams[0].split()}
     assert ports == {str(settings.web_port)}
-    assert "health_uri /healthz" in caddyfile
+    assert caddyfile.count("health_uri /healthz") == 2
+    assert "@uploads path /api/v1/uploads /api/v1/uploads/*" in caddyfile
