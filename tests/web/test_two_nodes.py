@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.media import make_photo
-from tests.web.live import LiveServer, run_dam, start_server
+from tests.web.live import run_dam, spawn_server, wait_until_serving
 from tests.web.round_robin import round_robin
 from tests.web.test_serve import _Session, _wait_for
 
@@ -46,14 +46,17 @@ def test_two_serving_nodes_and_a_worker_node_behave_as_one(
            "DAM_S3_ENDPOINT_URL": endpoint, "DAM_WEB_PROCESSES": "1",
            "DAM_ADMIN_PASSWORD": PASSWORD, "DAM_SEARCH_SYNC_SECONDS": str(SYNC_SECONDS),
            "DAM_WEB_TRUSTED_PROXIES": "1", "DAM_UPLOAD_CHUNK_BYTES": "65536"}
-    nodes: list[LiveServer] = []
+    (tmp_path / "a").mkdir()
+    assert run_dam(tmp_path / "a", "init", env=env).wait(timeout=120) == 0
+    _share_keys(tmp_path / "a", tmp_path / "b")
+    _share_keys(tmp_path / "a", tmp_path / "c")
+    # The nodes start side by side, and the worker node is checked as a new node would be.
+    check = run_dam(tmp_path / "c", "check", env=env, log=tmp_path / "check.log")
+    nodes = [spawn_server(tmp_path / name, workers=0, env=env) for name in ("a", "b")]
     worker = None
     try:
-        nodes.append(start_server(tmp_path / "a", workers=0, env=env))
-        _share_keys(tmp_path / "a", tmp_path / "b")
-        nodes.append(start_server(tmp_path / "b", workers=0, env=env))
-        _share_keys(tmp_path / "a", tmp_path / "c")
-        check = run_dam(tmp_path / "c", "check", env=env, log=tmp_path / "check.log")
+        for node in nodes:
+            wait_until_serving(node, timeout=120)
         assert check.wait(timeout=120) == 0, (tmp_path / "check.log").read_text()
         worker = run_dam(tmp_path / "c", "worker", "-n", "1", env=env,
                          log=tmp_path / "worker.log")
@@ -91,7 +94,7 @@ def test_two_serving_nodes_and_a_worker_node_behave_as_one(
         if worker is not None:
             worker.terminate()
             worker.wait(30)
-        for node in nodes:
-            assert node.stop() == 0
+        stopped = [node.stop() for node in nodes]
+    assert stopped == [0, 0]
     for node in nodes:
         assert "Traceback" not in node.output()
