@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import asdict
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from dam.db import Catalog, migrate
 from dam.enums import AssetState, VocabularyKind
 from dam.errors import DamError
 from dam.fixity import run_fixity
+from dam.node_check import check_node
+from dam.shared_keys import local_keys, record_missing
 
 
 class DamGroup(click.Group):
@@ -83,7 +86,9 @@ def init(ctx: click.Context) -> None:
         before, after = migrate(catalog)
     finally:
         catalog.dispose()
-    store = open_context(settings).store
+    context = open_context(settings)
+    store = context.store
+    context.close()
     if before == after:
         click.echo(f"catalog is current (schema {after})")
     else:
@@ -95,6 +100,49 @@ def init(ctx: click.Context) -> None:
     for entry in entry_points(group="dam.init"):
         for line in entry.load()(settings):
             click.echo(line)
+    _record_shared_keys(settings)
+
+
+def _record_shared_keys(settings: Settings) -> None:
+    """Record the shared secrets' fingerprints (the first node's win); say what to share."""
+    keys = local_keys(settings)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        differing = record_missing(catalog, keys)
+    finally:
+        catalog.dispose()
+    click.echo("to add a node, give it the same settings (catalog_url, store_url, "
+               "s3_endpoint_url, replica_store_url, search_engine) and copies of:")
+    for key in keys:
+        click.echo(f"  {key.name}: {key.source}")
+    click.echo("  then run `dam check` on it")
+    for key in differing:
+        click.secho(f"WARNING: {key.source} ({key.name}) differs from the copy the other nodes "
+                    "use: copy theirs here (`dam check` says which)", fg="yellow", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Check this node's settings against the catalog and the store; exit 1 with the reasons.
+
+    Catalog reachable and migrated, store writable (and the replica reachable), shared keys the
+    same as the other nodes', clock in step with the catalog server's, search index present.
+    """
+    findings = check_node(get_settings(ctx))
+    failed = [f for f in findings if not f.ok]
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            mark = (click.style("FAIL", fg="red") if not finding.ok
+                    else click.style("note", fg="yellow") if finding.note
+                    else click.style("ok  ", fg="green"))
+            click.echo(f"{mark} {finding.name}: {finding.detail}")
+        click.echo(f"dam check: {len(failed)} problem(s)" if failed else "dam check: all good")
+    if failed:
+        ctx.exit(1)
 
 
 def _print_summary(data: dict[str, Any]) -> None:

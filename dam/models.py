@@ -426,7 +426,8 @@ class AssetChange(Base):
     """The catalog's change feed: one row, with a growing sequence number, per asset write.
 
     Projections such as each node's search index follow it from the last sequence they applied.
-    Rows are appended by a session hook (dam.changes), so no write path can forget them.
+    Rows are appended by a session hook (dam.changes), so no write path can forget them; a write
+    of the fixity check's bookkeeping alone is not a change (dam.changes.UNFOLLOWED_COLUMNS).
     """
 
     __tablename__ = "asset_changes"
@@ -744,6 +745,19 @@ class PublishingSetting(Base):
     value: Mapped[Any] = mapped_column(JsonType, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SharedKey(Base):
+    """The fingerprint (SHA-256, never the key) of a secret every node must hold the same copy of.
+
+    Recorded by the first `dam init` that has it; `dam check` compares each node's copy.
+    """
+
+    __tablename__ = "shared_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
 class PublishRun(Base):

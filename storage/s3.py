@@ -182,16 +182,38 @@ class S3Store(ObjectStore):
         return self._list(prefix)
 
     def _list(self, prefix: str) -> Iterator[ObjectInfo]:
-        # S3 lists keys in UTF-8 byte order, which is the same as Python's str order.
+        # S3 lists keys in UTF-8 byte order, which is the same as Python's str order. SeaweedFS
+        # lists folder by folder ("a/1" before "a-x"): there, walk it like the local store.
         paginator = self._client.get_paginator("list_objects_v2")
         with self._translate():
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-                for item in page.get("Contents", []):
-                    key = item["Key"][len(self.prefix) :]
-                    if not key or key.endswith("/"):
-                        continue  # "folder" markers some consoles create
-                    modified = item["LastModified"].astimezone(UTC)
-                    yield ObjectInfo(key=key, size=item["Size"], modified=modified)
+            pages = paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
+            for number, page in enumerate(pages):
+                if number == 0 and _lists_folder_by_folder(page):
+                    yield from self._walk(self.prefix + prefix)
+                    return
+                yield from self._infos(page.get("Contents", []))
+
+    def _walk(self, name_prefix: str) -> Iterator[ObjectInfo]:
+        # One folder at a time; a folder sorts as "name/", so a depth-first walk is in str order.
+        paginator = self._client.get_paginator("list_objects_v2")
+        entries: list[str | dict[str, Any]] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=name_prefix, Delimiter="/"):
+            entries.extend(common["Prefix"] for common in page.get("CommonPrefixes", []))
+            entries.extend(page.get("Contents", []))
+        entries.sort(key=lambda entry: entry if isinstance(entry, str) else entry["Key"])
+        for entry in entries:
+            if isinstance(entry, str):
+                yield from self._walk(entry)
+            else:
+                yield from self._infos([entry])
+
+    def _infos(self, items: list[dict[str, Any]]) -> Iterator[ObjectInfo]:
+        for item in items:
+            key = item["Key"][len(self.prefix) :]
+            if not key or key.endswith("/"):
+                continue  # "folder" markers some consoles create
+            modified = item["LastModified"].astimezone(UTC)
+            yield ObjectInfo(key=key, size=item["Size"], modified=modified)
 
     def presigned_url(self, key: str, expires_in: int = 3600) -> str:
         name = self._name(key)
@@ -258,3 +280,9 @@ class _BodyReader(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
+
+
+def _lists_folder_by_folder(page: dict[str, Any]) -> bool:
+    """Whether the server that answered lists keys folder by folder, not in byte order."""
+    server = page.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("server", "")
+    return str(server).lower().startswith("seaweedfs")

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from dam.config import Settings, load_settings
 from dam.context import Context, open_context
 from dam.db import Catalog, migrate
-from tests.conftest_s3 import s3_bucket, s3_server  # noqa: F401
+from tests.conftest_s3 import any_s3_bucket, any_s3_server, s3_bucket, s3_server  # noqa: F401
+from tests.conftest_seaweedfs import seaweedfs_bucket, seaweedfs_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -58,11 +61,33 @@ def ctx(settings: Settings) -> Iterator[Context]:
     context.close()
 
 
+#: Where `make test` looks for PostgreSQL when DAM_TEST_POSTGRES_URL is not set (.ci/run sets it).
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_answers(url: str, timeout_seconds: int = 2) -> bool:
+    """Whether a PostgreSQL server accepts a connection at ``url`` within a couple of seconds."""
+    engine = create_engine(url, connect_args={"connect_timeout": timeout_seconds},
+                           poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
+    """DAM_TEST_POSTGRES_URL; unset, the local server at the default address if it answers
+    (set it empty to leave PostgreSQL out)."""
     url = os.environ.get(POSTGRES_ENV)
+    if url is None and postgres_answers(DEFAULT_POSTGRES_URL):
+        url = DEFAULT_POSTGRES_URL
     if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
+        pytest.skip(f"PostgreSQL tests need a server at {DEFAULT_POSTGRES_URL} or {POSTGRES_ENV}")
     return url
 
 

@@ -62,16 +62,31 @@ def _print_results(ctx: click.Context, results: SearchResults) -> None:
 @click.option("--sort", type=click.Choice(sorted([*SORTS, *SORT_ALIASES])), default="relevance")
 @click.option("--no-facets", is_flag=True, help="Do not count facet values.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--no-sync", is_flag=True,
+              help="Search the index as it is (say how far behind the catalog it is).")
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], page: int, per_page: int, sort: str,
-           no_facets: bool, as_json: bool) -> None:
-    """Search the archive: dam search 'mercado fotografo:lopez fecha:2025-03'."""
-    results = _service(ctx).search(" ".join(query), page=page, per_page=per_page, sort=sort,
-                                   facets=not no_facets)
+           no_facets: bool, as_json: bool, no_sync: bool) -> None:
+    """Search the archive: dam search 'mercado fotografo:lopez fecha:2025-03'.
+
+    The index first applies the catalog's pending changes (nothing to do when it is up to
+    date; `dam serve` or `dam search-sync` may be doing it already); whatever it still lacks
+    is said.
+    """
+    service = _service(ctx)
+    if not no_sync:
+        service.sync()
+    results = service.search(" ".join(query), page=page, per_page=per_page, sort=sort,
+                             facets=not no_facets)
+    behind = service.behind()
     if as_json:
-        click.echo(json.dumps(asdict(results), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps({**asdict(results), "index_behind": behind},
+                              ensure_ascii=False, indent=2, default=str))
     elif results.error is None:
         _print_results(ctx, results)
+    if behind:
+        click.secho(f"Aviso: el índice de búsqueda va {behind} cambio(s) atrás del catálogo; "
+                    "estos resultados no los incluyen.", fg="yellow", err=True)
     if results.error is not None:
         click.secho(f"error: {results.error}", fg="red", err=True)
         ctx.exit(1)

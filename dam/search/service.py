@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dam.changes import pending_after
 from dam.config import Settings
 from dam.db import Catalog
 from dam.enums import VocabularyKind
@@ -264,6 +265,16 @@ class SearchService:
             engine = self.engine()  # may rebuild a missing index, which takes the lock itself
             with self.location.writer_lock(wait=False) as mine:
                 return self._catch_up(engine) if mine else 0
+
+    def behind(self) -> int | None:
+        """How many catalog changes this node's index has not applied yet (None: no index)."""
+        if self.catalog is None:
+            raise SearchIndexError("comparing the index with the catalog needs the catalog")
+        generation = self.location.current()
+        meta = read_meta(generation) if generation else None
+        if meta is None:
+            return None
+        return pending_after(self.catalog, meta.last_seq)
 
     def _catch_up(self, engine: SearchEngine) -> int:
         assert self.catalog is not None

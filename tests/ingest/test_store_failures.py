@@ -31,8 +31,8 @@ def _asset_count(ctx: Context) -> int:
         return session.scalar(select(func.count()).select_from(Asset))
 
 
-def test_ingest_and_process_on_s3(tmp_path: Path, s3_bucket: tuple[str, str]) -> None:
-    endpoint, bucket = s3_bucket
+def test_ingest_and_process_on_s3(tmp_path: Path, any_s3_bucket: tuple[str, str]) -> None:
+    endpoint, bucket = any_s3_bucket
     ctx = _open(tmp_path, store_url=f"s3://{bucket}/acervo", s3_endpoint_url=endpoint)
     make_photo(tmp_path / "card" / "a.jpg", seed=1, orientation=8)
     report = ingest_paths(ctx, [tmp_path / "card"], BatchInfo(event="S3"))

@@ -117,8 +117,8 @@ def test_a_run_left_running_is_marked_failed(ctx: Context, gallery: Gallery) -> 
 
 
 @pytest.fixture
-def s3_ctx(tmp_path: Path, s3_bucket: tuple[str, str]):  # type: ignore[no-untyped-def]
-    endpoint, bucket = s3_bucket
+def s3_ctx(tmp_path: Path, any_s3_bucket: tuple[str, str]):  # type: ignore[no-untyped-def]
+    endpoint, bucket = any_s3_bucket
     settings = make_settings(tmp_path, s3_endpoint_url=endpoint,
                              gallery_target=f"s3://{bucket}/galeria")
     init_catalog(settings)

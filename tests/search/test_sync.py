@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import threading
@@ -143,6 +144,27 @@ def test_cli_search_reindex_and_sync(ctx: Context, monkeypatch: pytest.MonkeyPat
     assert "Ningún material tiene todas las palabras" in out.output
     out = runner.invoke(cli, ["search-sync", "--once"], obj={})
     assert out.exit_code == 0 and "change(s) applied" in out.output
+
+
+def test_cli_search_syncs_first_or_says_how_far_behind(ctx: Context,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _add(ctx, "Entrega de becas a estudiantes")
+    monkeypatch.setenv("DAM_DATA_DIR", str(ctx.settings.data_dir))
+    runner = CliRunner()  # click 8.2: stdout and stderr apart, output both
+    cli = get_cli()
+    assert runner.invoke(cli, ["reindex"], obj={}).exit_code == 0
+    _add(ctx, "Becas deportivas")  # no sync is running
+    _add(ctx, "Becas para artistas")
+
+    out = runner.invoke(cli, ["search", "becas", "--no-sync"], obj={})
+    assert out.exit_code == 0 and "1 resultado(s)" in out.stdout
+    assert "va 2 cambio(s) atrás del catálogo" in out.stderr
+
+    out = runner.invoke(cli, ["search", "becas"], obj={})
+    assert out.exit_code == 0 and "3 resultado(s)" in out.stdout
+    assert "atrás" not in out.stderr
+    out = runner.invoke(cli, ["search", "becas", "--json", "--no-sync"], obj={})
+    assert json.loads(out.stdout)["index_behind"] == 0
 
 
 def test_processes_finding_no_index_at_once_rebuild_it_once(

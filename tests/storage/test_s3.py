@@ -53,8 +53,8 @@ def test_unreachable_endpoint_fails_fast_with_store_unavailable() -> None:
     assert endpoint in message and "s3://acervo/pre" in message
 
 
-def test_missing_bucket_is_store_unavailable(s3_server: str) -> None:
-    store = S3Store("acervo-no-such-bucket", endpoint_url=s3_server)
+def test_missing_bucket_is_store_unavailable(any_s3_server: str) -> None:
+    store = S3Store("acervo-no-such-bucket", endpoint_url=any_s3_server)
 
     with pytest.raises(StoreUnavailableError, match="acervo-no-such-bucket.*NoSuchBucket"):
         store.read_bytes("a/k")
@@ -94,8 +94,8 @@ def test_connection_lost_mid_read_is_store_unavailable() -> None:
 # -- uploads ----------------------------------------------------------------------------------
 
 
-def test_large_upload_uses_multipart(s3_bucket: tuple[str, str], tmp_path: Path) -> None:
-    endpoint_url, bucket = s3_bucket
+def test_large_upload_uses_multipart(any_s3_bucket: tuple[str, str], tmp_path: Path) -> None:
+    endpoint_url, bucket = any_s3_bucket
     # moto, like S3, refuses parts under 5 MiB except the last one.
     store = S3Store(
         bucket,
@@ -142,8 +142,8 @@ def test_prefix_is_transparent(s3_store: S3Store) -> None:
     assert not s3_store.exists("elsewhere/y")
 
 
-def test_store_without_prefix(s3_bucket: tuple[str, str]) -> None:
-    endpoint_url, bucket = s3_bucket
+def test_store_without_prefix(any_s3_bucket: tuple[str, str]) -> None:
+    endpoint_url, bucket = any_s3_bucket
     store = S3Store(bucket, endpoint_url=endpoint_url)
 
     store.put_bytes("a/k", b"x")
@@ -155,8 +155,8 @@ def test_store_without_prefix(s3_bucket: tuple[str, str]) -> None:
     assert [info.key for info in store.list()] == ["a/k"]
 
 
-def test_open_store_s3_url(s3_bucket: tuple[str, str]) -> None:
-    endpoint_url, bucket = s3_bucket
+def test_open_store_s3_url(any_s3_bucket: tuple[str, str]) -> None:
+    endpoint_url, bucket = any_s3_bucket
 
     store = open_store(f"s3://{bucket}/acervo/prod/", endpoint_url=endpoint_url, region="eu-west-1")
 

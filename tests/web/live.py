@@ -68,12 +68,23 @@ def start_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = N
                  timeout: float = 60) -> LiveServer:
     base.mkdir(parents=True, exist_ok=True)
     assert run_dam(base, "init", env=env).wait(timeout=120) == 0  # the same catalog and store
+    return wait_until_serving(spawn_server(base, workers=workers, env=env), timeout)
+
+
+def spawn_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = None
+                 ) -> LiveServer:
+    """Start `dam serve` on a free port in ``base`` (already initialised); do not wait."""
     port = free_port()
     log = base / "serve.log"
     process = run_dam(base, "serve", "--port", str(port), "--workers", str(workers),
                       env={"DAM_JOB_RETRY_BASE_SECONDS": "0.2", "DAM_SEARCH_SYNC_SECONDS": "0.2",
                            **(env or {})}, log=log)
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
+    return LiveServer(f"http://127.0.0.1:{port}", process, log)
+
+
+def wait_until_serving(server: LiveServer, timeout: float = 60) -> LiveServer:
+    """Wait until ``server`` answers /healthz; stop it and raise if it does not in time."""
+    process = server.process
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -136,15 +136,16 @@ class _Session:
 
 
 def test_production_mode_postgresql_s3_and_several_processes(
-    tmp_path: Path, postgres_url: str, s3_bucket: tuple[str, str]
+    tmp_path: Path, postgres_url: str, seaweedfs_bucket: tuple[str, str]
 ) -> None:
     """The production shape on one machine: upload in chunks spread over two serving
-    processes, a worker processes it from S3, search finds it, the thumbnail comes from S3."""
+    processes, a worker processes it from S3 (SeaweedFS), search finds it, the thumbnail comes
+    from S3."""
     import hashlib
 
     from tests.media import make_photo
 
-    endpoint, bucket = s3_bucket
+    endpoint, bucket = seaweedfs_bucket
     env = {"DAM_CATALOG_URL": postgres_url, "DAM_STORE_URL": f"s3://{bucket}/acervo",
            "DAM_S3_ENDPOINT_URL": endpoint, "DAM_WEB_PROCESSES": "2",
            "DAM_UPLOAD_CHUNK_BYTES": "65536", "DAM_ADMIN_PASSWORD": "clave-de-produccion-1"}
