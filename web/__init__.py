@@ -87,6 +87,7 @@ def _register(app: Flask) -> None:
         presskit,
         profiles,
         publishing,
+        reports,
         saved_searches,
         search,
         shared,
@@ -102,7 +103,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, reports,
     ):
         app.register_blueprint(module.bp)
 

@@ -1,0 +1,1 @@
+"""Reports for accountability (rendición de cuentas): the office's numbers for a period."""
