@@ -109,19 +109,20 @@ def _chart(charts: list[ChartView], key: str) -> ChartView:
     abort(404)
 
 
-@bp.get("/<key>.csv")
-def chart_csv(key: str) -> Response:
-    if key not in chart_titles():
+@bp.get("/<kind>.csv")
+def chart_csv(kind: str) -> Response:
+    """One chart's table (``kind``: area, month, colonia...) as CSV."""
+    if kind not in chart_titles():
         abort(404)
     period, problem = period_of(request.args)
     if problem:
         abort(400)
     public = _public(request.args)
     report, territories = _report(period, public)
-    chart = _chart(report_views(report, territories), key)
+    chart = _chart(report_views(report, territories), kind)
     response = Response(table_csv(chart.header, chart.rows), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    set_attachment(response, f"informe-{period.slug}-{key.replace('_', '-')}"
+    set_attachment(response, f"informe-{period.slug}-{kind.replace('_', '-')}"
                              f"{'-publico' if public else ''}.csv")
     return response
 
@@ -144,8 +145,8 @@ def pdf() -> Response:
     with force_locale("es_MX"):
         html = render_template("reports_pdf.html", report=report,
                                charts=report_views(report, territories), period=period,
-                               public=public, band=_band_uri(), agency=get_ctx().settings.agency_name,
-                               made_at=utcnow())
+                               public=public, band=_band_uri(),
+                               agency=get_ctx().settings.agency_name, made_at=utcnow())
     response = Response(html_to_pdf(html), mimetype="application/pdf")
     set_attachment(response, f"informe-{period.slug}{'-publico' if public else ''}.pdf")
     return response
