@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from dam.curation import audit
-from dam.curation.rights import public_clause
+from dam.curation.rights import office_today, public_clause
 from dam.models import PublishingSetting, utcnow
+from dam.reports import OPEN_DATA_KEY
 from dam.reports import territories as maps
 from dam.reports.figures import Report, build_report
 from dam.reports.period import KINDS, Period, PeriodError, current_month, parse_period
 from publish.branding import load_band
-from publish.reports.export import OPEN_DATA_KEY, html_to_pdf, open_data_counts, table_csv
+from publish.reports.export import html_to_pdf, open_data_counts, table_csv
 from web.curation_common import actor_of
 from web.embed_responses import set_attachment
 from web.queries import reading
@@ -146,7 +147,8 @@ def pdf() -> Response:
         html = render_template("reports_pdf.html", report=report,
                                charts=report_views(report, territories), period=period,
                                public=public, band=_band_uri(),
-                               agency=get_ctx().settings.agency_name, made_at=utcnow())
+                               agency=get_ctx().settings.agency_name,
+                               made_on=office_today(utcnow()))
     response = Response(html_to_pdf(html), mimetype="application/pdf")
     set_attachment(response, f"informe-{period.slug}{'-publico' if public else ''}.pdf")
     return response

@@ -8,6 +8,7 @@ by WeasyPrint (it draws the charts' SVG itself, so the PDF shows exactly what th
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,6 @@ from publish.opendata import neutralise_formula
 
 log = logging.getLogger(__name__)
 
-OPEN_DATA_KEY = "open_data_report"  # the publishing setting holding the published counts
 
 
 def table_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -33,11 +33,15 @@ def table_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
-    """The report page, laid out for A4 by WeasyPrint (imported here: it loads pango)."""
+@functools.lru_cache(maxsize=8)
+def html_to_pdf(html: str) -> bytes:
+    """The report page, laid out for A4 by WeasyPrint (imported here: it loads pango).
+
+    Laying out takes about a second; the same page (same numbers, same day) is laid out once.
+    """
     from weasyprint import HTML  # noqa: PLC0415
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return HTML(string=html).write_pdf()
 
 
 def open_data_counts(report: Report, labels: dict[str, str], generated_at: str) -> dict[str, Any]:

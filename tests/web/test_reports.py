@@ -14,7 +14,8 @@ from dam.curation.audit import record
 from dam.enums import AssetState, MediaType, Role, VocabularyKind, WorkflowState
 from dam.models import Asset, Batch, PublishingSetting, VocabularyTerm
 from dam.search.documents import WORKFLOW_SLUGS
-from tests.web.conftest import ctx_of, post_form, signed_in, state_of
+from publish.gallery.plan import published_report
+from tests.web.conftest import csrf, ctx_of, post_form, signed_in, state_of
 
 _serial = count(1)
 MARCH = {"periodo": "mes", "mes": "2025-03"}
@@ -217,15 +218,15 @@ def test_the_admin_uploads_the_map_of_divisions(app: Flask) -> None:
 
     editor = signed_in(app, "editora")
     data = json.dumps(GEOJSON).encode()
-    refused = editor.post("/informes/mapa", data={"csrf_token": _csrf(editor),
+    refused = editor.post("/informes/mapa", data={"csrf_token": csrf(editor),
                                                  "mapa": (BytesIO(data), "dt.geojson")})
     assert refused.status_code == 403
     admin = signed_in(app, "admin")
-    bad = admin.post("/informes/mapa", data={"csrf_token": _csrf(admin),
+    bad = admin.post("/informes/mapa", data={"csrf_token": csrf(admin),
                                             "mapa": (BytesIO(b"{}"), "dt.geojson")},
                      follow_redirects=True)
     assert "FeatureCollection" in bad.get_data(as_text=True)
-    done = admin.post("/informes/mapa", data={"csrf_token": _csrf(admin),
+    done = admin.post("/informes/mapa", data={"csrf_token": csrf(admin),
                                              "mapa": (BytesIO(data), "dt.geojson")},
                       follow_redirects=True)
     assert "2 direcciones" in done.get_data(as_text=True), done.get_data(as_text=True)[-3000:]
@@ -239,12 +240,6 @@ def test_the_admin_uploads_the_map_of_divisions(app: Flask) -> None:
     assert _table(html, "division") == {"Aculco": 5, "Cabeza de Juárez": 0, "Sin dato": 1}
 
 
-def _csrf(client) -> str:  # type: ignore[no-untyped-def]
-    from tests.web.conftest import csrf
-
-    return csrf(client)
-
-
 def test_a_public_report_is_published_to_open_data_as_counts(app: Flask) -> None:
     _archive(app)
     editor = signed_in(app, "editora")
@@ -252,6 +247,7 @@ def test_a_public_report_is_published_to_open_data_as_counts(app: Flask) -> None
     assert response.status_code == 303
     with ctx_of(app).catalog.read() as session:
         counts = session.get(PublishingSetting, "open_data_report").value
+        assert published_report(session) == counts  # what the gallery's next build writes
     assert counts["material"] == 3 and counts["periodo"] == "marzo de 2025"
     areas = next(c for c in counts["graficas"] if c["clave"] == "area")
     assert areas["titulo"] == "Material por área"
