@@ -256,6 +256,11 @@ class Asset(Base):
         # Reports count by date taken, grouped by these columns: on PostgreSQL the index holds
         # them too, so a report reads the index alone (dam.reports.figures).
         Index("ix_assets_taken_at", "taken_at", postgresql_include=list(REPORT_COLUMNS)),
+        # A public report counts published material only: its own, smaller index.
+        Index("ix_assets_published_taken_at", "taken_at",
+              postgresql_include=list(REPORT_COLUMNS),
+              postgresql_where=text("workflow_state = 'published'"),
+              sqlite_where=text("workflow_state = 'published'")),
         # Material without a date of its own is dated by its batch's event (as the search).
         Index("ix_assets_undated_batch", "batch_id", postgresql_where=text("taken_at IS NULL"),
               sqlite_where=text("taken_at IS NULL")),

@@ -98,7 +98,7 @@ def index() -> tuple[str, int]:
     return render_template(
         "reports.html", report=report, charts=report_views(report, territories),
         period=period, public=public, problem=problem, form=_form_values(period), kinds=KINDS,
-        query=_query(period, public), has_map=bool(territories),
+        period_args=_query(period, public), has_map=bool(territories),
         published=published_value if isinstance(published_value, dict) else None,
     ), 400 if problem else 200
 

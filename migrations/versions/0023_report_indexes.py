@@ -24,12 +24,16 @@ depends_on: str | Sequence[str] | None = None
 REPORT_COLUMNS = ["id", "event", "area", "campaign", "sublocation", "creator", "workflow_state",
                   "media_type", "internal_only", "contains_minors", "embargo_until"]
 UNDATED = sa.text("taken_at IS NULL")
+PUBLISHED = sa.text("workflow_state = 'published'")
 
 
 def upgrade() -> None:
     op.drop_index("ix_assets_taken_at", table_name="assets")
     op.create_index("ix_assets_taken_at", "assets", ["taken_at"],
                     postgresql_include=REPORT_COLUMNS)
+    op.create_index("ix_assets_published_taken_at", "assets", ["taken_at"],
+                    postgresql_include=REPORT_COLUMNS, postgresql_where=PUBLISHED,
+                    sqlite_where=PUBLISHED)
     op.create_index("ix_assets_undated_batch", "assets", ["batch_id"],
                     postgresql_where=UNDATED, sqlite_where=UNDATED)
     op.create_index("ix_batches_event_date", "batches", ["event_date"])
@@ -40,5 +44,6 @@ def downgrade() -> None:
     op.drop_index("ix_audit_log_action_at", table_name="audit_log")
     op.drop_index("ix_batches_event_date", table_name="batches")
     op.drop_index("ix_assets_undated_batch", table_name="assets")
+    op.drop_index("ix_assets_published_taken_at", table_name="assets")
     op.drop_index("ix_assets_taken_at", table_name="assets")
     op.create_index("ix_assets_taken_at", "assets", ["taken_at"])

@@ -28,7 +28,7 @@ WIDTH = 640
 ROW = 22
 LABEL_WIDTH = 230
 MAX_LABEL = 34
-FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT = 'font-family="system-ui, sans-serif" font-size="13"'
 
 
 def _short(label: str) -> str:
