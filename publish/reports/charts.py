@@ -176,7 +176,10 @@ def choropleth(chart_id: str, title: str, desc: str, territories: Sequence[Terri
     map_width, map_height = 440.0, 420.0
     frame = _projected(territories, map_width, map_height)
     bounds = legend.bounds
-    parts = [_open(chart_id, title, desc, map_height + 20),
+    latitudes = [lat for t in territories for polygon in t.polygons for _lon, lat in polygon[0]]
+    drawn = (max(latitudes) - min(latitudes)) * frame[3]  # the map's own height, scaled
+    height = max(drawn + 20, 40 + (len(bounds) + 1) * 26 + 10)
+    parts = [_open(chart_id, title, desc, height),
              '<defs><pattern id="sin-material" width="6" height="6" '
              'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
              f'<rect width="6" height="6" fill="{NONE_FILL}"/>'
