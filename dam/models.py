@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -83,6 +84,11 @@ def _enum(cls: type) -> Enum:
     )
 
 
+# What reports group and filter material by (dam.reports.figures), carried in the date index.
+REPORT_COLUMNS = ("id", "event", "area", "campaign", "sublocation", "creator", "workflow_state",
+                  "media_type", "internal_only", "contains_minors", "embargo_until")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JsonType}
@@ -98,7 +104,7 @@ class Batch(Base):
     created_by: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32), default="cli")  # cli, web, watch
     event: Mapped[str | None] = mapped_column(String(500))
-    event_date: Mapped[dt.date | None] = mapped_column(Date)
+    event_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     area: Mapped[str | None] = mapped_column(String(500))
     place: Mapped[str | None] = mapped_column(String(500))
     photographer: Mapped[str | None] = mapped_column(String(200))
@@ -262,7 +268,17 @@ class Asset(Base):
 
     __table_args__ = (
         Index("ix_assets_state", "state"),
-        Index("ix_assets_taken_at", "taken_at"),
+        # Reports count by date taken, grouped by these columns: on PostgreSQL the index holds
+        # them too, so a report reads the index alone (dam.reports.figures).
+        Index("ix_assets_taken_at", "taken_at", postgresql_include=list(REPORT_COLUMNS)),
+        # A public report counts published material only: its own, smaller index.
+        Index("ix_assets_published_taken_at", "taken_at",
+              postgresql_include=list(REPORT_COLUMNS),
+              postgresql_where=text("workflow_state = 'published'"),
+              sqlite_where=text("workflow_state = 'published'")),
+        # Material without a date of its own is dated by its batch's event (as the search).
+        Index("ix_assets_undated_batch", "batch_id", postgresql_where=text("taken_at IS NULL"),
+              sqlite_where=text("taken_at IS NULL")),
         Index("ix_assets_created_at_id", "created_at", "id"),
         Index("ix_assets_workflow_state", "workflow_state"),
         Index("ix_assets_event", "event"),  # event collections and their counts
@@ -706,6 +722,8 @@ class AuditEntry(Base):
     new_value: Mapped[Any] = mapped_column(JsonType, nullable=True)
     batch_edit_id: Mapped[int | None] = mapped_column(IdType, index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)  # reports' activity
 
 
 class ExportProfile(Base):

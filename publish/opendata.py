@@ -23,14 +23,73 @@ COLLECTION_SEPARATOR = " | "
 DATASET_KEYWORDS = ("fotografía", "video", "comunicación social", "galería pública")
 LANGUAGE_IRI = "http://id.loc.gov/vocabulary/iso639-1/es"
 PATHS = {"csv": "datos/catalogo.csv", "json": "datos/catalogo.json", "dcat": "datos/dcat.jsonld",
-         "page": "datos/index.html"}
+         "page": "datos/index.html", "report_csv": "datos/informe.csv",
+         "report_json": "datos/informe.json"}
+REPORT_COLUMNS = ("grafica", "etiqueta", "cantidad", "eventos")
 
 
 def open_data_files(site: Site) -> dict[str, bytes]:
     """``datos/catalogo.csv``, ``datos/catalogo.json`` and ``datos/dcat.jsonld`` of ``site``."""
     records = catalog_records(site)
-    return {PATHS["csv"]: catalog_csv(records), PATHS["json"]: catalog_json(site, records),
-            PATHS["dcat"]: dcat_catalog(site)}
+    files = {PATHS["csv"]: catalog_csv(records), PATHS["json"]: catalog_json(site, records),
+             PATHS["dcat"]: dcat_catalog(site)}
+    if site.report:
+        files[PATHS["report_csv"]] = report_csv(site.report)
+        files[PATHS["report_json"]] = report_json(site, site.report)
+    return files
+
+
+def report_csv(counts: dict[str, Any]) -> bytes:
+    """The published report as one long table: chart, label, count (events for months)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REPORT_COLUMNS)
+    for chart in counts.get("graficas", []):
+        for row in chart.get("filas", []):
+            writer.writerow([csv_cell(chart.get("titulo")), csv_cell(row.get("etiqueta")),
+                             int(row.get("cantidad") or 0),
+                             "" if row.get("eventos") is None else int(row["eventos"])])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def report_json(site: Site, counts: dict[str, Any]) -> bytes:
+    """The published report's counts with what describes them; aggregate numbers only."""
+    document = {"titulo": report_title(site, counts), "publicador": site.agency, "idioma": "es",
+                "licencia": {"nombre": site.data_licence[0], "url": site.data_licence[1]},
+                "url": absolute_url(site.base_url, PATHS["report_json"]), **counts}
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def report_title(site: Site, counts: dict[str, Any]) -> str:
+    return f"Informe de cobertura de {site.agency}: {counts.get('periodo', '')}"
+
+
+def report_dataset(site: Site, counts: dict[str, Any]) -> dict[str, Any]:
+    """The published report as a ``dcat:Dataset`` (counts per chart, CSV and JSON)."""
+    return {
+        "@id": absolute_url(site.base_url, PATHS["page"]) + "#informe",
+        "@type": "dcat:Dataset",
+        "dct:title": {"@value": report_title(site, counts), "@language": "es"},
+        "dct:description": {"@value": (
+            "Conteos agregados del material publicado en el periodo: eventos cubiertos, "
+            "material por mes, tipo, área, campaña, evento, dirección territorial, colonia y "
+            "fotógrafo(a), paquetes para prensa y enlaces compartidos. Solo números, nunca "
+            "material."), "@language": "es"},
+        "dct:publisher": {"@type": "foaf:Organization", "foaf:name": site.agency},
+        "dct:license": {"@id": site.data_licence[1]},
+        "dct:modified": {"@value": str(counts.get("generado", "")), "@type": "xsd:dateTime"},
+        "dct:temporal": {"@type": "dct:PeriodOfTime",
+                         "dcat:startDate": {"@value": counts.get("desde"), "@type": "xsd:date"},
+                         "dcat:endDate": {"@value": counts.get("hasta"), "@type": "xsd:date"}},
+        "dct:language": {"@id": LANGUAGE_IRI},
+        "dcat:keyword": [{"@value": w, "@language": "es"}
+                         for w in ("rendición de cuentas", "comunicación social", "informe")],
+        "dcat:landingPage": {"@id": absolute_url(site.base_url, PATHS["page"])},
+        "dcat:distribution": [
+            distribution(site, "report_csv", "Informe en CSV", "text/csv", "CSV"),
+            distribution(site, "report_json", "Informe en JSON", "application/json", "JSON"),
+        ],
+    }
 
 
 def collections_by_item(
@@ -188,6 +247,6 @@ def dcat_catalog(site: Site) -> bytes:
         "dct:modified": modified,
         "dct:language": {"@id": LANGUAGE_IRI},
         "foaf:homepage": {"@id": absolute_url(site.base_url, "index.html")},
-        "dcat:dataset": [dataset],
+        "dcat:dataset": [dataset] + ([report_dataset(site, site.report)] if site.report else []),
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -88,6 +88,7 @@ def _register(app: Flask) -> None:
         profiles,
         publications,
         publishing,
+        reports,
         saved_searches,
         search,
         shared,
@@ -104,7 +105,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map, publications, sheet_import,
+        shares, shared, saved_searches, time_shift, map, publications, sheet_import, reports,
     ):
         app.register_blueprint(module.bp)
 

@@ -105,6 +105,9 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
+# Issue 22: reports for accountability (editors and admins); the map of divisions (admins).
+_REPORTS = ("reports.index", "reports.chart_csv", "reports.pdf", "reports.publish_open_data")
+_REPORTS_ADMIN = ("reports.upload_map",)
 
 # Issue 18: publications and press clippings; the old catalogue's spreadsheet.
 _PUBLICATIONS_VIEW = ("publications.index", "publications.series",  # series, issues, gaps
@@ -142,6 +145,8 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_CLIPPING_TONE, Need.EDIT),
     **dict.fromkeys(_WEB_NOTE, Need.UPLOAD),
     **dict.fromkeys(_SHEET_IMPORT, Need.ADMIN),
+    **dict.fromkeys(_REPORTS, Need.EDIT),
+    **dict.fromkeys(_REPORTS_ADMIN, Need.ADMIN),
 }
 
 

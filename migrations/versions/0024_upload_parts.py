@@ -1,7 +1,7 @@
 """upload parts: chunks of resumable uploads kept in the object store
 
 Revision ID: 0024
-Revises: 0016
+Revises: 0023
 Create Date: 2026-12-05 16:10:00.000000
 
 ``uploads.state`` gains the value ``assembling``: a non-native enum without a CHECK
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0016"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -77,4 +77,5 @@ def build_site(settings: Settings, plan: Plan, media: Mapping[int, ItemMedia],
         notice=plan.notice,
         licences={code: (label, urls.get(code)) for code, label in settings.licences},
         data_licence=(settings.open_data_licence, settings.open_data_licence_url),
+        report=plan.report,
     )

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +24,9 @@ from dam.curation.rights import OFFICE_TZ, as_utc, chunks
 from dam.curation.workflow import change_state
 from dam.enums import AssetState, MediaType, RenditionKind, WorkflowState
 from dam.errors import DamError
-from dam.models import Asset, BlackoutPeriod, Collection, Rendition
+from dam.models import Asset, BlackoutPeriod, Collection, PublishingSetting, Rendition
 from dam.publishing.blackout import active_blackout, is_excepted
+from dam.reports import OPEN_DATA_KEY
 from publish.clearance import clear_for_export
 from publish.embed import PressInfo
 from publish.export import FileFacts
@@ -102,6 +104,7 @@ class Plan:
     promoted: list[int] = field(default_factory=list)  # moved approved -> published
     not_promoted: list[int] = field(default_factory=list)
     band: bytes | None = None  # the institutional band, for profiles that lay it
+    report: dict[str, Any] | None = None  # the public report's counts an editor published
 
     @property
     def held(self) -> list[HeldAsset]:
@@ -161,6 +164,8 @@ def make_plan(session: Session, settings: Settings, profile: ExportProfile, acto
         raise PublishRefusedError(refusal_message(blackout))
     plan = Plan(profile)
     collections = published_collections(session)
+    if blackout is None:  # a blackout's gallery is its notice and the excepted collections
+        plan.report = published_report(session)
     if blackout is not None:
         plan.notice = blackout.notice or DEFAULT_NOTICE
         collections = [c for c in collections if is_excepted(c)]
@@ -181,6 +186,13 @@ def make_plan(session: Session, settings: Settings, profile: ExportProfile, acto
         plan.collections.append(_planned_collection(
             settings, plan, collection, cleared, held, sources))
     return plan
+
+
+def published_report(session: Session) -> dict[str, Any] | None:
+    """The counts of the public report an editor published to the open data, if any."""
+    setting = session.get(PublishingSetting, OPEN_DATA_KEY)
+    value = setting.value if setting is not None else None
+    return value if isinstance(value, dict) else None
 
 
 def _clear(session: Session, collection: Collection, profile: ExportProfile, now: dt.datetime

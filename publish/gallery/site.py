@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,5 @@ class Site:
     # The open data's own licence (records: titles, captions, dates): label, url.
     data_licence: tuple[str, str] = ("CC BY 4.0",
                                      "https://creativecommons.org/licenses/by/4.0/deed.es")
+    # The public report an editor published (aggregate counts only, publish.reports.export).
+    report: dict[str, Any] | None = None

@@ -120,3 +120,31 @@ def test_an_empty_catalog_is_still_valid(site: Site) -> None:
     assert json.loads(files["datos/catalogo.json"])["registros"] == []
     assert json.loads(files["datos/dcat.jsonld"])["dct:modified"]["@value"] == (
         "2025-04-01T12:00:00Z")
+
+
+REPORT = {"periodo": "marzo de 2025", "desde": "2025-03-01", "hasta": "2025-03-31",
+          "generado": "2025-04-02T10:00:00+00:00", "material": 3, "eventos": 2,
+          "graficas": [{"clave": "area", "titulo": "Material por área",
+                        "filas": [{"etiqueta": "=Obras", "cantidad": 2},
+                                  {"etiqueta": "Cultura", "cantidad": 1}]},
+                       {"clave": "month", "titulo": "Material y eventos cubiertos por mes",
+                        "filas": [{"etiqueta": "2025-03", "cantidad": 3, "eventos": 2}]}]}
+
+
+def test_a_published_report_is_open_data_as_counts_listed_in_dcat(site: Site) -> None:
+    assert "datos/informe.csv" not in open_data_files(site)  # none published: none written
+    files = open_data_files(dataclasses.replace(site, report=REPORT))
+    rows = csv_rows(files["datos/informe.csv"])
+    assert files["datos/informe.csv"].startswith(b"\xef\xbb\xbf")
+    assert rows == [
+        {"grafica": "Material por área", "etiqueta": "'=Obras", "cantidad": "2", "eventos": ""},
+        {"grafica": "Material por área", "etiqueta": "Cultura", "cantidad": "1", "eventos": ""},
+        {"grafica": "Material y eventos cubiertos por mes", "etiqueta": "2025-03",
+         "cantidad": "3", "eventos": "2"}]
+    document = json.loads(files["datos/informe.json"])
+    assert document["material"] == 3 and document["graficas"] == REPORT["graficas"]
+    datasets = json.loads(files["datos/dcat.jsonld"])["dcat:dataset"]
+    report = next(d for d in datasets if d["@id"].endswith("#informe"))
+    urls = [d["dcat:downloadURL"]["@id"] for d in report["dcat:distribution"]]
+    assert urls == [f"{BASE_URL}datos/informe.csv", f"{BASE_URL}datos/informe.json"]
+    assert report["dct:temporal"]["dcat:startDate"]["@value"] == "2025-03-01"

@@ -1,0 +1,69 @@
+"""Report figures: the same counts by one GROUP BY per chart and by one pass of GROUPING SETS,
+on SQLite and PostgreSQL; periods in Mexico City time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dam.context import Context
+from dam.enums import AssetState, WorkflowState
+from dam.models import Asset, Batch
+from dam.reports.figures import build_report, count_in_one_pass, count_per_chart, dated_material
+from dam.reports.period import PeriodError, day_range, month, parse_period, quarter, year
+
+
+def _fill(ctx: Context) -> None:
+    with ctx.catalog.write() as session:
+        batch = Batch(event="Feria", event_date=dt.date(2025, 3, 15), area="Cultura",
+                      place="Tezonco", photographer="Luis")
+        session.add(batch)
+        rows = [(dt.datetime(2025, 3, 1, 0, 0), "Obras", "Mercado", "Centro"),
+                (dt.datetime(2025, 3, 31, 23, 59), "Obras", "Mercado", None),
+                (dt.datetime(2025, 3, 9), None, "Recorrido", "Centro"),
+                (dt.datetime(2025, 2, 9), "Obras", "Febrero", "Centro"),
+                (None, None, None, None)]
+        for n, (taken, area, event, place) in enumerate(rows):
+            session.add(Asset(sha256=f"{n:064x}", byte_size=1, original_filename="a.jpg",
+                              original_key=f"k{n}", state=AssetState.READY, taken_at=taken,
+                              area=area, event=event, sublocation=place, batch=batch,
+                              workflow_state=WorkflowState.PUBLISHED if n % 2 else
+                              WorkflowState.DRAFT, campaign="Limpieza" if n == 0 else " "))
+
+
+def test_one_pass_and_one_query_per_chart_agree(any_ctx: Context) -> None:
+    _fill(any_ctx)
+    with any_ctx.catalog.read() as session:
+        dated = dated_material(quarter(2025, 1))
+        per_chart = count_per_chart(session, dated)
+        if session.get_bind().dialect.name == "postgresql":
+            assert count_in_one_pass(session, dated) == per_chart
+        report = build_report(session, quarter(2025, 1), now=dt.datetime.now(dt.UTC))
+    assert per_chart.by_column["area"] == {"Obras": 3, "Cultura": 1, None: 1}
+    assert per_chart.by_column["campaign"] == {"Limpieza": 1, None: 4}  # blank is not a value
+    assert per_chart.months == {(2025, 2): (1, 1), (2025, 3): (4, 3)}
+    assert report.material == 5 and report.events == 4
+    assert [(r.label, r.count, r.extra) for r in report.figure("month").rows] == [
+        ("2025-01", 0, 0), ("2025-02", 1, 1), ("2025-03", 4, 3)]
+    assert report.figure("colonia").missing == 1
+
+
+def test_periods_are_days_of_mexico_city() -> None:
+    march = month(2025, 3)
+    assert (march.local_start, march.local_end) == (dt.datetime(2025, 3, 1),
+                                                    dt.datetime(2025, 4, 1))
+    assert march.utc_start == dt.datetime(2025, 3, 1, 6, tzinfo=dt.UTC)  # UTC-6
+    assert march.label == "marzo de 2025" and march.slug == "2025-03"
+    assert quarter(2025, 4).last == dt.date(2025, 12, 31)
+    assert year(2024).months()[-1] == (2024, 12)
+    assert parse_period("trimestre", trimestre="2025-t2").first == dt.date(2025, 4, 1)
+    assert parse_period("rango", desde="2025-01-30", hasta="2025-02-02").months() == [
+        (2025, 1), (2025, 2)]
+    for kind, kwargs in (("mes", {"mes": "2025-13"}), ("anio", {"anio": "25"}),
+                         ("rango", {"desde": "2025-02-02", "hasta": "2025-01-01"}),
+                         ("semana", {})):
+        with pytest.raises(PeriodError):
+            parse_period(kind, **kwargs)
+    with pytest.raises(PeriodError):
+        day_range(dt.date(1900, 1, 1), dt.date(2025, 1, 1))

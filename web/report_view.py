@@ -1,0 +1,134 @@
+"""What the Informes page shows of a report: titles, words for codes, tables and their SVG."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from dam.curation.vocabulary import fold
+from dam.enums import WorkflowState
+from dam.reports.figures import Figure, Report, Row
+from dam.reports.territories import Territory
+from publish.reports.charts import Legend, bar_chart, choropleth, classes, month_chart
+from web.i18n import fmt_number
+from web.workflow_view import workflow_label
+
+
+def chart_titles() -> dict[str, str]:
+    return {
+        "month": _("Material and events covered by month"),
+        "media_type": _("Material by type"),
+        "area": _("Material by area"),
+        "campaign": _("Material by campaign"),
+        "event": _("Material by event"),
+        "division": _("Material by territorial division"),
+        "colonia": _("Material by neighbourhood (colonia)"),
+        "photographer": _("Material by photographer"),
+        "workflow": _("Published and archived material"),
+        "activity": _("Press kits and share links"),
+    }
+
+
+def _label_headers() -> dict[str, str]:
+    return {"month": _("Month"), "media_type": _("Type"), "area": _("Area"),
+            "campaign": _("Campaign"), "event": _("Event"),
+            "division": _("Territorial division"), "colonia": _("Neighbourhood"),
+            "photographer": _("Photographer"), "workflow": _("Workflow state"),
+            "activity": _("Activity")}
+
+
+def _code_words(key: str, label: str) -> str:
+    """A stored code in words (types, states, audit actions); names as stored."""
+    if key == "media_type":
+        return {"photo": _("Photo"), "video": _("Video"), "audio": _("Audio"),
+                "document": _("Publication"), "other": _("Other")}.get(label, label)
+    if key == "workflow":
+        return workflow_label(WorkflowState(label))
+    if key == "activity":
+        return {"presskit": _("Press kits made"), "share_create": _("Share links made"),
+                "share_view": _("Share links opened"),
+                "share_download": _("Files downloaded from share links"),
+                "share_zip": _("ZIPs downloaded from share links")}.get(label, label)
+    return label
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """One chart as the page, the CSV and the PDF show it."""
+
+    key: str
+    title: str
+    description: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    svg: Markup
+    is_map: bool = False
+
+    @property
+    def chart_id(self) -> str:
+        return f"grafica-{self.key.replace('_', '-')}"
+
+
+def _rows(figure: Figure) -> list[tuple[object, ...]]:
+    """The table's rows: every bar, then "Others" and "Not stated" when there are any."""
+    rows: list[tuple[object, ...]] = []
+    for row in figure.rows:
+        cells: tuple[object, ...] = (_code_words(figure.key, row.label), row.count)
+        rows.append((*cells, row.extra) if figure.key == "month" else cells)
+    if figure.others:
+        rows.append((_("Others"), figure.others))
+    if figure.missing:
+        rows.append((_("Not stated"), figure.missing))
+    return rows
+
+
+def _description(title: str, rows: Sequence[tuple[object, ...]], unit: str) -> str:
+    counted = [(str(r[0]), int(r[1])) for r in rows if isinstance(r[1], int)]  # type: ignore[call-overload]
+    total = sum(n for _label, n in counted)
+    if not total:
+        return _("%(title)s: nothing in this period.", title=title)
+    label, most = max(counted, key=lambda pair: pair[1])
+    return _("%(title)s: %(total)s %(unit)s in total; the most, %(label)s with %(n)s.",
+             title=title, total=fmt_number(total), unit=unit, label=label, n=fmt_number(most))
+
+
+def _with_map_zeros(figure: Figure, territories: Sequence[Territory]) -> Figure:
+    """Divisions on the map without material get a row of their own (0), after the others."""
+    named = {fold(row.label) for row in figure.rows}
+    zeros = tuple(Row(t.name, 0) for t in territories if t.folded not in named)
+    return Figure(figure.key, figure.rows + zeros, figure.others, figure.missing)
+
+
+def chart_view(figure: Figure, territories: Sequence[Territory]) -> ChartView:
+    titles, headers = chart_titles(), _label_headers()
+    title = titles[figure.key]
+    if figure.key == "division" and territories:
+        figure = _with_map_zeros(figure, territories)
+    rows = _rows(figure)
+    unit = _("times") if figure.key == "activity" else _("items")
+    description = _description(title, rows, unit)
+    count_header = _("Times") if figure.key == "activity" else _("Material")
+    header = (headers[figure.key], count_header) + ((_("Events"),) if figure.key == "month"
+                                                    else ())
+    chart_id = f"grafica-{figure.key.replace('_', '-')}"
+    if figure.key == "month":
+        svg = month_chart(chart_id, title, description, [str(r[0]) for r in rows],
+                          [int(r[1]) for r in rows], [int(r[2] or 0) for r in rows],  # type: ignore[call-overload]
+                          (_("Material"), _("Events")))
+    elif figure.key == "division" and territories:
+        counts = {fold(row.label): row.count for row in figure.rows}
+        legend = Legend(classes(max(counts.values(), default=0)), _("No material"),
+                        _("Material"))
+        svg = choropleth(chart_id, title, description, territories, counts, legend)
+    else:
+        svg = bar_chart(chart_id, title, description, [str(r[0]) for r in rows],
+                        [int(r[1]) for r in rows])  # type: ignore[call-overload]
+    return ChartView(figure.key, title, description, header, tuple(rows), Markup(svg),
+                     is_map=figure.key == "division" and bool(territories))
+
+
+def report_views(report: Report, territories: Sequence[Territory]) -> list[ChartView]:
+    return [chart_view(figure, territories) for figure in report.figures]
