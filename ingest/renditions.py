@@ -41,12 +41,15 @@ ORIENTATION_TRANSPOSE = imaging.ORIENTATION_TRANSPOSE  # one table, in ingest.im
 
 @dataclass(frozen=True)
 class RenderedImage:
+    """A rendition to store, made from a photo, a video frame or a PDF page: encoded bytes."""
+
     kind: str
     data: bytes
     mime_type: str
     extension: str
     width: int
     height: int
+    page: int = 0  # 1..n for a publication's ``page`` renditions, 0 otherwise
 
 
 @dataclass(frozen=True)
