@@ -20,7 +20,7 @@ from dam.errors import IngestError
 from ingest.media.info import MediaInfo
 from ingest.media.probe import probe_media
 from ingest.media.sound import bucket_seconds, loudness_envelope
-from ingest.stills import png_output
+from ingest.stills import png_rendition
 from ingest.timebased import MediaAnalysis, raw_media
 
 WAVE_COLOUR = (31, 41, 55)
@@ -47,11 +47,11 @@ def analyse_audio(path: str, settings: Settings, info: MediaInfo | None = None) 
         return analysis
     wide = settings.preview_size
     analysis.outputs.append(
-        png_output(draw_waveform(peaks, wide, wide / WAVEFORM_ASPECT), "waveform")
+        png_rendition(draw_waveform(peaks, wide, wide / WAVEFORM_ASPECT), "waveform")
     )
     thumb = settings.thumbnail_size
     analysis.outputs.append(
-        png_output(draw_waveform(peaks, thumb, thumb / THUMBNAIL_ASPECT), "thumbnail")
+        png_rendition(draw_waveform(peaks, thumb, thumb / THUMBNAIL_ASPECT), "thumbnail")
     )
     seconds = bucket_seconds(info.duration)
     analysis.raw["waveform"] = {"bucket_seconds": seconds, "buckets": int(len(peaks))}

@@ -91,9 +91,11 @@ def pillow_mime(name: str) -> str:
     return PILLOW_MIME.get(name) or Image.MIME.get(name) or f"image/x-{name.lower()}"
 
 
-def pillow_formats_for(mime_type: str) -> tuple[str, ...]:
-    """The Pillow formats whose files have ``mime_type`` (never a signature-less one)."""
-    return tuple(name for name, _accept in _pillow_candidates() if pillow_mime(name) == mime_type)
+def pillow_formats_for(mime_type: str | None) -> tuple[str, ...]:
+    """The Pillow formats whose files have ``mime_type`` (never a signature-less one); for None,
+    every format that may claim a file."""
+    return tuple(name for name, _accept in _pillow_candidates()
+                 if mime_type is None or pillow_mime(name) == mime_type)
 
 
 def ask_pillow(path: Path, prefix: bytes) -> Claim | None:

@@ -1,4 +1,8 @@
-"""Opening photos for renditions (Pillow, pillow-heif, RAW previews), within pixel limits."""
+"""The one picture decoder (Pillow, pillow-heif, JPEG XL, RAW previews), within pixel limits.
+
+Renditions (``ingest.renditions``), exports (``publish.picture``) and press kits all decode
+through :func:`open_image`: one choice of formats, one orientation rule, one colour path.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import logging
 import math
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import PIL
 import rawpy
@@ -98,6 +103,13 @@ EXPECTED_DECODER_ERRORS = (
 )
 
 
+#: Where a picture is read from: a file, or an open binary stream (an object in the store).
+Source = Path | BinaryIO
+#: The long edge a caller needs (a JPEG is then drafted to no less), or a function of the stored
+#: size giving it (an export's crop), or None for full size.
+LongEdge = int | Callable[[tuple[int, int]], int] | None
+
+
 @dataclass
 class DecodedImage:
     """Pixels ready to be reduced: maybe decoded at reduced scale, orientation not yet applied."""
@@ -120,23 +132,31 @@ def image_limits(max_pixels: int, label: str) -> Iterator[None]:
     """Bomb guard on, truncation fatal, harmless warnings logged, every failure an IngestError.
 
     Pillow's limits and Python's warning filters are process-wide: render in worker processes
-    (or one thread per process), not in several threads of one process.
+    (or one thread per process), not in several threads of one process; threads (the web's
+    exports) use :func:`decoding_errors` alone.
     """
     saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = max_pixels, False
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, decoding_errors(label):
             warnings.simplefilter("always")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
-    except DamError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the edge: nothing but IngestError may leave
-        raise _as_ingest_error(exc, label) from exc
     finally:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
     for warning in caught:
         log.debug("%s: ignored decoder warning: %s", label, warning.message)
+
+
+@contextmanager
+def decoding_errors(label: str) -> Iterator[None]:
+    """Every decoder failure inside as an IngestError with the reason (no process-wide state)."""
+    try:
+        yield
+    except DamError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the edge: nothing but IngestError may leave
+        raise _as_ingest_error(exc, label) from exc
 
 
 def _as_ingest_error(exc: BaseException, label: str) -> IngestError:
@@ -165,30 +185,70 @@ def _message(exc: BaseException) -> str:
 
 
 def open_image(
-    path: Path, mime_type: str, long_edge: int, max_pixels: int, orientation: int | None
+    source: Source, mime_type: str | None, long_edge: LongEdge, max_pixels: int,
+    orientation: int | None,
 ) -> DecodedImage:
-    """Decode ``path``, at reduced scale when the format allows, to at least ``long_edge``.
+    """Decode ``source``, at reduced scale when the format allows, to at least ``long_edge``.
 
+    ``mime_type`` (sniffed at ingest) chooses the decoder; None lets every decoder that
+    recognises the bytes try (an exported object whose type the caller does not know).
     ``orientation`` (EXIF 1-8, from the caller's metadata) wins over the image's own EXIF, except
     where the container decides: HEIF (libheif has already rotated), AVIF (``irot``/``imir``).
+    Decoder exceptions propagate: wrap the call in :func:`image_limits` or :func:`decoding_errors`.
     """
     wanted = orientation if orientation in range(1, 9) else None
     if mime_type in RAW_MIME_TYPES:
-        return _open_raw(path, long_edge, max_pixels, wanted)
+        return _open_raw(source, label_for(mime_type), long_edge, max_pixels, wanted)
+    formats = pillow_formats(mime_type)
+    if isinstance(source, Path):
+        with open(source, "rb") as fp:
+            return _decode(Image.open(fp, formats=formats), long_edge, max_pixels, wanted)
+    return _decode(Image.open(source, formats=formats), long_edge, max_pixels, wanted)
+
+
+def upright_size(source: Source, mime_type: str | None) -> tuple[int, int]:
+    """The picture's size as viewers show it, by the orientation rule above, from its header
+    (a PNG's eXIf chunk may follow its pixels, which are then read). Pillow formats only (a
+    RAW's size needs LibRaw: see open_image)."""
+    with Image.open(source, formats=pillow_formats(mime_type)) as image:
+        width, height = image.size  # HEIF and TIFF report the turned size already
+        if image.format in SELF_ORIENTING_FORMATS:
+            return width, height
+        turned = read_orientation(image) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
+
+
+def pillow_formats(mime_type: str | None) -> list[str]:
+    """The Pillow formats allowed to open a file of ``mime_type`` (a sniffed JPEG is never parsed
+    as a PSD); every format the decoders may claim when the type is unknown."""
+    Image.init()
+    if mime_type is None:
+        return list(decoders.pillow_formats_for(None))
     formats = PILLOW_FORMATS.get(mime_type) or decoders.pillow_formats_for(mime_type)
     if not formats:
         raise UnsupportedMediaError(f"cannot render {mime_type} as a photo")
-    Image.init()
     available = [name for name in formats if name in Image.OPEN]
     if not available:
         raise UnsupportedMediaError(f"{label_for(mime_type)} is not supported by this Pillow build")
-    with open(path, "rb") as fp:
-        image = Image.open(fp, formats=available)
-        return _decode(image, long_edge, max_pixels, wanted)
+    return available
+
+
+def can_decode(mime_type: str) -> bool:
+    """Whether :func:`open_image` reads pictures of ``mime_type``."""
+    if mime_type in RAW_MIME_TYPES:
+        return True
+    try:
+        return bool(pillow_formats(mime_type))
+    except UnsupportedMediaError:
+        return False
+
+
+def _needed(long_edge: LongEdge, size: tuple[int, int]) -> int | None:
+    return long_edge(size) if callable(long_edge) else long_edge
 
 
 def _decode(
-    image: Image.Image, long_edge: int, max_pixels: int, orientation: int | None
+    image: Image.Image, long_edge: LongEdge, max_pixels: int, orientation: int | None
 ) -> DecodedImage:
     full_size = source_size = image.size
     _check_pixels(full_size, max_pixels)
@@ -196,13 +256,30 @@ def _decode(
         orientation = 1
         if _decoder_quarter_turns(image):
             source_size = (full_size[1], full_size[0])
-    if image.format in ("JPEG", "MPO"):
-        _draft_jpeg(image, long_edge)
+    draft_for(image, _needed(long_edge, full_size))
     pages = _page_count(image)  # before loading: counting seeks, and a seek drops the pixels
     image.load()  # before getexif(): for PNG it would load, and a swallowed error leave garbage
     if image.format == "AVIF" or orientation is None:
         orientation = read_orientation(image)  # for AVIF, Pillow maps irot/imir to this tag
     return DecodedImage(image, full_size, source_size, orientation, pages)
+
+
+def upright_srgb(decoded: DecodedImage, size: tuple[int, int] | None = None,
+                 resample: Image.Resampling = Image.Resampling.HAMMING) -> Image.Image:
+    """``decoded`` as viewers show it, 8-bit sRGB (RGB or RGBA), at ``size`` (upright) if given.
+
+    Reduce, convert to sRGB, then orient: the costly steps run on the fewest pixels.
+    """
+    icc = decoded.image.info.get("icc_profile")
+    image = to_8bit(decoded.image)
+    if size is not None:
+        if decoded.orientation in (5, 6, 7, 8):
+            size = (size[1], size[0])  # the stored pixels lie the other way round
+        if image.size != size:
+            image = image.resize(size, resample, reducing_gap=2.0)
+    image = to_srgb(image, icc if isinstance(icc, bytes) else None)
+    transpose = ORIENTATION_TRANSPOSE.get(decoded.orientation)
+    return image.transpose(transpose) if transpose is not None else image
 
 
 def _page_count(image: Image.Image) -> int:
@@ -282,14 +359,15 @@ def read_orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | None) -> DecodedImage:
+def _open_raw(source: Source, label: str, long_edge: LongEdge, max_pixels: int,
+              orientation: int | None) -> DecodedImage:
     """The camera's embedded preview; libraw's half-size development only when there is none.
 
     A RAW whose sensor data is empty (a pruned DNG, a file cut short: libraw reads zeros) would
     develop to an all-black picture: its embedded preview is used instead when it is whole,
     however small; without one the file fails with the reason.
     """
-    with rawpy.imread(str(path)) as raw:
+    with rawpy.imread(str(source) if isinstance(source, Path) else source) as raw:
         sizes = raw.sizes
         raw_size = developed_size(sizes)
         if sizes.width > 0 and sizes.height > 0:
@@ -300,14 +378,14 @@ def _open_raw(path: Path, long_edge: int, max_pixels: int, orientation: int | No
         if preview is None and _sensor_empty(raw):
             preview = _raw_preview(raw, long_edge, max_pixels, orientation, smallest=1)
             if preview is None:
-                raise IngestError(f"{path.suffix.lstrip('.').upper() or 'RAW'} file holds no "
-                                  "image data (pruned or truncated) and no whole preview")
+                raise IngestError(f"{label} file holds no image data (pruned or truncated) "
+                                  "and no whole preview")
         if preview is not None:
             preview.preview_size = preview.source_size
             if all(raw_size):
                 preview.source_size = raw_size
             return preview
-        log.info("%s: no usable embedded preview, developing the RAW at half size", path.name)
+        log.info("%s: no usable embedded preview, developing the RAW at half size", label)
         pixels = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)
     image = Image.fromarray(pixels)  # libraw has applied the flip already
     return DecodedImage(image, image.size, raw_size if all(raw_size) else image.size, 1)
@@ -332,7 +410,7 @@ def _sensor_empty(raw: rawpy.RawPy) -> bool:
 
 
 def _raw_preview(
-    raw: rawpy.RawPy, long_edge: int, max_pixels: int, orientation: int, smallest: int = 256
+    raw: rawpy.RawPy, long_edge: LongEdge, max_pixels: int, orientation: int, smallest: int = 256
 ) -> DecodedImage | None:
     """The embedded preview, decoded; None without one or when smaller than ``smallest``
     (a postage stamp: better develop the RAW itself) or, when any size will do, damaged."""
@@ -357,7 +435,8 @@ def _raw_preview(
         decoded = DecodedImage(image, image.size, image.size, orientation)
     else:
         return None
-    if max(decoded.full_size) < min(long_edge, smallest):
+    needed = _needed(long_edge, decoded.full_size) or smallest
+    if max(decoded.full_size) < min(needed, smallest):
         return None
     return decoded
 
@@ -418,10 +497,21 @@ def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
         return None  # already sRGB: skip the transform
     # Shared across threads (the web's press kits and social formats export with it too): no
     # per-transform pixel cache, which is not safe to share.
-    return ImageCms.buildTransform(profile, _srgb_profile(), mode, "RGB",
+    return ImageCms.buildTransform(profile, srgb_profile(), mode, "RGB",
                                    flags=ImageCms.Flags.NOCACHE)
 
 
 @lru_cache(maxsize=1)
-def _srgb_profile() -> ImageCms.ImageCmsProfile:
+def srgb_profile() -> ImageCms.ImageCmsProfile:
+    """The sRGB profile pictures are converted to (and exports embed)."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)
+            ) -> Image.Image:
+    """``image`` as RGB: transparency laid over ``background`` (JPEG has no alpha)."""
+    if image.mode != "RGBA":
+        return image if image.mode == "RGB" else image.convert("RGB")
+    canvas = Image.new("RGB", image.size, background)
+    canvas.paste(image, mask=image.getchannel("A"))
+    return canvas

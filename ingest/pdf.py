@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ import pypdfium2.raw as pdfium_raw
 from dam.config import Settings
 from dam.errors import IngestError
 from ingest.pdfmeta import read_xmp
-from ingest.stills import Output, as_output, hash_like_photos, sized_renditions
+from ingest.renditions import RenderedImage
+from ingest.stills import hash_like_photos, sized_renditions
 
 log = logging.getLogger(__name__)
 
@@ -148,22 +149,22 @@ def _page_text(pdf: Any, index: int, warnings: list[str]) -> str:
     return text.replace("\x00", "").strip()
 
 
-def render_pdf(path: str, settings: Settings) -> list[Output]:
+def render_pdf(path: str, settings: Settings) -> list[RenderedImage]:
     """Step 2: thumbnail and preview of page 1; a preview of each page up to the cap."""
     pdf = open_pdf(path)
     try:
         pdf.init_forms()
-        outputs: list[Output] = []
+        outputs: list[RenderedImage] = []
         fmt, quality = settings.rendition_format, settings.rendition_quality
         pages = min(len(pdf), max(1, settings.pdf_page_preview_cap))
         for index in range(pages):
             image = render_page(pdf, index, settings.preview_size)
             if index == 0:
                 sizes = {"preview": settings.preview_size, "thumbnail": settings.thumbnail_size}
-                outputs.extend(as_output(r) for r in sized_renditions(image, sizes, fmt, quality))
+                outputs.extend(sized_renditions(image, sizes, fmt, quality))
             if index < settings.pdf_page_preview_cap:
                 (page,) = sized_renditions(image, {"page": settings.preview_size}, fmt, quality)
-                outputs.append(as_output(page, page=index + 1))
+                outputs.append(replace(page, page=index + 1))
         return outputs
     finally:
         pdf.close()

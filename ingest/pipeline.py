@@ -30,10 +30,14 @@ from dam.queue import enqueue
 from ingest import media_stages
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
-from ingest.renditions import RenditionSet, dominant_color, make_photo_renditions
+from ingest.renditions import (
+    RenderedImage,
+    RenditionSet,
+    dominant_color,
+    make_photo_renditions,
+)
 from ingest.sidecars import read_sidecar, sidecar_joined
 from ingest.stages import run_stages
-from ingest.stills import Output
 from storage import rendition_key
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,7 @@ class ProcessState:
     done: bool = False
     fields: dict[str, Any] = field(default_factory=dict)  # catalog columns to write
     raw: dict[str, Any] = field(default_factory=dict)  # merged into metadata_json
-    outputs: list[Output] = field(default_factory=list)  # renditions made from frames and pages
+    outputs: list[RenderedImage] = field(default_factory=list)  # from frames, pages, sound
     on_record: list[Callable[[Any, Asset], None]] = field(default_factory=list)
     batch_id: int | None = None
     filename: str = ""
@@ -102,7 +106,8 @@ def render(state: ProcessState) -> None:
 
 def store_renditions(state: ProcessState) -> None:
     """Put each rendition in the store; the same key is overwritten on a retry."""
-    for output in state.outputs:
+    photo = state.renditions.images if state.renditions is not None else []
+    for output in [*state.outputs, *photo]:
         name = output.kind if not output.page else f"{output.kind}-{output.page:04d}"
         key = rendition_key(state.sha256, name, output.extension)
         state.ctx.store.put_bytes(key, output.data, content_type=output.mime_type)
@@ -115,21 +120,6 @@ def store_renditions(state: ProcessState) -> None:
                 width=output.width,
                 height=output.height,
                 byte_size=len(output.data),
-            )
-        )
-    if state.renditions is None:
-        return
-    for image in state.renditions.images:
-        key = rendition_key(state.sha256, image.kind, image.extension)
-        state.ctx.store.put_bytes(key, image.data, content_type=image.mime_type)
-        state.stored.append(
-            Rendition(
-                kind=RenditionKind(image.kind),
-                key=key,
-                mime_type=image.mime_type,
-                width=image.width,
-                height=image.height,
-                byte_size=len(image.data),
             )
         )
 

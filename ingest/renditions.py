@@ -41,12 +41,15 @@ ORIENTATION_TRANSPOSE = imaging.ORIENTATION_TRANSPOSE  # one table, in ingest.im
 
 @dataclass(frozen=True)
 class RenderedImage:
+    """A rendition to store, made from a photo, a video frame or a PDF page: encoded bytes."""
+
     kind: str
     data: bytes
     mime_type: str
     extension: str
     width: int
     height: int
+    page: int = 0  # 1..n for a publication's ``page`` renditions, 0 otherwise
 
 
 @dataclass(frozen=True)
@@ -103,23 +106,11 @@ def _render_all(
     for index, (kind, long_edge) in enumerate(sorted(sizes.items(), key=lambda kv: -kv[1])):
         target = fit_size((full_w, full_h), long_edge)
         if index == 0:
-            image = _first_rendition(decoded, target)
+            image = imaging.upright_srgb(decoded, target, FIRST_FILTER)
         else:
             image = resize(image, target, NEXT_FILTER, reducing_gap=NEXT_REDUCING_GAP)
         rendered[kind] = encode(image, kind, fmt, quality)
     return rendered, image
-
-
-def _first_rendition(decoded: imaging.DecodedImage, target: tuple[int, int]) -> Image.Image:
-    """Reduce, convert to sRGB, then orient: the costly steps run on the fewest pixels."""
-    if decoded.orientation in (5, 6, 7, 8):
-        target = (target[1], target[0])  # the stored pixels lie the other way round
-    icc = decoded.image.info.get("icc_profile")
-    image = imaging.to_8bit(decoded.image)
-    image = resize(image, target, FIRST_FILTER, reducing_gap=2.0)
-    image = imaging.to_srgb(image, icc)
-    transpose = ORIENTATION_TRANSPOSE.get(decoded.orientation)
-    return image.transpose(transpose) if transpose is not None else image
 
 
 def fit_size(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
@@ -152,20 +143,11 @@ def encode(image: Image.Image, kind: str, fmt: str, quality: int) -> RenderedIma
     small = image.width * image.height <= SMALL_RENDITION_PIXELS
     buffer = io.BytesIO()
     if pillow_format == "JPEG":
-        image = _flatten(image)
+        image = imaging.flatten(image)
         image.save(buffer, "JPEG", quality=quality, subsampling="4:2:0", optimize=small)
     else:
         image.save(buffer, "WEBP", quality=quality, method=WEBP_METHOD)
     return RenderedImage(kind, buffer.getvalue(), mime_type, extension, image.width, image.height)
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """Transparent pixels onto white, for formats without alpha."""
-    if image.mode != "RGBA":
-        return image if image.mode == "RGB" else image.convert("RGB")
-    background = Image.new("RGB", image.size, "white")
-    background.paste(image, mask=image.getchannel("A"))
-    return background
 
 
 def dominant_color(data: bytes) -> str | None:

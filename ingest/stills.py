@@ -7,7 +7,6 @@ picture already in memory (a video frame, a rendered PDF page) instead of a file
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 from PIL import Image
 
@@ -16,31 +15,6 @@ from ingest.renditions import RenderedImage, encode, fit_size, resize
 
 STORYBOARD_COLUMNS = 4
 STORYBOARD_TILE_EDGE = 240
-
-
-@dataclass(frozen=True)
-class Output:
-    """A rendition to store: an encoded picture (or a file for proxies) and where it belongs."""
-
-    kind: str
-    mime_type: str
-    extension: str
-    width: int
-    height: int
-    data: bytes = b""
-    page: int = 0
-
-
-def as_output(image: RenderedImage, page: int = 0, kind: str | None = None) -> Output:
-    return Output(
-        kind=kind or image.kind,
-        mime_type=image.mime_type,
-        extension=image.extension,
-        width=image.width,
-        height=image.height,
-        data=image.data,
-        page=page,
-    )
 
 
 def sized_renditions(
@@ -80,7 +54,8 @@ def storyboard_sheet(tiles: list[Image.Image], fmt: str, quality: int) -> Render
     return encode(sheet, "storyboard", fmt, quality)
 
 
-def png_output(image: Image.Image, kind: str) -> Output:
+def png_rendition(image: Image.Image, kind: str) -> RenderedImage:
+    """``image`` as a PNG rendition (a waveform: sharp lines, few colours)."""
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
-    return Output(kind, "image/png", "png", image.width, image.height, buffer.getvalue())
+    return RenderedImage(kind, buffer.getvalue(), "image/png", "png", image.width, image.height)

@@ -17,7 +17,7 @@ from dam.enums import JobKind, JobState, MediaType, RenditionKind
 from dam.models import Asset, Job, Rendition
 from dam.queue import enqueue
 from ingest.media.info import MediaInfo, read_capture
-from ingest.stills import Output
+from ingest.renditions import RenderedImage
 
 PROXY_PRIORITY = 200  # process_asset jobs are 100: a batch of photos never waits for transcodes
 MAX_RAW_TAGS = 60
@@ -29,7 +29,7 @@ class MediaAnalysis:
 
     info: MediaInfo
     media_type: MediaType
-    outputs: list[Output] = field(default_factory=list)
+    outputs: list[RenderedImage] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     failure: str | None = None

@@ -20,7 +20,7 @@ from ingest.audio import analyse_audio
 from ingest.media.frames import find_poster, open_video, storyboard_frames, to_picture
 from ingest.media.info import VideoInfo
 from ingest.media.probe import COLOR_NAMES, libavcodec_version, probe_media
-from ingest.stills import as_output, sized_renditions, storyboard_sheet
+from ingest.stills import sized_renditions, storyboard_sheet
 from ingest.timebased import MediaAnalysis, raw_media
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _make_pictures(path: str, settings: Settings, analysis: MediaAnalysis) -> No
         images = sized_renditions(
             poster.image, sizes, settings.rendition_format, settings.rendition_quality
         )
-        analysis.outputs.extend(as_output(image) for image in images)
+        analysis.outputs.extend(images)
         analysis.raw["poster"] = {"time": round(poster.time, 3)}
         _add_storyboard(container, stream, video, info.duration, settings, analysis)
     finally:
@@ -88,7 +88,7 @@ def _add_storyboard(
         [p.image for p in pictures], settings.rendition_format, settings.rendition_quality
     )
     if sheet is not None:
-        analysis.outputs.append(as_output(sheet))
+        analysis.outputs.append(sheet)
         analysis.raw["storyboard"] = {
             "columns": min(4, len(pictures)),
             "times": [round(p.time, 3) for p in pictures],

@@ -26,6 +26,7 @@ from typing import BinaryIO, Protocol
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from ingest.imaging import flatten
 from publish.embed import EmbedError, PressInfo, embeds, original_plan, stream_plan
 from publish.embed.jpeg import jpeg_plan
 from publish.embed.xmp import xmp_packet
@@ -35,7 +36,6 @@ from publish.picture import (
     DEFAULT_MAX_PIXELS,
     ExportError,
     decode_upright,
-    flatten,
     srgb_icc,
 )
 from publish.profiles import ExportProfile

@@ -1,7 +1,11 @@
-"""Decoding a picture for export: within a pixel limit, upright, 8-bit sRGB, decoded once.
+"""Decoding a picture for export: through ingest's one decoder, plus what exports need.
 
-Every decoder failure (corrupt or truncated data, a decompression bomb, an unknown format)
-becomes an :class:`ExportError` naming what went wrong; nothing else leaves this module.
+The picture is decoded by :func:`ingest.imaging.open_image`, the path renditions take (every
+type ingest reads, one orientation rule, the same colour handling, JPEG draft mode), so a
+decoder fix is made once. This module adds the export's parts: the long edge a crop needs, the
+sRGB profile every export carries, and :class:`ExportError`: every decoder
+failure (corrupt or truncated data, a decompression bomb, an unknown format) becomes one,
+naming what went wrong; nothing else leaves this module.
 """
 
 from __future__ import annotations
@@ -12,24 +16,14 @@ import struct
 from functools import lru_cache
 from typing import BinaryIO
 
-import pillow_heif
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from dam.errors import DamError, IngestError
 from ingest import imaging
-from ingest.imaging import to_srgb  # the same colour handling as renditions
 
 log = logging.getLogger(__name__)
 
-pillow_heif.register_heif_opener()  # stored HEIC originals export like any other picture
-
 DEFAULT_MAX_PIXELS = 250_000_000  # as the max_image_pixels setting's default
-# Formats a picture may be exported from (RAW files export from their preview rendition).
-READABLE = ("JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "AVIF", "HEIF")
-# What Pillow and the codecs raise on damaged data.
-_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
-                   ArithmeticError, RuntimeError, struct.error, MemoryError,
-                   Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 class ExportError(DamError):
@@ -41,57 +35,47 @@ DECODED_SCALE = "acervo.decoded_scale"  # info key: the decoded size over the st
 
 def decode_upright(source: BinaryIO, *, long_edge: int | None,
                    frame: tuple[int, int] | None = None,
-                   max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+                   max_pixels: int = DEFAULT_MAX_PIXELS,
+                   mime_type: str | None = None) -> Image.Image:
     """The picture in ``source``, upright (EXIF orientation applied), as RGB or RGBA in sRGB.
 
     ``long_edge`` is the largest long edge the caller will make, or ``frame`` the size it will
     crop (neither: full size): a JPEG is then decoded by libjpeg at 1/2, 1/4 or 1/8 scale when
-    that still gives enough pixels.
+    that still gives enough pixels. ``mime_type`` (the sniffed type) chooses the decoder; None
+    lets every decoder ingest uses recognise the bytes.
     """
+    needed: imaging.LongEdge = long_edge
+    if frame is not None:
+        needed = lambda size: frame_long_edge(size, frame)  # noqa: E731 - the crop's need
     try:
-        with Image.open(source, formats=_readable()) as image:
-            _check_pixels(image.size, max_pixels)
-            stored_width = image.width
-            needed = frame_long_edge(image.size, frame) if frame else long_edge
-            imaging.draft_for(image, needed)
-            icc = image.info.get("icc_profile")
-            upright = imaging.upright(image)  # the same orientation rule as renditions
-            picture = to_srgb(upright, icc if isinstance(icc, bytes) else None)
-            picture.info[DECODED_SCALE] = image.width / stored_width
-            return picture
-    except ExportError:
-        raise
-    except IngestError as exc:  # the shared decoder's own refusals (no pixels and the like)
-        raise ExportError(f"the picture cannot be decoded: {exc}") from None
-    except UnidentifiedImageError:
-        raise ExportError("not a picture this system can export (unknown or damaged format)"
-                          ) from None
-    except Image.DecompressionBombError as exc:
-        raise ExportError(f"picture refused as a possible decompression bomb: {exc}") from None
-    except MemoryError:
-        raise ExportError("the picture needs too much memory to decode") from None
-    except _DECODER_ERRORS as exc:
-        raise ExportError(f"the picture cannot be decoded: {_message(exc)}") from None
+        with imaging.decoding_errors("picture"):
+            decoded = imaging.open_image(source, mime_type, needed, max_pixels, None)
+            picture = imaging.upright_srgb(decoded)
+    except IngestError as exc:
+        raise _export_error(exc) from None
+    picture.info[DECODED_SCALE] = max(decoded.image.size) / max(decoded.full_size)
+    return picture
 
 
-@lru_cache(maxsize=1)
-def _readable() -> tuple[str, ...]:
-    Image.init()  # every plugin registered, so that each format named can be asked for
-    return tuple(name for name in READABLE if name in Image.OPEN)
+def upright_size(source: BinaryIO, mime_type: str | None = None) -> tuple[int, int]:
+    """The size of the picture in ``source`` as it will be exported (upright), from its header."""
+    try:
+        with imaging.decoding_errors("picture"):
+            return imaging.upright_size(source, mime_type)
+    except IngestError as exc:
+        raise _export_error(exc) from None
 
 
-def _message(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"truncated file ({text})" if "truncated" in text.lower() else text
-
-
-def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
-    width, height = size
-    if width <= 0 or height <= 0:
-        raise ExportError(f"the picture has no pixels ({width}x{height})")
-    if width * height > max_pixels:
-        raise ExportError(f"picture too large: {width}x{height} = {width * height} pixels, "
-                          f"limit {max_pixels} (possible decompression bomb)")
+def _export_error(exc: IngestError) -> ExportError:
+    """The decoder's refusal, in an export's words (the cause says which kind it was)."""
+    cause = exc.__cause__
+    if isinstance(cause, UnidentifiedImageError):
+        return ExportError("not a picture this system can export (unknown or damaged format)")
+    if isinstance(cause, Image.DecompressionBombError | Image.DecompressionBombWarning):
+        return ExportError(f"picture refused as a possible decompression bomb: {cause}")
+    if isinstance(cause, MemoryError):
+        return ExportError("the picture needs too much memory to decode")
+    return ExportError(f"the picture cannot be decoded: {exc}")
 
 
 def frame_long_edge(size: tuple[int, int], frame: tuple[int, int]) -> int:
@@ -103,11 +87,6 @@ def frame_long_edge(size: tuple[int, int], frame: tuple[int, int]) -> int:
                for w, h in ((width, height), (height, width)))
 
 
-@lru_cache(maxsize=1)
-def _srgb_profile() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
 # The ICC header's creation date (bytes 24-36): fixed, so that the same picture exports to the
 # same bytes in every process (a re-publish then finds it unchanged). 2000-01-01 00:00:00.
 _ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
@@ -116,16 +95,7 @@ _ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
 @lru_cache(maxsize=1)
 def srgb_icc() -> bytes:
     """The sRGB ICC profile every exported picture carries (so viewers need not guess)."""
-    data = bytearray(_srgb_profile().tobytes())
+    data = bytearray(imaging.srgb_profile().tobytes())
     data[24:36] = _ICC_DATE
     return bytes(data)
 
-
-def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)
-            ) -> Image.Image:
-    """``image`` as RGB: transparency laid over ``background`` (JPEG has no alpha)."""
-    if image.mode != "RGBA":
-        return image if image.mode == "RGB" else image.convert("RGB")
-    canvas = Image.new("RGB", image.size, background)
-    canvas.paste(image, mask=image.getchannel("A"))
-    return canvas

@@ -7,7 +7,7 @@ import io
 import logging
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from dam.config import Settings
@@ -16,12 +16,14 @@ from dam.curation.collection_reads import collections_of
 from dam.errors import DamError
 from dam.models import Asset, utcnow
 from dam.publishing.blackout import blocking_blackout
+from ingest.imaging import flatten
 from publish.branding import load_band
 from publish.clearance import Held, clear_for_export
 from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
 from publish.export import ContentSigner, ExportedImage, export_image
-from publish.focus import focus_for, upright_draft
+from publish.focus import WORK_EDGE, focus_for
+from publish.picture import decode_upright, upright_size
 from publish.picture_source import picture_key
 from publish.profiles import load_profile
 from storage import ObjectStore
@@ -29,7 +31,7 @@ from storage import ObjectStore
 log = logging.getLogger(__name__)
 
 PROFILE = "redes"
-ORIENTATION_TAG = 0x0112
+FOCUS_EDGE = 2 * WORK_EDGE  # JPEG draft mode decodes the guess's picture at a fraction
 
 
 @dataclass(frozen=True)
@@ -122,13 +124,10 @@ def _large_enough(data: bytes, spec: SocialPreset, focus: tuple[float, float]) -
     copy goes to export_images as a lossless PNG of the preset's size, upright; metadata is
     dropped there anyway.
     """
-    with Image.open(io.BytesIO(data)) as opened:
-        width, height = opened.size
-        if opened.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):
-            width, height = height, width
-        if spec.width <= width and spec.height <= height:
-            return io.BytesIO(data)
-        upright = ImageOps.exif_transpose(opened).convert("RGB")
+    width, height = upright_size(io.BytesIO(data))
+    if spec.width <= width and spec.height <= height:
+        return io.BytesIO(data)
+    upright = flatten(decode_upright(io.BytesIO(data), long_edge=None))  # a small picture
     framed = _crop_to_aspect(upright, spec, focus)
     log.info("enlarging a %dx%d picture (%dx%d of it) to %dx%d for %s", width, height,
              *framed.size, spec.width, spec.height, spec.code)
@@ -158,8 +157,7 @@ def social_image(ctx: Context, asset: Asset, preset: str,
         key = picture_key(session, asset)
         band = load_band_or_none(session, ctx.store) if profile.band else None
     data = ctx.store.read_bytes(key)
-    with Image.open(io.BytesIO(data)) as opened:
-        focus = focus_for(asset, upright_draft(opened))
+    focus = focus_for(asset, flatten(decode_upright(io.BytesIO(data), long_edge=FOCUS_EDGE)))
     source = _large_enough(data, spec, focus)
     return export_image(source, press_info(asset, ctx.settings), profile,
                         frame=(spec.width, spec.height), focus=focus,

@@ -9,6 +9,7 @@ PyAV exposes a stream's display matrix only on decoded frames.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import struct
 from fractions import Fraction
@@ -231,8 +232,10 @@ def _read_avchd_date(container: Any, stream: Any, tags: dict[str, str]) -> None:
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
         log.debug("no AVCHD date: %s", exc)
         return
-    if when is not None:
-        tags["creation_time"] = when.isoformat()  # the camera's wall clock, no zone
+    if when is not None:  # the camera's wall clock, with the zone it states (else local time)
+        wall_clock, offset = when
+        zone = dt.timezone(dt.timedelta(minutes=offset)) if offset is not None else None
+        tags["creation_time"] = wall_clock.replace(tzinfo=zone).isoformat()
 
 
 def _loci_location(path: Path) -> str | None:

@@ -98,7 +98,7 @@ def test_raw_preview_follows_every_orientation(tmp_path: Path) -> None:
 @pytest.mark.parametrize("orientation", [3, 6, 7, 8])
 def test_exports_and_focus_turn_pictures_as_renditions_do(tmp_path: Path, fmt: str, ext: str,
                                                           orientation: int) -> None:
-    """Publishing decodes through the same rule (ingest.imaging.upright)."""
+    """Publishing decodes through the same decoder (ingest.imaging.open_image) and rule."""
     stored = quadrant_image()
     path = save_oriented(stored, tmp_path / f"o{orientation}.{ext}", fmt, orientation)
     expected = _corners(_shown(stored, orientation))

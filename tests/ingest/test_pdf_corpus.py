@@ -1,8 +1,11 @@
-"""The shared corpus's PDFs through the real workers: page count and title as the oracles say."""
+"""The shared corpus's PDFs through the real workers: what the README says is read of a PDF
+(pages, Info and XMP: title, author, subject, keywords, creation date; text) as the oracles say."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,47 @@ def _expected_title(exif: dict[str, Any]) -> str | None:
     return exif.get("PDF:Title") or exif.get("XMP-dc:Title") or None
 
 
+def _expected_text(exif: dict[str, Any], info: str, xmp: str) -> str | None:
+    """The Info dictionary's value, else the XMP one (as exiftool reports them), blank as None."""
+    value = exif.get(info) or exif.get(xmp)
+    return str(value).strip() or None if value else None
+
+
+def _expected_created(exif: dict[str, Any]) -> tuple[str, int | None] | None:
+    """(local time ISO, UTC offset in minutes) of exiftool's CreateDate (Info, else XMP)."""
+    value = exif.get("PDF:CreateDate") or exif.get("XMP-xmp:CreateDate")
+    match = re.match(r"(\d{4}):(\d\d):(\d\d) (\d\d:\d\d:\d\d)(Z|([+-])(\d\d):(\d\d))?$",
+                     str(value or ""))
+    if match is None:
+        return None
+    when = dt.datetime.fromisoformat(f"{match[1]}-{match[2]}-{match[3]}T{match[4]}").isoformat()
+    if match[5] is None:
+        return when, None
+    if match[5] == "Z":
+        return when, 0
+    minutes = int(match[7]) * 60 + int(match[8])
+    return when, -minutes if match[6] == "-" else minutes
+
+
+def _check_description(asset: dict[str, Any], exif: dict[str, Any]) -> list[str]:
+    problems = []
+    for field, info, xmp in (("creator", "PDF:Author", "XMP-dc:Creator"),
+                             ("caption", "PDF:Subject", "XMP-dc:Description")):
+        want = _expected_text(exif, info, xmp)
+        if asset[field] != want:
+            problems.append(f"{field} {asset[field]!r} != {want!r}")
+    keywords = exif.get("PDF:Keywords") or exif.get("XMP-pdf:Keywords") or []
+    keywords = [str(k) for k in keywords] if isinstance(keywords, list) else [
+        k.strip() for k in re.split(r"[;,]", str(keywords)) if k.strip()]
+    if asset["keywords"] != keywords:
+        problems.append(f"keywords {asset['keywords']!r} != {keywords!r}")
+    created = _expected_created(exif)
+    actual = (asset["taken_at"], asset["taken_at_offset_minutes"]) if asset["taken_at"] else None
+    if actual != created:
+        problems.append(f"created {actual} != {created}")
+    return problems
+
+
 def _check(asset: dict[str, Any], exif: dict[str, Any], upstream: dict[str, Any]) -> list[str]:
     name = asset["original_filename"]
     if name in DAMAGED:
@@ -59,6 +103,10 @@ def _check(asset: dict[str, Any], exif: dict[str, Any], upstream: dict[str, Any]
         problems.append(f"title {asset['headline']!r} != {_expected_title(exif)!r}")
     if not {"thumbnail", "preview", "page"} <= {r["kind"] for r in asset["renditions"]}:
         problems.append("previews missing")
+    problems += _check_description(asset, exif)
+    text = asset["document_text"]  # None: no text layer (a scan, a picture)
+    if text is not None and len(text.split("\f")) != asset["page_count"]:
+        problems.append(f"text of {len(text.split(chr(12)))} pages for {asset['page_count']}")
     return [f"{name}: {p}" for p in problems]
 
 

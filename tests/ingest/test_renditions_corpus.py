@@ -99,6 +99,9 @@ def test_bad_photos_render_or_fail_cleanly_and_quickly(name: str) -> None:
         result = make_photo_renditions(path, sniffed.mime_type, SIZES)
     except IngestError as exc:
         assert str(exc), name
-    else:
+    else:  # a readable file: its size is what the README promises for every photo type
         assert result.images and all(image.data for image in result.images)
+        expected = _exiftool_sizes().get(name)
+        if expected is not None:
+            assert (result.source_width, result.source_height) == expected, name
     assert time.monotonic() - started < BAD_FILE_SECONDS

@@ -69,6 +69,10 @@ def _check(asset: dict[str, Any], probe: dict[str, Any], exif: dict[str, Any]) -
         problems.append(f"size {asset['width']}x{asset['height']} != {expected['size']}")
     if "codec" not in known and asset["video_codec"] != expected["codec"]:
         problems.append(f"codec {asset['video_codec']} != {expected['codec']}")
+    audio = next((s for s in probe["streams"] if s.get("codec_type") == "audio"), None)
+    audio_codec = audio.get("codec_name") if audio else None
+    if asset["audio_codec"] != audio_codec:
+        problems.append(f"audio codec {asset['audio_codec']} != {audio_codec}")
     if asset["rotation"] != expected["rotation"] or asset["rotation"] != exif["Composite:Rotation"]:
         problems.append(f"rotation {asset['rotation']} != {expected['rotation']}")
     problems += _check_time_and_place(asset, probe, exif)

@@ -99,15 +99,41 @@ def test_video_gps_agrees_with_exiftool_to_5_decimals() -> None:
 MDPM = b"MDPM" + bytes([2, 0x18, 0x8C, 0x20, 0x25, 0x03, 0x19, 0x14, 0x11, 0x30, 0x45])
 
 
-def test_avchd_capture_date_from_the_h264_mdpm_block(tmp_path: Path) -> None:
-    """An AVCHD camera's clip: the date is in the H.264 SEI (MDPM), not in the container."""
+def _avchd_clip(path: Path, mdpm: bytes) -> Path:
+    """An AVCHD-like clip (H.264 in M2TS) whose SEI carries ``mdpm``, as the cameras write it."""
     assert FFMPEG is not None
-    clip = tmp_path / "00001.MTS"
-    bsf = b"h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+" + MDPM
+    bsf = b"h264_metadata=sei_user_data=17ee8c60-f84d-11d9-8cd6-0800200c9a66+" + mdpm
     subprocess.run([FFMPEG.encode(), b"-v", b"error", b"-y", b"-f", b"lavfi", b"-i",
                     b"testsrc=size=320x240:rate=25", b"-t", b"1", b"-c:v", b"libx264",
                     b"-bsf:v", bsf, b"-f", b"mpegts", b"-mpegts_m2ts_mode", b"1",
-                    str(clip).encode()], check=True)
-    capture = read_capture(probe_media(clip).tags)
+                    str(path).encode()], check=True)
+    return path
+
+
+def test_avchd_capture_date_from_the_h264_mdpm_block(tmp_path: Path) -> None:
+    """An AVCHD camera's clip: the date is in the H.264 SEI (MDPM), not in the container."""
+    capture = read_capture(probe_media(_avchd_clip(tmp_path / "00001.MTS", MDPM)).tags)
     assert capture.taken_at == dt.datetime(2025, 3, 14, 11, 30, 45)
+    assert capture.taken_at_offset_minutes is None  # zone byte 0x8c: the unused bit, no zone
     assert parse_mdpm(b"junk" + MDPM_UUID + MDPM[4:5] + b"\x18\x00\x20\x2a") is None  # cut, bad BCD
+
+
+@pytest.mark.parametrize(("zone", "offset"), [
+    (0x2C, -360),  # west, 6 hours: Mexico City
+    (0x6C, -300),  # west, 6 hours, daylight saving in force
+    (0x0B, 330),  # east, 5 hours and a half
+    (0x12, 540),  # east, 9 hours
+    (0x00, None),  # no zone set: the office's local time, like a photo without an offset
+    (0xFF, None),  # the unused bit set: not a zone
+])
+def test_avchd_zone_gives_the_offset_or_local_time(tmp_path: Path, zone: int,
+                                                   offset: int | None) -> None:
+    clip = _avchd_clip(tmp_path / "00002.MTS", MDPM)
+    # The zone is patched in afterwards: bytes such as "," cannot pass through ffmpeg's option.
+    written = MDPM_UUID + MDPM[4:7]
+    data = clip.read_bytes()
+    assert data.count(written) >= 1
+    clip.write_bytes(data.replace(written, written[:-1] + bytes([zone])))
+    capture = read_capture(probe_media(clip).tags)
+    assert capture.taken_at == dt.datetime(2025, 3, 14, 11, 30, 45)  # the camera's wall clock
+    assert capture.taken_at_offset_minutes == offset

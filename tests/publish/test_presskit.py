@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from dam.context import Context
 from dam.curation.actor import SYSTEM
@@ -19,7 +20,8 @@ from dam.enums import BlackoutException, WorkflowState
 from dam.models import Asset, Collection
 from publish import presskit
 from publish.presskit import PressKitBlackoutError, PressKitEmptyError, press_kit
-from tests.publish.kit_fixtures import NOW, add_blackout, add_described_photos
+from tests.media import QUADRANTS, quadrant_image, write_picture
+from tests.publish.kit_fixtures import NOW, add_blackout, add_described_photos, ingest
 
 
 def _assets(ctx: Context, ids: list[int]) -> list[Asset]:
@@ -161,3 +163,28 @@ def test_press_jpegs_carry_content_credentials_when_the_office_has_keys(
     report = read_credentials(signed.read(signed.namelist()[0]), "image/jpeg")
     assert report.state == CredentialState.VALID and report.claim_generator
     assert report.credit == "Foto: Ana Peña 0 / Alcaldía"
+
+
+@pytest.mark.parametrize("fmt", ["PSD", "JPEG2000", "JXL"])
+def test_a_kit_takes_any_rendered_type_from_its_original(ctx: Context, tmp_path: Path,
+                                                         fmt: str) -> None:
+    """PSD, JPEG 2000 and JPEG XL originals decode as ingest decodes them: full size, not the
+    preview's, and the colours of the original."""
+    folder = tmp_path / "originales"
+    folder.mkdir()
+    size = (ctx.settings.preview_size + 560, 1200)
+    original = write_picture(quadrant_image(size), folder / "original.bin", fmt)
+    (asset_id,) = ingest(ctx, [original])
+    with ctx.catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        asset.workflow_state = WorkflowState.APPROVED
+    kit = press_kit(ctx, _assets(ctx, [asset_id]), title="Originales", now=NOW)
+    archive = _zip(kit)
+    assert kit.count == 1, kit.held
+    (name,) = [n for n in archive.namelist() if n.endswith(".jpg")]
+    with Image.open(io.BytesIO(archive.read(name))) as picture:
+        assert picture.size == size  # the original's pixels: the preview is smaller
+        rgb = picture.convert("RGB")
+        corners = [rgb.getpixel((x, y)) for y in (300, 900) for x in (400, size[0] - 400)]
+    assert all(max(abs(a - b) for a, b in zip(c, q, strict=True)) < 40
+               for c, q in zip(corners, QUADRANTS, strict=True)), corners
