@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from dam.db import Catalog
 from dam.enums import Role
@@ -233,8 +234,15 @@ def ensure_first_admin(catalog: Catalog, password: str | None) -> str | None:
     if has_users(catalog):
         return None
     generated = None if password else secrets.token_urlsafe(12)
-    create_user(catalog, "admin", Role.ADMIN, password=password or generated,
-                display_name="Administrador")
+    try:
+        create_user(catalog, "admin", Role.ADMIN, password=password or generated,
+                    display_name="Administrador")
+    except (AccountError, IntegrityError):
+        # Another node starting at the same moment made it first: theirs is the account.
+        with reading(catalog) as session:
+            if session.scalar(select(User.id).where(User.username == "admin")) is None:
+                raise
+        return None
     return generated
 
 

@@ -1,14 +1,13 @@
 """A tiny round-robin HTTP proxy for the several-node test: each request to the next node.
 
-As deploy/Caddyfile does: the requests of an upload go to one node per client address (its
-chunks are kept on that node's disk), everything else round-robin. Requests and answers pass
+As deploy/Caddyfile does: every request to the next node, uploads' chunks too (they are kept
+in the object store, so any node takes the next one). Requests and answers pass
 through unchanged (cookies, redirects, bodies), with X-Forwarded-For and X-Forwarded-Proto
 added; it counts what each node answered.
 """
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import itertools
 import threading
@@ -18,7 +17,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-UPLOADS = "/api/v1/uploads"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailers", "transfer-encoding", "upgrade"}
 
@@ -37,13 +35,9 @@ class RoundRobinProxy(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def next_upstream(self, path: str, client: str) -> str:
+    def next_upstream(self) -> str:
         with self._lock:
-            if path.split("?")[0].startswith(UPLOADS):
-                digest = hashlib.sha256(client.encode()).digest()
-                upstream = self.upstreams[digest[0] % len(self.upstreams)]
-            else:
-                upstream = self.upstreams[next(self._next)]
+            upstream = self.upstreams[next(self._next)]
             self.answered[upstream] += 1
             return upstream
 
@@ -56,7 +50,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _forward(self) -> None:
-        target = urlsplit(self.server.next_upstream(self.path, self.client_address[0]))
+        target = urlsplit(self.server.next_upstream())
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}

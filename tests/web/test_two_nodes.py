@@ -7,10 +7,17 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from dam.context import Context
+from dam.models import User
 from tests.media import make_photo
 from tests.web.live import run_dam, spawn_server, wait_until_serving
 from tests.web.round_robin import round_robin
 from tests.web.test_serve import _Session, _wait_for
+from web import accounts
+from web.accounts import ensure_first_admin
 
 PASSWORD = "clave-de-dos-nodos-1"
 SYNC_SECONDS = 1.0
@@ -98,3 +105,13 @@ def test_two_serving_nodes_and_a_worker_node_behave_as_one(
     assert stopped == [0, 0]
     for node in nodes:
         assert "Traceback" not in node.output()
+
+
+def test_nodes_starting_at_once_share_the_first_admin(any_ctx: Context,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two nodes both find no account and both make `admin`: the second takes the first's."""
+    assert ensure_first_admin(any_ctx.catalog, PASSWORD) is None  # made now, password given
+    monkeypatch.setattr(accounts, "has_users", lambda _catalog: False)  # the other node's view
+    assert ensure_first_admin(any_ctx.catalog, None) is None  # no error, no second password
+    with any_ctx.catalog.read() as session:
+        assert session.scalars(select(User.username)).all() == ["admin"]
