@@ -40,19 +40,33 @@ def _label_headers() -> dict[str, str]:
             "activity": _("Activity")}
 
 
-def _code_words(key: str, label: str) -> str:
-    """A stored code in words (types, states, audit actions); names as stored."""
-    if key == "media_type":
-        return {"photo": _("Photo"), "video": _("Video"), "audio": _("Audio"),
-                "document": _("Publication"), "other": _("Other")}.get(label, label)
-    if key == "workflow":
-        return workflow_label(WorkflowState(label))
-    if key == "activity":
-        return {"presskit": _("Press kits made"), "share_create": _("Share links made"),
-                "share_view": _("Share links opened"),
-                "share_download": _("Files downloaded from share links"),
-                "share_zip": _("ZIPs downloaded from share links")}.get(label, label)
-    return label
+def _code_words() -> dict[str, dict[str, str]]:
+    """Stored codes in words, per chart (types, states, audit actions); names stay as stored."""
+    return {
+        "media_type": {"photo": _("Photo"), "video": _("Video"), "audio": _("Audio"),
+                       "document": _("Publication"), "other": _("Other")},
+        "workflow": {state.value: workflow_label(state) for state in WorkflowState},
+        "activity": {"presskit": _("Press kits made"), "share_create": _("Share links made"),
+                     "share_view": _("Share links opened"),
+                     "share_download": _("Files downloaded from share links"),
+                     "share_zip": _("ZIPs downloaded from share links")},
+    }
+
+
+@dataclass(frozen=True)
+class Words:
+    """Every word a report's charts need, looked up once per page (not once per row)."""
+
+    titles: dict[str, str]
+    headers: dict[str, str]
+    codes: dict[str, dict[str, str]]
+    others: str
+    not_stated: str
+
+    @classmethod
+    def now(cls) -> Words:
+        return cls(chart_titles(), _label_headers(), _code_words(), _("Others"),
+                   _("Not stated"))
 
 
 @dataclass(frozen=True)
@@ -72,16 +86,17 @@ class ChartView:
         return f"grafica-{self.key.replace('_', '-')}"
 
 
-def _rows(figure: Figure) -> list[tuple[object, ...]]:
+def _rows(figure: Figure, words: Words) -> list[tuple[object, ...]]:
     """The table's rows: every bar, then "Others" and "Not stated" when there are any."""
+    codes = words.codes.get(figure.key, {})
     rows: list[tuple[object, ...]] = []
     for row in figure.rows:
-        cells: tuple[object, ...] = (_code_words(figure.key, row.label), row.count)
+        cells: tuple[object, ...] = (codes.get(row.label, row.label), row.count)
         rows.append((*cells, row.extra) if figure.key == "month" else cells)
     if figure.others:
-        rows.append((_("Others"), figure.others))
+        rows.append((words.others, figure.others))
     if figure.missing:
-        rows.append((_("Not stated"), figure.missing))
+        rows.append((words.not_stated, figure.missing))
     return rows
 
 
@@ -102,12 +117,11 @@ def _with_map_zeros(figure: Figure, territories: Sequence[Territory]) -> Figure:
     return Figure(figure.key, figure.rows + zeros, figure.others, figure.missing)
 
 
-def chart_view(figure: Figure, territories: Sequence[Territory]) -> ChartView:
-    titles, headers = chart_titles(), _label_headers()
-    title = titles[figure.key]
+def chart_view(figure: Figure, territories: Sequence[Territory], words: Words) -> ChartView:
+    title, headers = words.titles[figure.key], words.headers
     if figure.key == "division" and territories:
         figure = _with_map_zeros(figure, territories)
-    rows = _rows(figure)
+    rows = _rows(figure, words)
     unit = _("times") if figure.key == "activity" else _("items")
     description = _description(title, rows, unit)
     count_header = _("Times") if figure.key == "activity" else _("Material")
@@ -131,4 +145,5 @@ def chart_view(figure: Figure, territories: Sequence[Territory]) -> ChartView:
 
 
 def report_views(report: Report, territories: Sequence[Territory]) -> list[ChartView]:
-    return [chart_view(figure, territories) for figure in report.figures]
+    words = Words.now()
+    return [chart_view(figure, territories, words) for figure in report.figures]

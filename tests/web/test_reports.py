@@ -256,3 +256,21 @@ def test_a_public_report_is_published_to_open_data_as_counts(app: Flask) -> None
     assert not any(c["clave"] == "workflow" for c in counts["graficas"])
     text = json.dumps(counts, ensure_ascii=False)
     assert "Recorrido de obra" not in text and "originals/" not in text
+
+
+def test_the_pdf_carries_the_offices_band(app: Flask) -> None:
+    import io
+
+    from PIL import Image
+
+    from publish import branding
+
+    editor = signed_in(app, "editora")
+    plain = editor.get("/informes/informe.pdf", query_string=MARCH).get_data()
+    assert b"/Image" not in plain  # no band yet: the agency's name in a coloured strip
+    band = io.BytesIO()
+    Image.new("RGB", (1200, 120), (107, 29, 92)).save(band, "PNG")
+    ctx = ctx_of(app)
+    with ctx.catalog.write() as session:
+        branding.save_band(session, ctx.store, Actor(1, "admin", Role.ADMIN), band.getvalue())
+    assert b"/Image" in editor.get("/informes/informe.pdf", query_string=MARCH).get_data()
