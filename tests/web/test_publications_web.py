@@ -144,3 +144,19 @@ def test_admins_upload_a_sheet_see_the_dry_run_and_apply_it(app: Flask) -> None:
                                                             "token": token})
     assert again.status_code == 404  # applied once; the file is gone
     assert not list((Path(ctx_of(app).settings.data_dir) / "tmp" / "sheets").iterdir())
+
+
+def test_a_web_note_of_someone_elses_file_is_refused_not_a_server_error(app: Flask,
+                                                                         tmp_path: Path) -> None:
+    from dam.catalog import BatchInfo
+    from ingest.batching import ingest_paths
+
+    pdf = FIXTURES / "pdf" / "pdflatex-4-pages.pdf"
+    ingest_paths(ctx_of(app), [pdf], BatchInfo(event="Archivo"))  # a batch of nobody's
+    client = signed_in(app, "fotografa")
+    refused = client.post("/notas-de-prensa/nota-web", data={
+        "csrf_token": csrf(client), "web_url": "https://example.org/nota",
+        "file": (io.BytesIO(pdf.read_bytes()), "nota.pdf")}, content_type="multipart/form-data")
+    assert refused.status_code == 400
+    with ctx_of(app).catalog.read() as session:
+        assert session.scalars(select(Asset.web_url)).all() == [None]  # nothing changed
