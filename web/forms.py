@@ -20,11 +20,11 @@ FILTER_PARAMS: dict[str, str] = {
     "tipo": "type", "anio": "year", "mes": "month", "evento": "event", "area": "area",
     "fotografo": "photographer", "lugar": "place", "etiqueta": "keywords", "derechos": "rights",
     "estado": "workflow", "persona": "people", "seleccion": "pick", "estrellas": "stars",
-    "color": "color",
+    "color": "color", "medio": "medium", "serie": "series", "tono": "tone", "impreso": "pubkind",
 }
 FACET_PARAMS = {facet: param for param, facet in FILTER_PARAMS.items()}
 SIDEBAR_FACETS = ("type", "year", "event", "area", "photographer", "place", "keywords",
-                  "rights", "pick")
+                  "rights", "pick", "pubkind", "medium", "tone")
 MAX_FILTER_VALUES = 20
 
 

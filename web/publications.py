@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from dam.catalog import BatchInfo
 from dam.curation.edit_fields import FIELDS, EditError, clean_value
-from dam.curation.edits import EditConflictError, edit_asset
+from dam.curation.edits import EditConflictError, EditForbiddenError, edit_asset
 from dam.enums import IntakeOutcome, PublicationKind, Tone
 from dam.models import Asset
 from dam.publications import (
@@ -35,6 +35,7 @@ from web.curation_common import actor_of
 from web.errors import RequestError
 from web.params import bounded_int, query_int
 from web.queries import grid_items, reading
+from web.redirects import local_path
 from web.state import get_ctx
 from web.uploads import create_web_batch
 
@@ -127,8 +128,9 @@ def set_tone(asset_id: int) -> Response:
         raise RequestError(400, "invalid", str(exc)) from None
     else:
         flash(_("Tone saved."), "success")
-    back = request.form.get("next", "")
-    return redirect(back if back.startswith("/notas-de-prensa") else url_for(".clippings"))
+    back = local_path(request.form.get("next"))
+    return redirect(back if back and back.startswith("/notas-de-prensa") else
+                    url_for(".clippings"))
 
 
 def _web_note_values(form: Any) -> dict[str, Any]:
@@ -154,6 +156,8 @@ def web_note() -> str | Response:
         return _web_note_error(values, str(exc))
     except WebNoteError as exc:
         return _web_note_error(values, exc.message)
+    except EditForbiddenError:  # the same file is already someone else's material
+        return _web_note_error(values, _("You may not edit some of these items."))
     flash(_("Web note registered."), "success")
     return redirect(url_for("assets.show", asset_id=asset_id))
 

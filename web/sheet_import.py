@@ -3,14 +3,16 @@
 The same services as `dam import sheet` (dam.curation.sheet_import): the dry run writes
 nothing; applying writes each sheet in one transaction through the edit service, or nothing.
 The uploaded file waits under ``<data_dir>/tmp/sheets/`` between the two steps, named by a
-random token, and is removed once applied.
+random token, and is removed once applied (or a day later).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, g, render_template, request
@@ -31,6 +33,7 @@ from web.state import get_ctx
 bp = Blueprint("sheet_import", __name__)
 
 SUFFIXES = (".xlsx", ".csv")
+KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
@@ -38,6 +41,15 @@ def _folder() -> Path:
     folder = Path(get_ctx().settings.data_dir) / "tmp" / "sheets"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _forget_old(folder: Path) -> None:
+    """Sheets uploaded and never applied go after a day."""
+    limit = time.time() - KEEP_SECONDS
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
 
 
 def _page(status: int = 200, **values: object) -> Response:
@@ -69,6 +81,7 @@ def preview() -> Response:
     suffix = Path(name).suffix.lower()
     if not upload or suffix not in SUFFIXES:
         return _page(400, error=_("Choose a .xlsx or .csv file."))
+    _forget_old(_folder())
     token = secrets.token_hex(16)
     path = _folder() / f"{token}{suffix}"
     upload.save(path)

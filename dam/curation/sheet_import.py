@@ -285,11 +285,16 @@ def apply_plan(session: Session, actor: Actor, plan: SheetPlan, source: str) -> 
         first = plan.errors[0]
         raise SheetImportError(f"{plan.name}: row {first[0]}: {first[1]} "
                                f"({len(plan.errors)} row(s) with errors: nothing imported)")
-    for asset_id, changes in plan.changes.items():
-        asset = session.get(Asset, asset_id)
-        if asset is None:
-            raise SheetImportError(f"{plan.name}: asset {asset_id} no longer exists")
-        edit_asset(session, actor, asset_id, changes, expected_version=asset.edit_version)
+    ids = sorted(plan.changes)
+    versions = dict(row for start in range(0, len(ids), 500) for row in session.execute(
+        select(Asset.id, Asset.edit_version).where(Asset.id.in_(ids[start:start + 500]))))
+    # One flush at the end rather than one per asset: the bitácora's rows go in batches.
+    with session.no_autoflush:
+        for asset_id, changes in plan.changes.items():
+            if asset_id not in versions:
+                raise SheetImportError(f"{plan.name}: asset {asset_id} no longer exists")
+            edit_asset(session, actor, asset_id, changes, expected_version=versions[asset_id])
+    session.flush()
     audit.record(session, actor, "sheet_import",
                  detail=f"{source} / {plan.name}: {len(plan.matched)} rows matched, "
                         f"{plan.change_count} values changed on {len(plan.changes)} items, "

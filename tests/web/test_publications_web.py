@@ -144,3 +144,37 @@ def test_admins_upload_a_sheet_see_the_dry_run_and_apply_it(app: Flask) -> None:
                                                             "token": token})
     assert again.status_code == 404  # applied once; the file is gone
     assert not list((Path(ctx_of(app).settings.data_dir) / "tmp" / "sheets").iterdir())
+
+
+def test_a_web_note_of_someone_elses_file_is_refused_not_a_server_error(app: Flask,
+                                                                         tmp_path: Path) -> None:
+    from dam.catalog import BatchInfo
+    from ingest.batching import ingest_paths
+
+    pdf = FIXTURES / "pdf" / "pdflatex-4-pages.pdf"
+    ingest_paths(ctx_of(app), [pdf], BatchInfo(event="Archivo"))  # a batch of nobody's
+    client = signed_in(app, "fotografa")
+    refused = client.post("/notas-de-prensa/nota-web", data={
+        "csrf_token": csrf(client), "web_url": "https://example.org/nota",
+        "file": (io.BytesIO(pdf.read_bytes()), "nota.pdf")}, content_type="multipart/form-data")
+    assert refused.status_code == 400
+    with ctx_of(app).catalog.read() as session:
+        assert session.scalars(select(Asset.web_url)).all() == [None]  # nothing changed
+
+
+def test_the_search_page_facets_clippings_by_medium_and_tone(app: Flask) -> None:
+    from tests.web.conftest import state_of
+
+    _add(app, publication_kind=CLIP, medium="Reforma", tone=Tone.NEGATIVE, headline="Bache",
+         distribution_date=dt.date(2025, 3, 3))
+    _add(app, publication_kind=CLIP, medium="La Jornada", headline="Agua",
+         distribution_date=dt.date(2025, 3, 9))
+    state_of(app).search.sync()
+    client = signed_in(app, "prensa")
+    page = client.get("/buscar?q=impreso:recorte").get_data(as_text=True)
+    assert "Medium" in page and "Tone" in page and "Press clipping" in page
+    assert "medio=Reforma" in page and "tono=negativa" in page
+    only = client.get("/buscar?q=mes:2025-03&medio=Reforma").get_data(as_text=True)
+    assert "Bache" in only and "Agua" not in only
+    words = client.get("/buscar?q=medio:jornada+mes:2025-03").get_data(as_text=True)
+    assert "Agua" in words and "Bache" not in words
