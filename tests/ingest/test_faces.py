@@ -16,12 +16,17 @@ from sqlalchemy import func, select
 from dam.catalog import BatchInfo
 from dam.cli import get_cli
 from dam.context import Context, open_context
+from dam.curation import faces as face_naming
+from dam.curation.audit import LogFilter, search_log
+from dam.curation.faces import FaceNamingError, FacePermissionError
 from dam.enums import FaceSource, JobKind, JobState
 from dam.models import Asset, Face, FaceGroup, Job
+from dam.search.service import SearchService
 from ingest.batching import ingest_paths
 from ingest.faces import find_faces
 from ingest.pipeline import process_asset
 from tests.conftest import CORPUS, init_catalog, make_settings
+from tests.curation.conftest import make_actors
 
 pytestmark = pytest.mark.corpus
 FACES = CORPUS / "faces"
@@ -190,3 +195,76 @@ def test_scripts_get_faces_from_list_show_and_groups(archive: tuple[Context, dic
     assert groups[0]["face_count"] >= groups[-1]["face_count"]
     queued = dam(env, "faces", "--all").output
     assert "0 asset(s) queued" in queued  # every asset's faces job is still waiting
+
+
+def _group_of(ctx: Context, asset_id: int) -> int:
+    with ctx.catalog.read() as session:
+        return session.scalars(select(Face.group_id).where(Face.asset_id == asset_id)).one()
+
+
+def _face_people(ctx: Context, ids: dict[str, int]) -> dict[str, list[str]]:
+    with ctx.catalog.read() as session:
+        return {name: list(session.get(Asset, asset_id).face_people)
+                for name, asset_id in ids.items()}
+
+
+def test_naming_merging_splitting_rejecting_audited_and_searched(
+        archive: tuple[Context, dict[str, int]]) -> None:
+    ctx, ids = archive
+    actors = make_actors(ctx)
+    obama = _group_of(ctx, ids["obama.jpg"])
+    with (ctx.catalog.write() as session,
+          pytest.raises(FaceNamingError, match="ask an administrator")):
+        face_naming.name_face(session, actors["editora"], _face_id(session, ids["biden.jpg"]),
+                              "Joe Biden")
+    with ctx.catalog.write() as session:
+        with pytest.raises(FacePermissionError):
+            face_naming.name_group(session, actors["prensa"], obama, None)
+        term = face_naming.person_term(session, actors["admin"], "Barack Obama")
+        face_naming.name_group(session, actors["editora"], obama, term.id)
+        face_naming.name_face(session, actors["admin"], _face_id(session, ids["biden.jpg"]),
+                              "Joe Biden")
+    people = _face_people(ctx, ids)
+    assert people[GROUP] == ["Joe Biden", "Barack Obama"]  # left to right
+    assert all(people[n] == ["Barack Obama"] for n in (*OBAMA, "obama_recorte.jpg"))
+    assert all(people[n] == ["Joe Biden"] for n in (*BIDEN, "biden_reescalada.jpg"))
+    with ctx.catalog.read() as session:
+        assert session.get(Asset, ids[GROUP]).persons_shown == []  # typed names stay apart
+        entries = search_log(session, LogFilter(action="face"))
+        assert {e.field for e in entries} >= {"name"}
+
+    search = SearchService(ctx.settings, ctx.catalog, refresh_seconds=0.0)
+    try:
+        def found(query: str) -> set[str]:
+            search.sync()
+            by_id = {v: k for k, v in ids.items()}
+            return {by_id[h.asset_id] for h in search.search(query, per_page=50).hits}
+
+        assert found('persona:"barack obama"') == {*OBAMA, "obama_recorte.jpg", GROUP}
+        assert found('persona:"barack obama" con "joe biden"') == {GROUP}
+        assert found("persona:biden") == {*BIDEN, "biden_reescalada.jpg", GROUP}
+
+        with ctx.catalog.write() as session:  # split the small photo out, then merge it back
+            small = _face_id(session, ids["obama_small.jpg"])
+            new = face_naming.split_group(session, actors["editora"], obama, [small])
+            new_id = new.id
+        assert _face_people(ctx, ids)["obama_small.jpg"] == []
+        assert "obama_small.jpg" not in found('persona:"barack obama"')
+        with ctx.catalog.write() as session:
+            face_naming.merge_groups(session, actors["editora"], obama, [new_id])
+            assert session.get(FaceGroup, new_id) is None
+            assert session.get(FaceGroup, obama).face_count == 7
+            group_faces = session.scalars(select(Face).where(Face.asset_id == ids[GROUP])
+                                          .order_by(Face.left)).all()
+            face_naming.reject_face(session, actors["editora"], group_faces[1].id)
+        assert found('persona:"barack obama" con "joe biden"') == set()
+        assert _face_people(ctx, ids)[GROUP] == ["Joe Biden"]
+    finally:
+        search.close()
+    with ctx.catalog.read() as session:
+        fields = [e.field for e in search_log(session, LogFilter(action="face"))]
+        assert {"name", "split", "merge", "reject"} <= set(fields)
+
+
+def _face_id(session, asset_id: int) -> int:  # type: ignore[no-untyped-def]
+    return session.scalars(select(Face.id).where(Face.asset_id == asset_id)).one()
