@@ -535,6 +535,9 @@ class Collection(Base):
     # An audited exception to an electoral blackout: civil protection or health information.
     blackout_exception: Mapped[str | None] = mapped_column(String(40))  # BlackoutException
     blackout_exception_reason: Mapped[str | None] = mapped_column(Text)
+    # The editor's choice for photos with a minor's face and no consent for minors: hold the
+    # photo back (False), or export it with the minors' faces blurred (True).
+    blur_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(

@@ -7,6 +7,7 @@ the change feed carries them to the search index (``persona:"..."``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
@@ -15,10 +16,19 @@ from sqlalchemy.orm import Session
 from dam import faces as catalog_faces
 from dam.curation import audit
 from dam.curation.actor import Actor
+from dam.curation.rights import consent_is_valid, linked_consents, office_today
 from dam.curation.vocabulary import _same_label, add_term, clean_label
 from dam.enums import FaceSource, Role, VocabularyKind
 from dam.errors import DamError, NotFoundError
-from dam.models import Face, FaceGroup, VocabularyTerm, utcnow
+from dam.models import (
+    Asset,
+    Collection,
+    CollectionItem,
+    Face,
+    FaceGroup,
+    VocabularyTerm,
+    utcnow,
+)
 
 ACTION = "face"
 
@@ -192,11 +202,56 @@ def name_face(session: Session, actor: Actor, face_id: int, label: str) -> Face:
 
 
 def mark_minor(session: Session, actor: Actor, face_id: int, minor: bool) -> Face:
-    """Mark (or unmark) a face as a minor's: blurred in public exports without consent."""
+    """Mark (or unmark) a face as a minor's: blurred in public exports without consent.
+
+    Marking one also marks the asset as showing minors (held back without consent, unless its
+    collection's policy is to blur); unmarking leaves that to the editor.
+    """
     _require_editor(actor)
     face = get_face(session, face_id)
     if face.minor != minor:
         audit.record(session, actor, ACTION, asset_id=face.asset_id, field="minor",
                      old=face.minor, new=minor, detail=f"face #{face.id}")
         face.minor = minor
+    asset = session.get(Asset, face.asset_id)
+    if minor and asset is not None and not asset.contains_minors:
+        audit.record(session, actor, "rights", asset_id=asset.id, field="contains_minors",
+                     old=False, new=True, detail=f"face #{face.id} marked as a minor's")
+        asset.contains_minors = True
     return face
+
+
+Box = tuple[float, float, float, float]
+
+
+def minor_faces_to_blur(session: Session, asset_ids: Sequence[int], now: dt.datetime
+                        ) -> dict[int, list[Box]]:
+    """Boxes of the minors' faces each asset shows with no valid consent form for minors:
+    what every public export blurs (assets with none are left out)."""
+    ids = list(asset_ids)
+    boxes: dict[int, list[Box]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(Face.asset_id, Face.left, Face.top, Face.right,
+                                      Face.bottom).where(Face.asset_id.in_(ids[start:start + 500]),
+                                                         Face.minor.is_(True)))
+        for asset_id, *box in rows:
+            boxes.setdefault(asset_id, []).append(tuple(box))  # type: ignore[arg-type]
+    if not boxes:
+        return boxes
+    today = office_today(now)
+    forms = linked_consents(session, list(boxes))
+    return {asset_id: found for asset_id, found in boxes.items()
+            if not any(f.covers_minor and consent_is_valid(f, today)
+                       for f in forms.get(asset_id, []))}
+
+
+def in_blurring_collections(session: Session, asset_ids: Sequence[int]) -> set[int]:
+    """The assets that belong to a collection whose policy is to blur minors' faces."""
+    ids = list(asset_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(session.scalars(
+            select(CollectionItem.asset_id).join(Collection)
+            .where(CollectionItem.asset_id.in_(ids[start:start + 500]),
+                   Collection.blur_minors.is_(True))))
+    return found

@@ -1,4 +1,4 @@
-"""faces: face_groups, faces, assets.face_people
+"""faces: face_groups, faces, assets.face_people, collections.blur_minors
 
 Revision ID: 0021
 Revises: 0016
@@ -68,9 +68,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_faces_group_id"), ["group_id"])
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("face_people", JSON, server_default="[]", nullable=False))
+    with op.batch_alter_table("collections", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("blur_minors", sa.Boolean(), server_default="0",
+                                      nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("collections", schema=None) as batch_op:
+        batch_op.drop_column("blur_minors")
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.drop_column("face_people")
     op.drop_table("faces")
