@@ -365,3 +365,35 @@ def faces_of_assets(session: Session, asset_ids: Sequence[int]
                 "name": None if face.source == FaceSource.REJECTED else label,
                 "source": str(face.source), "minor": face.minor})
     return found
+
+
+def people_overview(session: Session, unnamed: int = 48) -> list[dict[str, object]]:
+    """Every named group and the ``unnamed`` largest others, each with a cover face: a face
+    staff confirmed, else the largest one the detector found."""
+    named = session.execute(
+        select(FaceGroup.id, VocabularyTerm.label, FaceGroup.face_count)
+        .join(VocabularyTerm, FaceGroup.person_term_id == VocabularyTerm.id)
+        .order_by(VocabularyTerm.label)).all()
+    others = session.execute(
+        select(FaceGroup.id, FaceGroup.face_count).where(FaceGroup.person_term_id.is_(None))
+        .order_by(FaceGroup.face_count.desc(), FaceGroup.id).limit(unnamed)).all()
+    groups = [(g, label, n) for g, label, n in named] + [(g, None, n) for g, n in others]
+    covers = cover_faces(session, [g for g, _label, _n in groups])
+    return [{"group_id": g, "person": label, "face_count": n, "cover_face_id": covers.get(g)}
+            for g, label, n in groups]
+
+
+def cover_faces(session: Session, group_ids: Sequence[int]) -> dict[int, int]:
+    """A face to show for each group: confirmed first, then the largest box."""
+    covers: dict[int, int] = {}
+    best: dict[int, tuple[bool, float]] = {}
+    ids = list(group_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(Face.group_id, Face.id, Face.source, Face.left, Face.top,
+                                      Face.right, Face.bottom)
+                               .where(Face.group_id.in_(ids[start:start + 500])))
+        for group_id, face_id, source, left, top, right, bottom in rows:
+            rank = (source == FaceSource.CONFIRMED, (right - left) * (bottom - top))
+            if group_id not in best or rank > best[group_id]:
+                best[group_id], covers[group_id] = rank, face_id
+    return covers

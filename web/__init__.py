@@ -81,6 +81,7 @@ def _register(app: Flask) -> None:
         collections,
         culling,
         editing,
+        faces,
         files,
         health,
         map,
@@ -102,7 +103,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, faces,
     ):
         app.register_blueprint(module.bp)
 

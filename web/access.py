@@ -105,6 +105,10 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
+# Issue 20: people in the pictures (face data is internal: staff look, editors name).
+_FACES_VIEW = ("faces.people", "faces.group", "faces.crop")
+_FACES_EDIT = ("faces.name_group", "faces.merge", "faces.split", "faces.face_action",
+               "faces.collection_policy")
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -131,6 +135,8 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
     **dict.fromkeys(_MAP, Need.VIEW),
+    **dict.fromkeys(_FACES_VIEW, Need.VIEW),
+    **dict.fromkeys(_FACES_EDIT, Need.EDIT),
 }
 
 
