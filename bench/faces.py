@@ -136,7 +136,7 @@ def _fill(catalog: Catalog, faces: int, groups: int) -> list[str]:
     from dam.models import Asset, Face, FaceGroup, VocabularyTerm
 
     centroids = _vectors(groups, 1)
-    assets = faces // 3
+    assets = (faces + 2) // 3
     names = [f"Persona {i:05}" for i in range(groups // 10)]
     now = dt.datetime.now(dt.UTC)
     rng = np.random.default_rng(3)
@@ -197,7 +197,7 @@ def bench_catalog(base: Path, faces: int, groups: int) -> dict[str, float]:
               "person_p95_ms": round(1000 * _p95(times), 2)}
     started = time.perf_counter()
     with catalog.write() as session:
-        refresh_face_people(session, range(1, faces // 3 + 1))
+        refresh_face_people(session, range(1, (faces + 2) // 3 + 1))
     result["face_people_refresh_s"] = round(time.perf_counter() - started, 1)
     result.update(_search_by_person(settings, catalog, names[:200]))
     catalog.dispose()
