@@ -137,6 +137,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_MAP, Need.VIEW),
     **dict.fromkeys(_FACES_VIEW, Need.VIEW),
     **dict.fromkeys(_FACES_EDIT, Need.EDIT),
+    "faces.recluster": Need.ADMIN,  # regroup the whole archive
 }
 
 

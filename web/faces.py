@@ -178,3 +178,18 @@ def collection_policy(collection_id: int) -> Response:
             collection.blur_minors = blur
     _change(action, done=_("Policy for minors saved."))
     return redirect(url_for("collections.show", collection_id=collection_id))
+
+
+@bp.post("/personas/reagrupar")
+def recluster() -> Response:
+    """Regroup every face of the archive (admins): named groups keep their names."""
+    settings = get_ctx().settings
+
+    def action(session: Any, actor: Any) -> None:
+        from dam.curation import audit  # noqa: PLC0415
+
+        counts = catalog_faces.recluster(session, settings.face_group_distance)
+        audit.record(session, actor, naming.ACTION, field="recluster", new=counts,
+                     detail=f"{counts['faces']} faces in {counts['groups']} groups")
+    _change(action, done=_("Faces regrouped."))
+    return redirect(url_for("faces.people"))

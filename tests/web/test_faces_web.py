@@ -90,3 +90,15 @@ def _first_face(app: Flask, group_id: int) -> int:
 
     with ctx_of(app).catalog.read() as session:
         return session.scalars(select(Face.id).where(Face.group_id == group_id)).first()
+
+
+def test_admins_regroup_the_archive(app: Flask, tmp_path: Path) -> None:
+    _asset_id, group_id = _faces(app, tmp_path / "fotos")
+    assert post_form(signed_in(app, "editora"), "/personas/reagrupar").status_code == 403
+    admin = signed_in(app, "admin")
+    assert "Reagrupar todos los rostros" in admin.get("/personas").get_data(as_text=True)
+    assert post_form(admin, "/personas/reagrupar").status_code == 302
+    with ctx_of(app).catalog.read() as session:
+        [entry] = [e for e in search_log(session, LogFilter(action="face"))
+                   if e.field == "recluster"]
+        assert entry.new_value == {"faces": 2, "groups": 2}
