@@ -186,8 +186,8 @@ def bench_catalog(base: Path, faces: int, groups: int) -> dict[str, float]:
         for name in names[:200]:
             started = time.perf_counter()
             term = select(VocabularyTerm.id).where(VocabularyTerm.label == name)
-            groups = select(FaceGroup.id).where(FaceGroup.person_term_id.in_(term))
-            found = session.scalars(select(Face.asset_id).where(Face.group_id.in_(groups))
+            named = select(FaceGroup.id).where(FaceGroup.person_term_id.in_(term))
+            found = session.scalars(select(Face.asset_id).where(Face.group_id.in_(named))
                                     .distinct()).all()
             times.append(time.perf_counter() - started)
             assert found
