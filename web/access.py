@@ -106,7 +106,7 @@ _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # ca
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
 # Issue 20: people in the pictures (face data is internal: staff look, editors name).
-_FACES_VIEW = ("faces.people", "faces.group", "faces.crop")
+_FACES_VIEW = ("faces.people", "faces.group", "faces.crop", "faces.asset_faces")
 _FACES_EDIT = ("faces.name_group", "faces.merge", "faces.split", "faces.face_action",
                "faces.collection_policy")
 

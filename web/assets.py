@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from flask_babel import gettext as _
 
 from dam.enums import MediaType, RenditionKind
-from dam.faces import faces_of_assets
 from dam.models import Asset, Rendition, utcnow
 from publish import describe
 from publish.embed import PressInfo, embeds, press_jpeg
@@ -175,7 +174,6 @@ def asset_page(asset_id: int) -> dict[str, Any]:
         ids = [link.publication_id for link in asset.appears_in] + [
             link.photo_id for link in asset.photos_printed]
         related = related_items(session, asset, visible, ids)
-        faces: list[dict[str, Any]] = []  # internal: staff only
         collections: list[CollectionRef] = []
         albums: list[tuple[int, str]] = []
         if user is not None:
@@ -184,7 +182,6 @@ def asset_page(asset_id: int) -> dict[str, Any]:
                     session, asset.id, asset.event,
                     album_limit=300 if allowed(user, Need.EDIT) else 0)
             prepare_rights_panel(session, asset, blackout=blackout)
-            faces = faces_of_assets(session, [asset.id])[asset.id]
     appears_in = [(related.linked[link.publication_id], link.page) for link in asset.appears_in
                   if link.publication_id in related.linked]
     printed = [(related.linked[link.photo_id], link.page) for link in asset.photos_printed
@@ -197,7 +194,6 @@ def asset_page(asset_id: int) -> dict[str, Any]:
         "walk": list_walk(request.args.get("en"), asset.id),
         "event_items": related.event_items, "near": related.near, "appears_in": appears_in,
         "printed": printed, "page_collections": collections, "page_albums": albums,
-        "faces": faces,
     }
 
 

@@ -10,7 +10,18 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import select
@@ -37,6 +48,19 @@ def people() -> str:
         groups = catalog_faces.people_overview(session)
     return render_template("people.html", named=[g for g in groups if g["person"]],
                            unnamed=[g for g in groups if not g["person"]])
+
+
+@bp.get("/material/<int:asset_id>/rostros.json")
+def asset_faces(asset_id: int) -> Response:
+    """The asset's faces for the boxes over its preview (faces.js): box, group, name."""
+    with reading(get_ctx().catalog) as session:
+        found = catalog_faces.faces_of_assets(session, [asset_id])[asset_id]
+    faces = [{"box": f["box"], "name": f["name"],
+              "href": url_for("faces.group", group_id=f["group_id"]) if f["group_id"]
+              else url_for("faces.people")} for f in found]
+    response = jsonify({"faces": faces})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/personas/grupo/<int:group_id>")

@@ -110,6 +110,7 @@ def test_faces_on_hover_people_page_and_naming(site: Site, page) -> None:  # typ
     url = site.server.url
     _sign_in(page, url)
     page.goto(f"{url}/material/{site.ids['obama_and_biden.jpg']}")
+    page.wait_for_selector("[data-face-boxes][data-loaded]", state="attached")
     boxes = page.locator(".face-box")
     assert boxes.count() == 3
     page.hover("#preview")
@@ -125,6 +126,8 @@ def test_faces_on_hover_people_page_and_naming(site: Site, page) -> None:  # typ
     _both_sizes(page, "faces-people")
 
     page.goto(f"{url}/material/{site.ids['obama.jpg']}")
+    page.wait_for_selector("[data-face-boxes][data-loaded]", state="attached")
+    page.hover("#preview")
     page.locator(".face-box").first.click()
     page.get_by_label("Nombre (vocabulario de personas)").fill("Barack Obama")
     page.get_by_role("button", name="Guardar nombre").click()
@@ -133,8 +136,9 @@ def test_faces_on_hover_people_page_and_naming(site: Site, page) -> None:  # typ
     _both_sizes(page, "faces-group")
 
     page.goto(f"{url}/material/{site.ids['obama_and_biden.jpg']}")
+    page.wait_for_selector("[data-face-boxes][data-loaded]", state="attached")
     page.hover("#preview")
-    assert page.get_by_text("Barack Obama").count() >= 1
+    assert page.locator(".face-box", has_text="Barack Obama").count() == 1
     assert page.get_by_text("¿Quién es?").count() == 2
     page.set_viewport_size(PHONE)
     page.goto(f"{url}/personas")
