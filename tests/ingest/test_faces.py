@@ -19,8 +19,9 @@ from dam.context import Context, open_context
 from dam.curation import faces as face_naming
 from dam.curation.audit import LogFilter, search_log
 from dam.curation.faces import FaceNamingError, FacePermissionError
-from dam.enums import FaceSource, JobKind, JobState
-from dam.models import Asset, Face, FaceGroup, Job
+from dam.enums import FaceSource, JobKind, JobState, RenditionKind
+from dam.errors import IngestError
+from dam.models import Asset, Face, FaceGroup, Job, Rendition
 from dam.search.service import SearchService
 from ingest.batching import ingest_paths
 from ingest.faces import find_faces
@@ -268,3 +269,21 @@ def test_naming_merging_splitting_rejecting_audited_and_searched(
 
 def _face_id(session, asset_id: int) -> int:  # type: ignore[no-untyped-def]
     return session.scalars(select(Face.id).where(Face.asset_id == asset_id)).one()
+
+
+def test_a_damaged_preview_fails_the_job_cleanly_in_its_child(
+        archive: tuple[Context, dict[str, int]]) -> None:
+    ctx, ids = archive
+    asset_id = ids["obama_small.jpg"]
+    with ctx.catalog.read() as session:
+        key = session.scalars(select(Rendition.key).where(
+            Rendition.asset_id == asset_id, Rendition.kind == RenditionKind.PREVIEW)).one()
+    good = ctx.store.read_bytes(key)
+    ctx.store.put_bytes(key, good[:200] + b"\x00" * 50, content_type="image/jpeg")
+    try:
+        with pytest.raises(IngestError, match="face detection|cannot be decoded"):
+            find_faces(ctx, asset_id)
+    finally:
+        ctx.store.put_bytes(key, good, content_type="image/jpeg")
+    with ctx.catalog.read() as session:  # the faces found before stay
+        assert session.scalar(select(func.count()).where(Face.asset_id == asset_id)) == 1
