@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dam.curation.faces import in_blurring_collections, minor_faces_to_blur
 from dam.curation.rights import blockers_for
-from dam.enums import WorkflowState
+from dam.enums import MediaType, WorkflowState
 from dam.models import Asset
 from publish.profiles import ExportProfile
 
@@ -72,7 +72,8 @@ def _blurrable(session: Session, assets: Sequence[Asset], now: dt.datetime,
     """Assets whose minors' faces will be blurred instead of the asset being held back."""
     if blur_minors is False:
         return set()
-    with_minors = [a.id for a in assets if a.contains_minors]
+    # Photos only: a video's frames cannot be blurred (its poster could, its proxy not).
+    with_minors = [a.id for a in assets if a.contains_minors and a.media_type == MediaType.PHOTO]
     boxes = minor_faces_to_blur(session, with_minors, now)
     if blur_minors is None:
         return set(boxes) & in_blurring_collections(session, list(boxes))

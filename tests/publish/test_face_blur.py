@@ -148,3 +148,17 @@ def test_blur_changes_only_the_face_and_its_margin() -> None:
     assert changed.max(axis=0).tolist() <= [261, 261]
     assert detail(blurred, (0.42, 0.42, 0.58, 0.58)) < 0.1 * detail(image, (0.42, 0.42, 0.58, 0.58))
     assert blur_faces(image, []) is image
+
+
+def test_a_video_with_a_minor_is_held_back_whatever_the_policy(ctx: Context,
+                                                                minor_photo: int) -> None:
+    from dam.enums import MediaType
+    from publish.clearance import clear_for_export
+
+    with ctx.catalog.write() as session:
+        session.get(Asset, minor_photo).media_type = MediaType.VIDEO  # its frames cannot be blurred
+    with ctx.catalog.read() as session:
+        asset = session.get(Asset, minor_photo)
+        cleared, held = clear_for_export(session, [asset], default_profile("publico"), NOW,
+                                         blur_minors=True)
+    assert cleared == [] and held[0].reasons == ("minors_without_consent",)
