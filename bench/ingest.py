@@ -159,7 +159,8 @@ def run_ours(
     if prefilled:
         prefill(settings, prefilled)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
-    env.update(DAM_DATA_DIR=str(data), DAM_WORKERS=str(processes))
+    # The faces job is measured by bench/faces.py (ready with faces on vs off); here: renditions.
+    env.update(DAM_DATA_DIR=str(data), DAM_WORKERS=str(processes), DAM_FACES="false")
     sup = subprocess.Popen([DAM, "worker"], env=env, cwd=workdir)
     ctx = open_context(settings)
     time.sleep(3)  # let the worker processes start and import (not part of per-image cost)

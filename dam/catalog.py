@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from dam.db import Catalog
 from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.errors import NotFoundError
+from dam.faces import faces_of_assets
 from dam.models import Asset, Batch, IntakeItem, Job
 from dam.queue import enqueue, requeue_for_asset, waiting_on_trouble
 
@@ -135,7 +136,11 @@ def _add_item(session, batch_id, facts, outcome, asset_id) -> IntakeItem:  # typ
     return item
 
 
-ASSET_COLUMNS = tuple(c.key for c in inspect(Asset).mapper.column_attrs)
+# face_people is face data: internal, listed only with the faces (``faces=True``), never in
+# records that leave the catalog (API answers, handover records).
+FACE_COLUMNS = ("face_people",)
+ASSET_COLUMNS = tuple(c.key for c in inspect(Asset).mapper.column_attrs
+                      if c.key not in FACE_COLUMNS)
 
 
 def _jsonable(value: Any) -> Any:
@@ -177,16 +182,28 @@ def asset_to_dict(asset: Asset, *, with_renditions: bool = True) -> dict[str, An
     return data
 
 
-def get_asset(catalog: Catalog, asset_id: int) -> dict[str, Any]:
+def _add_faces(session: Any, rows: list[dict[str, Any]], assets: list[Asset]) -> None:
+    """The faces of each asset (box, group, name) and the names they give it, for scripts."""
+    found = faces_of_assets(session, [a.id for a in assets])
+    for row, asset in zip(rows, assets, strict=True):
+        row["face_people"] = list(asset.face_people or [])
+        row["faces"] = found[asset.id]
+
+
+def get_asset(catalog: Catalog, asset_id: int, *, faces: bool = False) -> dict[str, Any]:
     with catalog.read() as session:
         asset = session.get(Asset, asset_id)
         if asset is None:
             raise NotFoundError(f"no asset with id {asset_id}")
-        return asset_to_dict(asset)
+        data = asset_to_dict(asset)
+        if faces:
+            _add_faces(session, [data], [asset])
+        return data
 
 
 def iter_assets(
-    catalog: Catalog, *, state: AssetState | None = None, batch_size: int = 500
+    catalog: Catalog, *, state: AssetState | None = None, batch_size: int = 500,
+    faces: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """All assets in id order, read in keyed pages so memory stays flat."""
     last_id = 0
@@ -195,7 +212,10 @@ def iter_assets(
             query = select(Asset).where(Asset.id > last_id).order_by(Asset.id).limit(batch_size)
             if state is not None:
                 query = query.where(Asset.state == state)
-            page = [asset_to_dict(a) for a in session.scalars(query)]
+            assets = list(session.scalars(query))
+            page = [asset_to_dict(a) for a in assets]
+            if faces:
+                _add_faces(session, page, assets)
         if not page:
             return
         yield from page

@@ -191,7 +191,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def list_assets(ctx: click.Context, as_json: bool, state: str | None) -> None:
     """List assets (all catalog fields with --json)."""
     rows = catalog_service.iter_assets(
-        get_context(ctx).catalog, state=AssetState(state) if state else None
+        get_context(ctx).catalog, state=AssetState(state) if state else None, faces=as_json
     )
     if as_json:
         out = sys.stdout
@@ -213,15 +213,18 @@ def list_assets(ctx: click.Context, as_json: bool, state: str | None) -> None:
 @click.pass_context
 def show(ctx: click.Context, asset_id: int, as_json: bool) -> None:
     """Show one asset."""
-    data = catalog_service.get_asset(get_context(ctx).catalog, asset_id)
+    data = catalog_service.get_asset(get_context(ctx).catalog, asset_id, faces=True)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for key, value in data.items():
-        if key not in {"metadata_json", "renditions"} and value not in (None, [], ""):
+        if key not in {"metadata_json", "renditions", "faces"} and value not in (None, [], ""):
             click.echo(f"{key:>24}: {value}")
     for r in data["renditions"]:
         click.echo(f"{'rendition':>24}: {r['kind']} {r['width']}x{r['height']} {r['key']}")
+    for face in data["faces"]:
+        click.echo(f"{'face':>24}: {face['name'] or '?'} (group {face['group_id']}) "
+                   f"box {face['box']}")
 
 
 @cli.command()

@@ -166,6 +166,20 @@ SETTINGS: tuple[Setting, ...] = (
         "printed in a publication and an archive photo for them to be linked.",
     ),
     Setting(
+        "faces",
+        bool,
+        True,
+        "Find faces in photos and video posters after processing (a lower-priority job) and "
+        "group them into people.",
+    ),
+    Setting(
+        "face_group_distance",
+        float,
+        0.6,
+        "Largest Euclidean distance between a face's descriptor (dlib's 128-d ResNet) and a "
+        "group's mean for the face to join that group (dlib's usual 0.6; lower: stricter).",
+    ),
+    Setting(
         "job_lease_seconds",
         int,
         60,
@@ -426,6 +440,8 @@ class Settings:
     pdf_text_max_chars: int
     pdf_page_preview_cap: int
     publication_match_distance: int
+    faces: bool
+    face_group_distance: float
     job_lease_seconds: int
     job_timeout_seconds: int
     proxy_timeout_seconds: int
@@ -649,6 +665,8 @@ def _validate_media(settings: Settings) -> None:
         _fail(settings, "pdf_text_max_chars", "limits of PDF text and pages must not be negative")
     if not 0 <= settings.publication_match_distance <= 16:
         _fail(settings, "publication_match_distance", "must be between 0 and 16 bits")
+    if not 0.1 <= settings.face_group_distance <= 1.2:
+        _fail(settings, "face_group_distance", "must be between 0.1 and 1.2")
 
 
 def _validate_web(settings: Settings) -> None:

@@ -27,6 +27,7 @@ class JobKind(enum.StrEnum):
     MAKE_PROXY = "make_proxy"  # web-playable copy of a video or audio file, at lower priority
     PUBLISH_GALLERY = "publish_gallery"  # render the public gallery (publish.jobs)
     SEND_MAIL = "send_mail"  # send one stored email (dam.mail)
+    FIND_FACES = "find_faces"  # faces of a photo or video poster, after processing (ingest.faces)
 
 
 class JobState(enum.StrEnum):
@@ -162,3 +163,11 @@ class BlackoutException(enum.StrEnum):
 
     CIVIL_PROTECTION = "proteccion_civil"
     HEALTH = "salud"
+
+
+class FaceSource(enum.StrEnum):
+    """Who says a face is its group's person: the detector's grouping, or a person."""
+
+    DETECTED = "detected"  # grouped by its descriptor; a suggestion until confirmed
+    CONFIRMED = "confirmed"  # staff confirmed it is its group's person
+    REJECTED = "rejected"  # staff said it is not; out of its group, never regrouped by itself

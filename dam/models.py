@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -30,6 +31,7 @@ from dam.enums import (
     AssetState,
     CollectionKind,
     ColorLabel,
+    FaceSource,
     IntakeOutcome,
     JobKind,
     JobState,
@@ -175,6 +177,9 @@ class Asset(Base):
     event: Mapped[str | None] = mapped_column(String(500))
     area: Mapped[str | None] = mapped_column(String(500))  # area of government, from the batch
     persons_shown: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # Names of the people whose faces staff named (dam.faces keeps it in step; internal, never
+    # typed, never public): searched like persons_shown, shown apart from it.
+    face_people: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
 
     # Time-based media (video, audio): what the container and its main streams say.
     duration_seconds: Mapped[float | None] = mapped_column(Float)
@@ -577,6 +582,9 @@ class Collection(Base):
     # An audited exception to an electoral blackout: civil protection or health information.
     blackout_exception: Mapped[str | None] = mapped_column(String(40))  # BlackoutException
     blackout_exception_reason: Mapped[str | None] = mapped_column(Text)
+    # The editor's choice for photos with a minor's face and no consent for minors: hold the
+    # photo back (False), or export it with the minors' faces blurred (True).
+    blur_minors: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -860,3 +868,52 @@ class MailMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     sent_at: Mapped[dt.datetime | None]
+
+
+class FaceGroup(Base):
+    """Faces that are taken to be one person; named by linking it to the people vocabulary.
+
+    ``centroid`` is the mean of its faces' descriptors (128 float32), what a new face is
+    compared with; ``face_count`` its faces, kept in step so the mean can be updated in place.
+    """
+
+    __tablename__ = "face_groups"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    person_term_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vocabulary_terms.id", ondelete="SET NULL"), index=True
+    )
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)
+    face_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+    person: Mapped[VocabularyTerm | None] = relationship()
+
+
+class Face(Base):
+    """One face found in a photo (or a video's poster): where, its descriptor, whose it is.
+
+    The box is in fractions (0..1) of the upright picture's width and height, so it fits the
+    original, the preview and any rendition alike. Internal data: never public, never exported.
+    """
+
+    __tablename__ = "faces"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    left: Mapped[float] = mapped_column(Float)
+    top: Mapped[float] = mapped_column(Float)
+    right: Mapped[float] = mapped_column(Float)
+    bottom: Mapped[float] = mapped_column(Float)
+    descriptor: Mapped[bytes] = mapped_column(LargeBinary)  # 128 float32, little-endian
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("face_groups.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[FaceSource] = mapped_column(
+        _enum(FaceSource), default=FaceSource.DETECTED, server_default=FaceSource.DETECTED.value
+    )
+    minor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    group: Mapped[FaceGroup | None] = relationship()

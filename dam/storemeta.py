@@ -52,7 +52,8 @@ def asset_record(session: Session, asset: Asset) -> dict[str, Any]:
     batch = session.get(Batch, asset.batch_id) if asset.batch_id else None
     return {
         "format": FORMAT,
-        "asset": row_dict(table("assets"), _columns(asset)),
+        # Face data stays in the catalog (it is found again with `dam faces --all`).
+        "asset": row_dict(table("assets"), {**_columns(asset), "face_people": []}),
         "batch": row_dict(table("batches"), _columns(batch)) if batch else None,
         "renditions": [row_dict(table("renditions"), _columns(r))
                        for r in session.scalars(select(Rendition).where(

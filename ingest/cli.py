@@ -1,4 +1,4 @@
-"""The ingest commands of `dam`: ingest, worker, watch (registered through an entry point)."""
+"""The ingest commands of `dam`: ingest, worker, watch, faces (added through an entry point)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dam.catalog import BatchInfo, IntakeResult
 from dam.cli import get_context, get_settings
 from dam.enums import IntakeOutcome
 from ingest.batching import ingest_paths
+from ingest.faces_cli import faces_group
 from ingest.import_cli import import_group
 from ingest.watch import HotFolder
 from ingest.worker import run_workers
@@ -174,4 +175,4 @@ def watch(ctx: click.Context, folder: Path, poll: float, **batch: object) -> Non
     hot.run(stop, poll, on_result=lambda r: click.echo(_describe(r)))
 
 
-commands = [ingest, worker, watch, import_group]
+commands = [ingest, worker, watch, import_group, faces_group]

@@ -4,7 +4,8 @@ The stages for each media type are declared in ``PIPELINES``; ``process_asset`` 
 order on one asset and is safe to retry: it reloads the asset, returns early if it is gone or
 already ready, overwrites renditions under the same keys and upserts their rows. Video, audio
 and PDF stages live in ``ingest.media_stages``; a video's web proxy is a follow-up job that
-the record stage queues (``JobKind.MAKE_PROXY``, handled by ``ingest.proxy``).
+the record stage queues (``JobKind.MAKE_PROXY``, handled by ``ingest.proxy``), as it queues the
+faces of a photo or video poster (``JobKind.FIND_FACES``, ``ingest.faces``) when ``faces`` is on.
 
 A file that is corrupt is not an error of the job: its metadata is still recorded and the asset
 ends FAILED with the reason. A file we cannot render is READY without renditions, with a note.
@@ -28,6 +29,7 @@ from dam.errors import IngestError, UnsupportedMediaError
 from dam.models import Asset, Batch, Rendition, utcnow
 from dam.queue import enqueue
 from ingest import media_stages
+from ingest.faces import queue_faces
 from ingest.metadata import ExtractedMetadata, extract_metadata
 from ingest.publications import link_photo
 from ingest.renditions import (
@@ -156,6 +158,8 @@ def record(state: ProcessState) -> None:
         session.flush()
         if asset.media_type == MediaType.PHOTO:
             link_photo(session, asset, state.ctx.settings.publication_match_distance)
+        if state.ctx.settings.faces and asset.state == AssetState.READY:
+            queue_faces(session, asset, state.ctx.settings.job_max_attempts)
         for write in state.on_record:
             write(session, asset)
     state.done = True

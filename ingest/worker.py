@@ -59,10 +59,17 @@ def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
         make_proxy(ctx, job.asset_id)
 
 
+def run_find_faces(ctx: Context, job: queue.ClaimedJob) -> None:
+    from ingest.faces import run_find_faces_job  # loads dlib only where faces are looked for
+
+    run_find_faces_job(ctx, job)
+
+
 JobHandler = Callable[[Context, queue.ClaimedJob], None]
 HANDLERS: dict[JobKind, JobHandler] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
+    JobKind.FIND_FACES: run_find_faces,
 }
 
 

@@ -27,6 +27,7 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from ingest.imaging import flatten
+from publish.blur import Box, blur_faces
 from publish.embed import EmbedError, PressInfo, embeds, original_plan, stream_plan
 from publish.embed.jpeg import jpeg_plan
 from publish.embed.xmp import xmp_packet
@@ -318,6 +319,7 @@ def export_images(
     signer: ContentSigner | None = None,
     mime_type: str | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    blur: Sequence[Box] = (),
 ) -> list[ExportedImage]:
     """The picture in ``source`` exported with ``profile``, one file per size, decoded once.
 
@@ -327,14 +329,19 @@ def export_images(
     centre). ``band`` is the institutional band (PNG or JPEG bytes), laid when the profile
     says so; ``signer`` signs C2PA credentials where the profile asks for them. For the
     ``original`` format, ``mime_type`` names the stored file's type (sniffed when None).
+    ``blur``: face boxes (fractions of the upright picture) blurred before anything else.
     ExportError when the picture (or band) is corrupt, truncated or too large.
     """
     if profile.format == "original":
+        if blur:
+            raise ExportError("the picture shows faces that must be blurred: it cannot leave "
+                              "as its untouched original")
         return [_export_original(source, info, profile, mime_type, signer)]
     wanted = list(sizes) if sizes is not None else list(profile.sizes)
     wanted = wanted or [None]
     largest = None if None in wanted or frame is not None else max(wanted)  # type: ignore[type-var]
     upright = decode_upright(source, long_edge=largest, frame=frame, max_pixels=max_pixels)
+    upright = blur_faces(upright, blur)
     band_image = decode_band(band) if band is not None and profile.band else None
     pictures = [_frame(upright, frame, focus)] if frame else _fit_all(upright, wanted)
     exif = curated_exif(profile, facts)

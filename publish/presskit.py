@@ -31,7 +31,7 @@ from dam.enums import MediaType
 from dam.errors import DamError
 from dam.models import Asset, Collection
 from dam.publishing.blackout import blocking_blackout
-from publish.clearance import Held, clear_for_export
+from publish.clearance import Held, clear_for_export, faces_to_blur
 from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
 from publish.embed import PressInfo
@@ -78,6 +78,7 @@ class _Photo:
     info: PressInfo
     facts: FileFacts
     entry: CaptionEntry
+    blur: tuple[tuple[float, float, float, float], ...] = ()  # minors' faces (publish.blur)
 
 
 @dataclass
@@ -110,7 +111,7 @@ class PressKit:
             source = io.BytesIO(self.store.read_bytes(photo.key))
             long_edge = self.profile.sizes[0] if self.profile.sizes else None
             return export_image(source, photo.info, self.profile, long_edge=long_edge,
-                                facts=photo.facts, signer=self.signer).data
+                                facts=photo.facts, signer=self.signer, blur=photo.blur).data
         except (DamError, OSError, ValueError) as exc:
             log.error("press kit %s: %s could not be exported: %s", self.filename, photo.name, exc)
             self.failed.append(photo.name)
@@ -172,8 +173,11 @@ def press_kit(ctx: Context, assets_in_order: Sequence[Asset], *, title: str,
     with ctx.catalog.read() as session:
         _refuse_in_blackout(session, collection, now)
         profile = load_profile(session, PROFILE)
-        cleared, held = clear_for_export(session, list(assets_in_order), profile, now)
+        cleared, held = clear_for_export(
+            session, list(assets_in_order), profile, now,
+            blur_minors=collection.blur_minors if collection is not None else None)
         photos = [a for a in cleared if a.media_type == MediaType.PHOTO]
+        blur = faces_to_blur(session, [a.id for a in photos], profile, now)
         if len(photos) > MAX_ITEMS:
             raise PressKitError(f"a press kit takes at most {MAX_ITEMS} photos; this one has "
                                 f"{len(photos)}: split the selection")
@@ -187,7 +191,8 @@ def press_kit(ctx: Context, assets_in_order: Sequence[Asset], *, title: str,
     for index, asset in enumerate(photos, start=1):
         name = _entry_name(index, width, asset)
         items.append(_Photo(name, keys[asset.id], press_info(asset, ctx.settings),
-                            file_facts(asset), CaptionEntry.of(asset, name, ctx.settings)))
+                            file_facts(asset), CaptionEntry.of(asset, name, ctx.settings),
+                            tuple(blur.get(asset.id, ()))))
     others = [CaptionEntry.of(a, None, ctx.settings) for a in cleared
               if a.media_type != MediaType.PHOTO]
     day = (as_utc(now) or now).astimezone(OFFICE_TZ)

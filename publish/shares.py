@@ -113,7 +113,8 @@ def shared_view(session: Session, link: ShareLink, settings: Settings, now: dt.d
         .options(selectinload(Asset.renditions)))}
     assets = [rows[i] for i in ids if i in rows]
     profile = share_profile(session, link)
-    cleared, held = clear_for_export(session, assets, profile, now)
+    # A share page shows the stored previews: a minor's face cannot be blurred there.
+    cleared, held = clear_for_export(session, assets, profile, now, blur_minors=False)
     if link.size != "original":  # press JPEGs: photos only
         cleared = [a for a in cleared if a.media_type == MediaType.PHOTO]
     width = max(2, len(str(len(cleared))))

@@ -18,7 +18,7 @@ from dam.models import Asset, utcnow
 from dam.publishing.blackout import blocking_blackout
 from ingest.imaging import flatten
 from publish.branding import load_band
-from publish.clearance import Held, clear_for_export
+from publish.clearance import Held, clear_for_export, faces_to_blur
 from publish.credentials import shared_signer
 from publish.describe import file_facts, press_info
 from publish.export import ContentSigner, ExportedImage, export_image
@@ -153,6 +153,7 @@ def social_image(ctx: Context, asset: Asset, preset: str,
         _cleared, held = clear_for_export(session, [asset], profile, now)
         if held:
             raise HeldBackError(held[0])
+        blur = faces_to_blur(session, [asset.id], profile, now).get(asset.id, [])
         refuse_in_blackout(session, asset, now)
         key = picture_key(session, asset)
         band = load_band_or_none(session, ctx.store) if profile.band else None
@@ -162,4 +163,4 @@ def social_image(ctx: Context, asset: Asset, preset: str,
     return export_image(source, press_info(asset, ctx.settings), profile,
                         frame=(spec.width, spec.height), focus=focus,
                         facts=file_facts(asset), band=band,
-                        signer=load_signer_or_none(ctx.settings))
+                        signer=load_signer_or_none(ctx.settings), blur=blur)

@@ -35,6 +35,7 @@ def make_settings(base: Path, **overrides: object) -> Settings:
         "job_retry_base_seconds": 0.05,
         "job_timeout_seconds": 120,
         "watch_settle_seconds": 0.0,
+        "faces": False,  # dlib costs every worker ~1 s to load: tests of faces turn it on
     }
     values.update(overrides)
     return load_settings(env={}, base_dir=base, **values)

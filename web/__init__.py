@@ -81,6 +81,7 @@ def _register(app: Flask) -> None:
         collections,
         culling,
         editing,
+        faces,
         files,
         health,
         map,
@@ -106,6 +107,7 @@ def _register(app: Flask) -> None:
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
         shares, shared, saved_searches, time_shift, map, publications, sheet_import, reports,
+        faces,
     ):
         app.register_blueprint(module.bp)
 

@@ -115,6 +115,10 @@ _PUBLICATIONS_VIEW = ("publications.index", "publications.series",  # series, is
 _CLIPPING_TONE = ("publications.set_tone",)  # the media analysis (editors)
 _WEB_NOTE = ("publications.web_note",)  # register an online note (photographers and up)
 _SHEET_IMPORT = ("sheet_import.form", "sheet_import.preview", "sheet_import.apply")  # admins
+# Issue 20: people in the pictures (face data is internal: staff look, editors name).
+_FACES_VIEW = ("faces.people", "faces.group", "faces.crop", "faces.asset_faces")
+_FACES_EDIT = ("faces.name_group", "faces.merge", "faces.split", "faces.face_action",
+               "faces.collection_policy")
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -147,6 +151,9 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SHEET_IMPORT, Need.ADMIN),
     **dict.fromkeys(_REPORTS, Need.EDIT),
     **dict.fromkeys(_REPORTS_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_FACES_VIEW, Need.VIEW),
+    **dict.fromkeys(_FACES_EDIT, Need.EDIT),
+    "faces.recluster": Need.ADMIN,  # regroup the whole archive
 }
 
 

@@ -171,7 +171,9 @@ def _names(asset: Any, batch: Any) -> dict[str, list[str]]:
         "headline": _clean(_value(asset, "headline"), limit=2000),
         "event": _clean(_value(asset, "event") or _value(batch, "event")),
         "keywords": _clean(_value(asset, "keywords")),
-        "people": _clean(_value(asset, "persons_shown")),
+        # typed names and the names of named faces (dam.faces) alike
+        "people": _clean([*(_value(asset, "persons_shown") or []),
+                          *(_value(asset, "face_people") or [])]),
         "place": _clean(
             [_value(asset, "sublocation"), _value(asset, "city"), _value(batch, "place")]
         ),

@@ -9,7 +9,8 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     mercado OR tianguis                  either word (OR binds tighter than the implied AND)
     (mercado OR tianguis) -estado:retirado
     fotografo:lopez                      photographer "López" (whole word or prefix: fotografo:lop)
-    persona:"clara brugada"              a person shown, whole name
+    persona:"clara brugada"              a person shown, whole name (typed, or a named face)
+    persona:"clara brugada" con "ana lópez"   both people in the same picture (con: "with")
     evento:inauguracion lugar:meyehualco area:obras
     tipo:foto | tipo:video | tipo:audio | tipo:pdf
     estado:aprobado   -estado:embargado  workflow state (borrador, revisado, aprobado, publicado,
@@ -167,7 +168,7 @@ def _lex(source: str) -> list[_Token]:
         negated = raw.startswith("-") and len(raw) > 1
         body = raw[1:] if negated else raw
         tokens.extend(_lex_one(body, pos, negated, source))
-    return _join_field_phrases(tokens)
+    return _join_with(_join_field_phrases(tokens))
 
 
 def _lex_one(body: str, pos: int, negated: bool, source: str) -> list[_Token]:
@@ -208,6 +209,28 @@ def _join_field_phrases(tokens: list[_Token]) -> list[_Token]:
             and tok.pos == prev.pos + len(prev.field) + 1 + int(prev.negated)
         ):
             prev.text, prev.kind = tok.text, "field_phrase"
+            continue
+        out.append(tok)
+    return out
+
+
+WITH_WORDS = ("con", "with")  # persona:"X" con "Y": the person Y too, in the same picture
+
+
+def _join_with(tokens: list[_Token]) -> list[_Token]:
+    """``campo:X con Y`` (a name field): Y is a value of the same field, not a free word."""
+    out: list[_Token] = []
+    for tok in tokens:
+        prev = out[-2] if len(out) >= 2 else None
+        joiner = out[-1] if out else None
+        if (prev is not None and joiner is not None and joiner.kind == "word"
+                and not joiner.negated and joiner.text.lower() in WITH_WORDS
+                and prev.kind in ("field", "field_phrase") and not prev.negated
+                and tok.kind in ("word", "phrase")
+                and (spec := canonical_field(prev.field)) is not None
+                and QUERY_FIELDS[spec].kind == "name"):
+            out[-1] = _Token("field_phrase" if tok.kind == "phrase" else "field", tok.text,
+                             tok.pos, tok.negated, field=prev.field)
             continue
         out.append(tok)
     return out

@@ -1,7 +1,7 @@
 """shared keys: the fingerprint of each secret every node must hold the same copy of
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-05 16:10:00.000000
 
 ``dam init`` records the SHA-256 fingerprint (never the key) of the URL-signing key (the web
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0019"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

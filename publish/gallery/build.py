@@ -239,7 +239,7 @@ def _make_media(ctx: Context, plan: Plan, writer: _Writer,
 def _reuse_images(asset: PlannedAsset, shared: MediaContext,
                   existing: dict[tuple[int, str], MediaFile], writer: _Writer
                   ) -> tuple[dict[int, MediaFile], EncodeTask | None]:
-    digest = description_digest(asset.info, asset.facts)
+    digest = description_digest(asset.info, asset.facts, asset.blur)
     source_sha = asset.sha256 if asset.kind == "photo" else f"{asset.sha256}:{asset.source_key}"
     reused: dict[int, MediaFile] = {}
     missing: list[tuple[int, str]] = []
@@ -254,7 +254,8 @@ def _reuse_images(asset: PlannedAsset, shared: MediaContext,
     if not missing:
         return reused, None
     return reused, EncodeTask(asset.asset_id, asset.source_key, asset.info, asset.facts,
-                              tuple(s for s, _ in missing), tuple(k for _, k in missing))
+                              tuple(s for s, _ in missing), tuple(k for _, k in missing),
+                              asset.blur)
 
 
 def _video(ctx: Context, asset: PlannedAsset, writer: _Writer) -> MediaFile:

@@ -47,6 +47,7 @@ class EncodeTask:
     facts: FileFacts
     sizes: tuple[int, ...]
     keys: tuple[str, ...]  # the cache key of each size
+    blur: tuple[tuple[float, float, float, float], ...] = ()  # faces blurred (publish.blur)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ class MediaContext:
         return hashlib.sha256(self.band).hexdigest() if self.band else "-"
 
 
-def description_digest(info: PressInfo, facts: FileFacts) -> str:
-    """A hash of what the export embeds besides the pixels."""
+def description_digest(info: PressInfo, facts: FileFacts,
+                       blur: Sequence[Sequence[float]] = ()) -> str:
+    """A hash of what the export embeds besides the pixels, and of the faces it blurs."""
     data = {"info": dataclasses.asdict(info), "facts": dataclasses.asdict(facts)}
+    if blur:
+        data["blur"] = [list(box) for box in blur]
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -129,7 +133,7 @@ def encode(store: ObjectStore, task: EncodeTask, media: MediaContext,
     with store.open_read(task.source_key) as source:
         return export_images(source, task.info, media.profile, sizes=list(task.sizes),
                              facts=task.facts, band=media.band if media.profile.band else None,
-                             signer=signer)
+                             signer=signer, blur=task.blur)
 
 
 def _encode_in_worker(task: EncodeTask) -> tuple[EncodeTask, list[ExportedImage]]:

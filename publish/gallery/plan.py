@@ -27,7 +27,7 @@ from dam.errors import DamError
 from dam.models import Asset, BlackoutPeriod, Collection, PublishingSetting, Rendition
 from dam.publishing.blackout import active_blackout, is_excepted
 from dam.reports import OPEN_DATA_KEY
-from publish.clearance import clear_for_export
+from publish.clearance import clear_for_export, faces_to_blur
 from publish.embed import PressInfo
 from publish.export import FileFacts
 from publish.profiles import ExportProfile
@@ -80,6 +80,7 @@ class PlannedAsset:
     taken_on: dt.date | None
     place: str | None
     updated_at: dt.datetime | None
+    blur: tuple[tuple[float, float, float, float], ...] = ()  # minors' faces (publish.blur)
 
 
 @dataclass(frozen=True)
@@ -182,9 +183,10 @@ def make_plan(session: Session, settings: Settings, profile: ExportProfile, acto
         _promote(session, actor, plan, list(every.values()), now)
     sources = _video_sources(session, [a.id for a in every.values()
                                        if a.media_type == MediaType.VIDEO])
+    blur = faces_to_blur(session, list(every), profile, now)
     for collection, cleared, held in cleared_by_collection:
         plan.collections.append(_planned_collection(
-            settings, plan, collection, cleared, held, sources))
+            settings, plan, collection, cleared, held, sources, blur))
     return plan
 
 
@@ -197,7 +199,8 @@ def published_report(session: Session) -> dict[str, Any] | None:
 
 def _clear(session: Session, collection: Collection, profile: ExportProfile, now: dt.datetime
            ) -> tuple[list[Asset], list[HeldAsset]]:
-    cleared, held = clear_for_export(session, _members(session, collection), profile, now)
+    cleared, held = clear_for_export(session, _members(session, collection), profile, now,
+                                     blur_minors=collection.blur_minors)
     return cleared, [HeldAsset(h.asset_id, collection.id, collection.slug, h.reasons, h.details)
                      for h in held]
 
@@ -217,13 +220,15 @@ def _promote(session: Session, actor: Actor, plan: Plan, assets: list[Asset],
 
 def _planned_collection(settings: Settings, plan: Plan, collection: Collection,
                         cleared: list[Asset], held: list[HeldAsset],
-                        sources: dict[int, Sources]) -> PlannedCollection:
+                        sources: dict[int, Sources],
+                        blur: dict[int, list[tuple[float, float, float, float]]]
+                        ) -> PlannedCollection:
     ids = []
     held = list(held)
     for asset in cleared:
         if asset.id not in plan.assets:
             planned = _planned_asset(settings, plan.profile, asset,
-                                     sources.get(asset.id, {}))
+                                     sources.get(asset.id, {}), tuple(blur.get(asset.id, ())))
             if planned is None:
                 held.append(HeldAsset(asset.id, collection.id, collection.slug,
                                       ("no_web_video",), ("the web video is not made yet",)))
@@ -239,7 +244,9 @@ def _planned_collection(settings: Settings, plan: Plan, collection: Collection,
 
 
 def _planned_asset(settings: Settings, profile: ExportProfile, asset: Asset,
-                   renditions: Sources) -> PlannedAsset | None:
+                   renditions: Sources,
+                   blur: tuple[tuple[float, float, float, float], ...] = ()
+                   ) -> PlannedAsset | None:
     """What the gallery shows of ``asset``: its public projection (publish.public_view)."""
     video = asset.media_type == MediaType.VIDEO
     proxy: tuple[str, int, int] | None = None
@@ -260,4 +267,4 @@ def _planned_asset(settings: Settings, profile: ExportProfile, asset: Asset,
         public_press_info(asset, settings), public_facts(asset, profile), title,
         fields["alt_text"] or fields["caption"] or title,
         (fields["licence"], fields["licence_label"], fields["licence_url"]),
-        taken.date() if taken else None, place, asset.updated_at)
+        taken.date() if taken else None, place, asset.updated_at, blur)

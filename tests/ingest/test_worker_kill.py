@@ -30,6 +30,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         DAM_CATALOG_URL=settings.catalog_url,
         DAM_JOB_LEASE_SECONDS=str(settings.job_lease_seconds),
         DAM_JOB_RETRY_BASE_SECONDS="0.1",
+        DAM_FACES="true" if settings.faces else "false",
     )
     return env
 

@@ -13,7 +13,7 @@ from publish.keys import init_keys
 from publish.profiles import default_profile
 from publish.public_view import OPTIONAL_FACTS, public_facts, public_fields
 from tests.media import make_photo
-from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets
+from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets, add_named_face
 from tests.publish.kit_fixtures import ingest
 from tests.publish.test_gallery_publish import Gallery, add_collection, publish, site_files
 
@@ -28,6 +28,7 @@ def _private_photo(ctx: Context, folder: Path) -> tuple[int, Secrets]:
         asset.caption = "Entrega de luminarias en la colonia Centro"
         asset.sublocation, asset.city = "Colonia Centro", "Iztapalapa"
         asset.persons_shown = [PERSON]
+        add_named_face(session, asset_id)
         asset.cull_mark, asset.rating = CullMark.REJECTED, 1
         asset.workflow_state = WorkflowState.APPROVED
         assert asset.gps_latitude is not None and asset.camera_serial

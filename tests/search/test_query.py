@@ -33,6 +33,15 @@ def test_fields_in_spanish_and_english() -> None:
                           Word("pena", "creator")))
 
 
+def test_x_con_y_asks_for_both_people_in_one_picture() -> None:
+    q = parse_query('persona:"Clara Brugada" con "Ana López" con pedro mercado')
+    assert q.text == And((Phrase(("clara", "brugada"), "people"),
+                          Phrase(("ana", "lopez"), "people"), Word("pedro", "people"),
+                          Word("mercado")))
+    assert parse_query("mercado con tianguis").text == And((Word("mercado"), Word("tianguis")))
+    assert parse_query("tipo:foto con perros").text == Word("perros")  # not a name field
+
+
 def test_filters_are_split_from_scored_words() -> None:
     q = parse_query("mercado tipo:foto -estado:embargado fecha:2025-03-01..2025-03-31 gps:si")
     assert q.text == Word("mercado")

@@ -52,7 +52,8 @@ def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
             log: Path | None = None) -> subprocess.Popen[str]:
     """Run `dam ARGS` in ``base`` (its data under base/var); output goes to ``log``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
-    environment.update({"DAM_DATA_DIR": str(base / "var"), "PYTHONPATH": str(ROOT)})
+    environment.update({"DAM_DATA_DIR": str(base / "var"), "PYTHONPATH": str(ROOT),
+                        "DAM_FACES": "false"})  # dlib costs each worker ~1 s: faces tests opt in
     environment.update(env or {})
     if log is None:
         return subprocess.Popen([sys.executable, "-c", "from dam.cli import main; main()", *args],

@@ -49,7 +49,8 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
             "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area",
             "run_id": 1, "period_id": 1,  # publishing: a run, a blackout period
             "preset": "cuadrado",  # a social format
-            "share_id": 1, "search_id": 1, "shift_id": 1}  # issue 16
+            "share_id": 1, "search_id": 1, "shift_id": 1,  # issue 16
+            "group_id": 1, "face_id": 1, "what": "confirmar"}  # issue 20: faces
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:

@@ -2,7 +2,8 @@
 
 One photo carries everything private a camera and the archive record (GPS, body and lens
 serials, owner name, maker notes, the file's name, its batch, hash and storage key, a culling
-mark, the persons shown); every public surface is walked and must give away none of it.
+mark, the persons shown, a named face); every public surface is walked and must give away none
+of it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dam.models import Asset
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
 from tests.media import make_photo
-from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets
+from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets, add_named_face
 from tests.web.conftest import csrf, ctx_of, signed_in, state_of
 from web.access import ROUTES, Need
 
@@ -48,6 +49,7 @@ def _published_photos(app: Flask, folder: Path) -> tuple[int, Secrets]:
             asset = session.get(Asset, asset_id)
             asset.caption = "Entrega de luminarias en la colonia Centro"
             asset.persons_shown = [PERSON]
+            add_named_face(session, asset_id)
             asset.cull_mark = CullMark.REJECTED
             asset.rating = 1
             asset.workflow_state = WorkflowState.PUBLISHED
@@ -161,7 +163,7 @@ def test_the_api_answers_the_public_fields_only(app: Flask,
     assert data["caption"] == "Entrega de luminarias en la colonia Centro"
     assert not {"gps_latitude", "camera_serial", "metadata_json", "persons_shown",
                 "original_filename", "sha256", "batch_id", "cull_mark", "rating",
-                "original_key", "original_url"} & set(data)
+                "original_key", "original_url", "faces", "face_people"} & set(data)
     assert all(r["url"].startswith(f"/files/material/{asset_id}/") for r in data["renditions"])
 
 
