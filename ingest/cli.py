@@ -14,6 +14,7 @@ from dam.catalog import BatchInfo, IntakeResult
 from dam.cli import get_context, get_settings
 from dam.enums import IntakeOutcome
 from ingest.batching import ingest_paths
+from ingest.versions_cli import commands as version_commands
 from ingest.watch import HotFolder
 from ingest.worker import run_workers
 
@@ -173,4 +174,4 @@ def watch(ctx: click.Context, folder: Path, poll: float, **batch: object) -> Non
     hot.run(stop, poll, on_result=lambda r: click.echo(_describe(r)))
 
 
-commands = [ingest, worker, watch]
+commands = [ingest, worker, watch, *version_commands]

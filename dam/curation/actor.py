@@ -23,3 +23,11 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
+
+
+def shell_actor() -> Actor:
+    """The bitácora's name for a change made at the shell: who ran `dam`, as the system."""
+    import os  # noqa: PLC0415 - only the CLI needs it
+
+    login = os.environ.get("SUDO_USER") or os.environ.get("USER") or "?"
+    return Actor(user_id=None, username=f"shell:{login}"[:64], role=Role.ADMIN)
