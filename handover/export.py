@@ -19,16 +19,22 @@ from sqlalchemy.orm import selectinload
 
 from dam.context import Context
 from dam.curation.rights import chunks
-from dam.models import Asset, AuditEntry
+from dam.models import Asset, AssetVersion, AuditEntry
 from dam.rows import dump_rows, row_dict
-from handover.paths import PathPlanner, asset_day, formula_safe, rendition_path
+from handover.paths import (
+    PathPlanner,
+    asset_day,
+    formula_safe,
+    rendition_path,
+    version_path,
+)
 from handover.payload import JOURNAL, HandoverError, Payload, read_jsonl
 from handover.readme import readme_text
 from handover.records import CSV_COLUMNS, describe_page, json_record
 from handover.selection import Selection, select_assets
 from publish.describe import press_info
 from publish.embed import xmp_sidecar
-from storage import LocalStore, ObjectStore
+from storage import LocalStore, ObjectStore, original_key
 
 CATALOG = "catalogo"
 # Tables carried whole (every column) so `dam handover import` rebuilds the same catalog.
@@ -100,6 +106,7 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                                                    selectinload(Asset.appears_in),
                                                    selectinload(Asset.photos_printed))))
             records = describe_page(session, assets, ctx.settings, now)
+            earlier = _earlier_versions(session, chunk)
             for asset, record in zip(assets, records, strict=True):
                 rel = planner.original(asset_day(asset.taken_at, asset.created_at), asset.event,
                                        asset.original_filename, asset.id)
@@ -113,12 +120,48 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                 payload.write_bytes(rel + ".xmp", xmp_sidecar(press_info(asset, ctx.settings)))
                 out.route(asset.original_key, rel, asset.sha256)
                 record["ruta"], record["ruta_xmp"] = f"data/{rel}", f"data/{rel}.xmp"
+                if asset.id in earlier:
+                    record["versiones"] = _write_versions(store, earlier[asset.id], rel,
+                                                          payload, out)
                 if opts.with_renditions:
                     record["rutas_derivados"] = _write_renditions(store, asset, rel, payload, out)
                     summary.renditions += len(asset.renditions)
                 summary.assets += 1
                 summary.restricted += bool(record["restringido"])
                 out.add(record)
+
+
+def _earlier_versions(session: Any, asset_ids: Any) -> dict[int, list[AssetVersion]]:
+    """Each replaced asset's earlier files (each content once, its latest number)."""
+    found: dict[int, dict[str, AssetVersion]] = {}
+    rows = session.execute(select(AssetVersion, Asset.sha256)
+                           .join(Asset, Asset.id == AssetVersion.asset_id)
+                           .where(AssetVersion.asset_id.in_(asset_ids))
+                           .order_by(AssetVersion.asset_id, AssetVersion.number))
+    for version, current in rows:
+        if version.sha256 != current:
+            found.setdefault(version.asset_id, {})[version.sha256] = version
+    return {a: sorted(v.values(), key=lambda r: r.number) for a, v in found.items()}
+
+
+def _write_versions(store: ObjectStore, versions: list[AssetVersion], rel: str,
+                    payload: Payload, out: _CatalogWriters) -> list[dict[str, Any]]:
+    """Earlier originals beside the current one, under ``versiones/<archivo>/``."""
+    listed = []
+    for v in versions:
+        target = version_path(rel, v.number, v.original_filename)
+        key = original_key(v.sha256)
+        try:
+            payload.copy(target, lambda k=key: store.open_read(k), v.byte_size, v.sha256,
+                         local=_local(store, key))
+        except FileNotFoundError as exc:
+            raise HandoverError(f"asset {v.asset_id}: version {v.number}'s original is missing "
+                                f"from the store ({key}); run `dam fixity`") from exc
+        out.route(key, target, v.sha256)
+        listed.append({"version": v.number, "ruta": f"data/{target}", "sha256": v.sha256,
+                       "archivo": v.original_filename, "motivo": v.reason,
+                       "por": v.username, "fecha": v.created_at.isoformat()})
+    return listed
 
 
 def _local(store: ObjectStore, key: str) -> Path | None:
@@ -173,6 +216,7 @@ def _tables(session: Any, sel: Selection) -> dict[str, Any]:
         "batches": dump_rows(session, "batches", column="id", ids=batch_ids),
         "assets": dump_rows(session, "assets", column="id", ids=ids),
         "renditions": dump_rows(session, "renditions", column="asset_id", ids=ids),
+        "asset_versions": dump_rows(session, "asset_versions", column="asset_id", ids=ids),
         "publication_images": dump_rows(session, "publication_images", column="asset_id",
                                         ids=ids),
         "publication_photos": (r for r in dump_rows(session, "publication_photos",
