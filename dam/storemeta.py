@@ -2,7 +2,8 @@
 
 Each asset has ``meta/ab/cd/<sha256>.json`` beside its current original (every column of the
 asset, its batch, its renditions and its file versions); ``meta/colecciones.json`` and
-``meta/consentimientos.json`` hold the collections and consent forms with their members; ``meta/estado.json`` the last change-feed sequence applied.
+``meta/consentimientos.json`` hold the collections and consent forms with their members;
+``meta/estado.json`` the last change-feed sequence applied.
 :func:`sync_store_meta` follows the change feed (the node's housekeeping runs it every minute);
 :mod:`dam.rebuild` reads the records back into an empty catalog. Accounts are not in the store.
 """
