@@ -94,6 +94,7 @@ def _register(app: Flask) -> None:
         social,
         time_shift,
         upload,
+        versions,
         vocabulary,
         workflow,
     )
@@ -102,7 +103,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, versions,
     ):
         app.register_blueprint(module.bp)
 

@@ -105,6 +105,11 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
+# Issue 17: file versions. Downloads decide per asset (404 for the public); replacing is for
+# editors and the asset's photographer (checked per asset); restoring for editors.
+_VERSIONS_ASSET = ("versions.download",)
+_VERSIONS_UPLOAD = ("versions.replace",)
+_VERSIONS_EDIT = ("versions.restore",)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -131,6 +136,9 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
     **dict.fromkeys(_MAP, Need.VIEW),
+    **dict.fromkeys(_VERSIONS_ASSET, Need.ASSET),
+    **dict.fromkeys(_VERSIONS_UPLOAD, Need.UPLOAD),
+    **dict.fromkeys(_VERSIONS_EDIT, Need.EDIT),
 }
 
 

@@ -49,7 +49,8 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
             "batch_edit_id": 1, "entry_id": 1, "slug": "x", "kind": "area",
             "run_id": 1, "period_id": 1,  # publishing: a run, a blackout period
             "preset": "cuadrado",  # a social format
-            "share_id": 1, "search_id": 1, "shift_id": 1}  # issue 16
+            "share_id": 1, "search_id": 1, "shift_id": 1,  # issue 16
+            "number": 1}  # issue 17: a file version
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:
