@@ -31,6 +31,15 @@ from handover.paths import (
 from handover.payload import JOURNAL, HandoverError, Payload, read_jsonl
 from handover.readme import readme_text
 from handover.records import CSV_COLUMNS, describe_page, json_record
+from handover.s3target import (
+    S3Payload,
+    check_target,
+    is_s3_url,
+    open_target,
+    sender_id,
+    staging_folder,
+    upload_tag_files,
+)
 from handover.selection import Selection, select_assets
 from publish.describe import press_info
 from publish.embed import xmp_sidecar
@@ -285,16 +294,45 @@ def _bag_info(ctx: Context, opts: ExportOptions, summary: ExportSummary, payload
     return info
 
 
-def export_bag(ctx: Context, target: Path, opts: ExportOptions,
-               progress: Callable[[int], Callable[[int], object]] | None = None
-               ) -> ExportSummary:
-    """Write (or finish writing) the bag at ``target``; returns what it holds."""
+def export_bag(ctx: Context, target: Path | str, opts: ExportOptions,
+               progress: Callable[[int], Callable[[int], object]] | None = None, *,
+               endpoint_url: str | None = None) -> ExportSummary:
+    """Write (or finish writing) the bag at ``target``, a folder or ``s3://bucket/prefix``;
+    returns what it holds."""
+    if is_s3_url(target):
+        return _export_to_s3(ctx, str(target), opts, progress, endpoint_url)
+    target = Path(target)
     _check_target(target)
     with ctx.catalog.read() as session:
         sel = select_assets(session, opts.date_from, opts.date_to, opts.collection_id)
-    sender = _sender_id(target)
-    summary = ExportSummary(path=str(target), sender_id=sender)
+    summary = ExportSummary(path=str(target), sender_id=_sender_id(target))
     payload = Payload(target, progress(sel.byte_size) if progress else lambda n: None)
+    _fill_bag(ctx, sel, payload, opts, summary)
+    (target / ".acervo-sender").unlink(missing_ok=True)
+    return summary
+
+
+def _export_to_s3(ctx: Context, url: str, opts: ExportOptions,
+                  progress: Callable[[int], Callable[[int], object]] | None,
+                  endpoint_url: str | None) -> ExportSummary:
+    """The bag under an S3 prefix: originals streamed from the store, the rest staged here."""
+    dest = open_target(ctx.settings, url, endpoint_url)
+    check_target(dest)
+    with ctx.catalog.read() as session:
+        sel = select_assets(session, opts.date_from, opts.date_to, opts.collection_id)
+    summary = ExportSummary(path=dest.url, sender_id=sender_id(dest, _new_sender_id))
+    with staging_folder(ctx.settings) as staging:
+        payload = S3Payload(Path(staging), dest,
+                            progress(sel.byte_size) if progress else lambda n: None)
+        _fill_bag(ctx, sel, payload, opts, summary)
+        upload_tag_files(Path(staging), dest)
+    return summary
+
+
+def _fill_bag(ctx: Context, sel: Selection, payload: Payload, opts: ExportOptions,
+              summary: ExportSummary) -> None:
+    """The payload, the catalog files, the manifest, and the tag files in ``payload.root``."""
+    root = payload.root
     catalog_dir = payload.data / CATALOG
     try:
         writers = _CatalogWriters(catalog_dir)
@@ -314,14 +352,12 @@ def export_bag(ctx: Context, target: Path, opts: ExportOptions,
     finally:
         payload.close()
     summary.files, summary.bytes, summary.skipped = payload.files, payload.bytes, payload.skipped
-    (target / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
-                                      encoding="utf-8")
-    (target / "LEEME.txt").write_text(readme_text(ctx, opts, summary, sel), encoding="utf-8")
-    (target / ".acervo-sender").unlink(missing_ok=True)
+    (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+                                    encoding="utf-8")
+    (root / "LEEME.txt").write_text(readme_text(ctx, opts, summary, sel), encoding="utf-8")
     # bagit's own writers (not Bag.save, which re-reads and re-checks every manifest line).
-    bagit._make_tag_file(str(target / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
-    bagit._make_tagmanifest_file("sha256", str(target))
-    return summary
+    bagit._make_tag_file(str(root / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
+    bagit._make_tagmanifest_file("sha256", str(root))
 
 
 def _check_target(target: Path) -> None:
@@ -337,6 +373,10 @@ def _sender_id(target: Path) -> str:
     marker = target / ".acervo-sender"
     if marker.is_file():
         return marker.read_text().strip()
-    value = f"acervo-entrega-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    value = _new_sender_id()
     marker.write_text(value)
     return value
+
+
+def _new_sender_id() -> str:
+    return f"acervo-entrega-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"

@@ -46,8 +46,14 @@ def open_bag(path: Path, *, fast: bool = False) -> bagit.Bag:
 
 def cross_check(root: Path, bag: bagit.Bag) -> VerifyReport:
     """Every catalogued original is in the payload with its SHA-256; nothing is unaccounted."""
-    report = VerifyReport(files=len(bag.payload_entries()))
-    sha = {path: hashes.get("sha256") for path, hashes in bag.payload_entries().items()}
+    return check_catalog(root, {path: hashes.get("sha256")
+                                for path, hashes in bag.payload_entries().items()})
+
+
+def check_catalog(root: Path, sha: dict[str, str | None]) -> VerifyReport:
+    """The bag's catalog files (under ``root``) against its manifest (``sha``: payload path to
+    SHA-256): every original and version listed, with its hash; nothing unaccounted."""
+    report = VerifyReport(files=len(sha))
     routes = {r["key"]: r for r in read_jsonl(root / CATALOG / "rutas.jsonl")}
     originals: set[str] = set()
     ids: set[int] = set()
