@@ -119,13 +119,11 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
             for asset, record in zip(assets, records, strict=True):
                 rel = planner.original(asset_day(asset.taken_at, asset.created_at), asset.event,
                                        asset.original_filename, asset.id)
-                try:
-                    payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
-                                 asset.byte_size, asset.sha256,
-                                 local=_local(store, asset.original_key))
-                except FileNotFoundError as exc:
-                    raise HandoverError(f"asset {asset.id}: its original is missing from the "
-                                        f"store ({asset.original_key}); run `dam fixity`") from exc
+                payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
+                             asset.byte_size, asset.sha256,
+                             local=_local_finder(store, asset.original_key),
+                             missing=f"asset {asset.id}: its original is missing from the "
+                                     f"store ({asset.original_key}); run `dam fixity`")
                 payload.write_bytes(rel + ".xmp", xmp_sidecar(press_info(asset, ctx.settings)))
                 out.route(asset.original_key, rel, asset.sha256)
                 record["ruta"], record["ruta_xmp"] = f"data/{rel}", f"data/{rel}.xmp"
@@ -160,17 +158,23 @@ def _write_versions(store: ObjectStore, versions: list[AssetVersion], rel: str,
     for v in versions:
         target = version_path(rel, v.number, v.original_filename)
         key = original_key(v.sha256)
-        try:
-            payload.copy(target, lambda k=key: store.open_read(k), v.byte_size, v.sha256,
-                         local=_local(store, key))
-        except FileNotFoundError as exc:
-            raise HandoverError(f"asset {v.asset_id}: version {v.number}'s original is missing "
-                                f"from the store ({key}); run `dam fixity`") from exc
+        payload.copy(target, lambda k=key: store.open_read(k), v.byte_size, v.sha256,
+                     local=_local_finder(store, key),
+                     missing=f"asset {v.asset_id}: version {v.number}'s original is missing "
+                             f"from the store ({key}); run `dam fixity`")
         out.route(key, target, v.sha256)
         listed.append({"version": v.number, "ruta": f"data/{target}", "sha256": v.sha256,
                        "archivo": v.original_filename, "motivo": v.reason,
                        "por": v.username, "fecha": v.created_at.isoformat()})
     return listed
+
+
+def _local_finder(store: ObjectStore, key: str) -> Callable[[], Path | None] | None:
+    """For a local folder store, a function giving the object's own file (the copying thread
+    calls it); None for other stores."""
+    if not isinstance(store, LocalStore):
+        return None
+    return lambda: _local(store, key)
 
 
 def _local(store: ObjectStore, key: str) -> Path | None:
@@ -187,7 +191,7 @@ def _write_renditions(store: Any, asset: Asset, rel: str, payload: Payload,
     for r in asset.renditions:
         target = rendition_path(rel, str(r.kind), r.page, r.key)
         payload.copy(target, lambda k=r.key: store.open_read(k), r.byte_size,
-                     local=_local(store, r.key))
+                     local=_local_finder(store, r.key))
         out.route(r.key, target)
         paths.append(f"data/{target}")
     return paths

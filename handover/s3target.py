@@ -20,7 +20,7 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from dam.config import Settings
-from handover.payload import CHUNK, HandoverError, Payload, _Copied, hash_file
+from handover.payload import CHUNK, HandoverError, Local, Payload, _Copied, hash_file
 from storage.s3 import S3Store
 
 SHA_META = "sha256"
@@ -87,11 +87,12 @@ class S3Payload(Payload):
         return recorded
 
     def _copy_now(self, rel: str, stream_opener: Callable[[], BinaryIO], size: int,
-                  sha256: str | None, local: Path | None) -> _Copied:
+                  sha256: str | None, local: Local) -> _Copied:
         key = f"data/{rel}"
         done = self._existing(key, size, sha256)
         if done is not None:
             return _Copied(done, size, skipped=True, journal=False)
+        local = local() if callable(local) else local
         if sha256 is None:  # a rendition: its checksum goes with it, so hash it first
             sha256 = self._hash_source(stream_opener, local)
         with (open(local, "rb") if local is not None else stream_opener()) as source:
@@ -115,12 +116,12 @@ class S3Payload(Payload):
                 digest.update(chunk)
         return digest.hexdigest()
 
-    def write_bytes(self, rel: str, data: bytes) -> None:
+    def _write_now(self, rel: str, data: bytes) -> _Copied:
         digest = hashlib.sha256(data).hexdigest()
         key = f"data/{rel}"
         if self._existing(key, len(data), digest) is None:
             self.target.put_file(key, io.BytesIO(data), metadata={SHA_META: digest})
-        self._add(rel, digest, len(data), journal=False)
+        return _Copied(digest, len(data), skipped=False, journal=False, counted=False)
 
     def add_existing(self, rel: str) -> None:
         path = self.data / rel
