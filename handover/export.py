@@ -121,7 +121,7 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                                        asset.original_filename, asset.id)
                 payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
                              asset.byte_size, asset.sha256,
-                             local=_local_finder(store, asset.original_key),
+                             local=_local(store, asset.original_key),
                              missing=f"asset {asset.id}: its original is missing from the "
                                      f"store ({asset.original_key}); run `dam fixity`")
                 payload.write_bytes(rel + ".xmp", xmp_sidecar(press_info(asset, ctx.settings)))
@@ -159,7 +159,7 @@ def _write_versions(store: ObjectStore, versions: list[AssetVersion], rel: str,
         target = version_path(rel, v.number, v.original_filename)
         key = original_key(v.sha256)
         payload.copy(target, lambda k=key: store.open_read(k), v.byte_size, v.sha256,
-                     local=_local_finder(store, key),
+                     local=_local(store, key),
                      missing=f"asset {v.asset_id}: version {v.number}'s original is missing "
                              f"from the store ({key}); run `dam fixity`")
         out.route(key, target, v.sha256)
@@ -169,20 +169,16 @@ def _write_versions(store: ObjectStore, versions: list[AssetVersion], rel: str,
     return listed
 
 
-def _local_finder(store: ObjectStore, key: str) -> Callable[[], Path | None] | None:
-    """For a local folder store, a function giving the object's own file (the copying thread
-    calls it); None for other stores."""
-    if not isinstance(store, LocalStore):
-        return None
-    return lambda: _local(store, key)
-
-
 def _local(store: ObjectStore, key: str) -> Path | None:
-    """The object's own file when the store is a local folder (copied by the kernel)."""
+    """The object's own file when the store is a local folder (copied by the kernel); a
+    missing one is found by the copy (the payload's ``missing`` message)."""
     if not isinstance(store, LocalStore):
         return None
-    with store.local_path(key) as path:  # the store's file itself: nothing to clean up
-        return path
+    try:
+        with store.local_path(key) as path:  # the store's file itself: nothing to clean up
+            return path
+    except FileNotFoundError:
+        return None
 
 
 def _write_renditions(store: Any, asset: Asset, rel: str, payload: Payload,
@@ -191,7 +187,7 @@ def _write_renditions(store: Any, asset: Asset, rel: str, payload: Payload,
     for r in asset.renditions:
         target = rendition_path(rel, str(r.kind), r.page, r.key)
         payload.copy(target, lambda k=r.key: store.open_read(k), r.byte_size,
-                     local=_local_finder(store, r.key))
+                     local=_local(store, r.key))
         out.route(r.key, target)
         paths.append(f"data/{target}")
     return paths

@@ -176,9 +176,9 @@ class Payload:
         return hashing.result()
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        """A small file made here (a sidecar): written again by every run, in a copying thread
-        (file creation is the slow part)."""
-        self._submit(rel, self._copier.submit(self._write_now, rel, data))
+        """A small file made here (a sidecar): written again by every run."""
+        copied = self._write_now(rel, data)
+        self._add(rel, copied.digest, copied.size, journal=False)
 
     def _write_now(self, rel: str, data: bytes) -> _Copied:
         path = self.data / rel

@@ -16,12 +16,14 @@ import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from dam.config import Settings
 from handover.payload import CHUNK, HandoverError, Local, Payload, _Copied, hash_file
-from storage.s3 import S3Store
+
+if TYPE_CHECKING:  # boto3 loads only for an S3 target (a folder export starts faster)
+    from storage.s3 import S3Store
 
 SHA_META = "sha256"
 SENDER = ".acervo-sender"
@@ -36,6 +38,8 @@ def is_s3_url(target: object) -> bool:
 def open_target(settings: Settings, url: str, endpoint_url: str | None = None) -> S3Store:
     """The bucket and prefix of ``s3://bucket/prefix`` (endpoint and region as the store's,
     unless ``endpoint_url`` names another S3 service)."""
+    from storage.s3 import S3Store  # noqa: PLC0415 - see TYPE_CHECKING above
+
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
         raise HandoverError(f"not an S3 target: {url!r} (expected s3://bucket/prefix)")
@@ -115,6 +119,10 @@ class S3Payload(Payload):
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """A sidecar, uploaded in a copying thread (each upload waits on the network)."""
+        self._submit(rel, self._copier.submit(self._write_now, rel, data))
 
     def _write_now(self, rel: str, data: bytes) -> _Copied:
         digest = hashlib.sha256(data).hexdigest()

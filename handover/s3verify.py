@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bagit
 
 from handover.payload import CHUNK, HandoverError
 from handover.verify import CATALOG, VerifyReport, check_catalog
-from storage.s3 import S3Store
+
+if TYPE_CHECKING:
+    from storage.s3 import S3Store
 
 
 def _lines(target: S3Store, name: str) -> list[str]:

@@ -39,6 +39,15 @@ def test_replace_list_download_restore(app: Flask, archive: Archive, tmp_path: P
     done = _replace(editor, asset_id, edit, "corregida.jpg", "Color corregido")
     assert done.status_code == 302 and done.headers["Location"].endswith("#versiones")
     process_asset(ctx, asset_id)
+    # Downloads (and so press kits, shares and the gallery, which read the same key) give the
+    # current version.
+    with press.get(f"/material/{asset_id}/original-exacto") as current:
+        assert current.headers["X-Content-SHA256"] == hashlib.sha256(edit).hexdigest()
+        assert current.get_data() == edit
+    with ctx.catalog.read() as session:
+        from publish.picture_source import picture_key
+        assert picture_key(session, session.get(Asset, asset_id)).endswith(
+            hashlib.sha256(edit).hexdigest())
     panel = editor.get(f"/material/{asset_id}?panel=versiones").get_data(as_text=True)
     assert "Version 2" in panel and "Color corregido" in panel and "editora" in panel
     assert "corregida.jpg" in panel and "Restore this version" in panel
