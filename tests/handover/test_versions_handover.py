@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -14,6 +15,7 @@ from dam.context import Context, open_context
 from dam.curation.actor import Actor
 from dam.curation.versions import NewFile, list_versions, replace_file
 from dam.enums import MediaType, Role
+from dam.fixity_schedule import rolling_fixity
 from dam.storemeta import meta_key
 from storage import original_key
 from tests.conftest import init_catalog, make_settings
@@ -100,3 +102,26 @@ def test_rebuild_from_the_store_keeps_versions(ctx: Context, tmp_path: Path) -> 
         assert _versions(rebuilt, ids["a"]) == versions
     finally:
         rebuilt.close()
+
+
+def test_the_rolling_check_repairs_an_earlier_version_from_the_replica(tmp_path: Path) -> None:
+    replica_dir = tmp_path / "replica"
+    settings = make_settings(tmp_path, replica_store_url=f"file://{replica_dir}")
+    init_catalog(settings)
+    ctx = open_context(settings)
+    try:
+        ids = build_archive(ctx)
+        _replace(ctx, ids["a"])
+        first_sha = _versions(ctx, ids["a"])[0][1]
+        shutil.copytree(Path(settings.data_dir) / "store", replica_dir)
+        ctx.store.put_bytes(original_key(first_sha), b"bit rot")
+        report = rolling_fixity(ctx.catalog, ctx.store, settings, limit=10)
+        assert report.problems == [] and report.repaired == 1
+        assert ctx.store.read_bytes(original_key(first_sha)) == b"first picture" * 100
+        ctx.store.delete(original_key(first_sha))
+        (replica_dir / original_key(first_sha)).unlink()  # no second copy left
+        report = rolling_fixity(ctx.catalog, ctx.store, settings, limit=10)
+        assert [p.asset_id for p in report.problems] == [ids["a"]]
+        assert report.problems[0].detail.startswith("version 1: original missing")
+    finally:
+        ctx.close()
