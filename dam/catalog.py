@@ -14,7 +14,7 @@ from dam.db import Catalog
 from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.errors import NotFoundError
 from dam.faces import faces_of_assets
-from dam.models import Asset, Batch, IntakeItem, Job
+from dam.models import Asset, AssetVersion, Batch, IntakeItem, Job
 from dam.queue import enqueue, requeue_for_asset, waiting_on_trouble
 
 
@@ -62,8 +62,13 @@ def create_batch(catalog: Catalog, info: BatchInfo) -> int:
 
 
 def find_asset_id(catalog: Catalog, sha256: str) -> int | None:
+    """The asset holding this content: as its current file, else as an earlier version."""
     with catalog.read() as session:
-        return session.scalars(select(Asset.id).where(Asset.sha256 == sha256)).first()
+        found = session.scalars(select(Asset.id).where(Asset.sha256 == sha256)).first()
+        if found is None:
+            found = session.scalars(select(AssetVersion.asset_id)
+                                    .where(AssetVersion.sha256 == sha256)).first()
+        return found
 
 
 def record_new(

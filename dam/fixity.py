@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from dam.curation.versions import earlier_originals
 from dam.db import Catalog
 from dam.models import Asset, FixityCheck, utcnow
-from storage import ObjectStore
+from storage import ObjectStore, original_key
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,25 @@ def check_asset(store: ObjectStore, sha256: str, key: str, byte_size: int) -> st
     return None
 
 
+def check_versions(store: ObjectStore, versions: list[tuple[int, str, int]]) -> str | None:
+    """None if every earlier version's original is intact, else what is wrong, by version."""
+    problems = []
+    for number, sha256, byte_size in versions:
+        detail = check_asset(store, sha256, original_key(sha256), byte_size)
+        if detail is not None:
+            problems.append(f"version {number}: {detail}")
+    return "; ".join(problems) or None
+
+
+def _joined(*details: str | None) -> str | None:
+    return "; ".join(d for d in details if d) or None
+
+
 def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = None) -> FixityReport:
-    """Check all originals, or ``sample`` of them, least recently checked first."""
+    """Check all originals, or ``sample`` of them, least recently checked first; an asset's
+    check covers the originals of its earlier versions too."""
     with catalog.read() as session:
+        earlier = earlier_originals(session)
         query = select(
             Asset.id, Asset.sha256, Asset.original_key, Asset.byte_size, Asset.original_filename
         )
@@ -68,7 +85,8 @@ def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = Non
         rows = session.execute(query).all()
     report = FixityReport()
     for asset_id, sha256, key, byte_size, filename in rows:
-        detail = check_asset(store, sha256, key, byte_size)
+        detail = _joined(check_asset(store, sha256, key, byte_size),
+                         check_versions(store, earlier.get(asset_id, [])))
         now = utcnow()
         with catalog.write() as session:
             session.add(

@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 
 from dam.config import Settings
 from dam.context import signing_key
+from dam.curation.versions import earlier_originals
 from dam.db import Catalog
 from dam.fixity import FixityProblem, check_asset, hash_object
 from dam.models import Asset, FixityCheck, utcnow
-from storage import ObjectStore, open_store
+from storage import ObjectStore, open_store, original_key
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,24 @@ def repair(store: ObjectStore, replica: ObjectStore, key: str, sha256: str) -> b
 
 
 def check_one(store: ObjectStore, replica: ObjectStore | None,
-              row: tuple[int, str, str, int, str]) -> tuple[str | None, bool]:
-    """(what is still wrong or None, whether it was repaired) for one asset row."""
+              row: tuple[int, str, str, int, str],
+              versions: list[tuple[int, str, int]] | None = None) -> tuple[str | None, bool]:
+    """(what is still wrong or None, whether something was repaired) for one asset row, its
+    current original and those of its earlier ``versions`` (number, SHA-256, size)."""
     _asset_id, sha256, key, byte_size, _filename = row
+    problems, repaired = [], False
+    for number, v_sha, v_size in versions or []:
+        v_detail, v_repaired = _check_original(store, replica, v_sha, original_key(v_sha),
+                                               v_size)
+        repaired |= v_repaired
+        if v_detail is not None:
+            problems.append(f"version {number}: {v_detail}")
+    detail, fixed = _check_original(store, replica, sha256, key, byte_size)
+    return "; ".join(([detail] if detail else []) + problems) or None, repaired or fixed
+
+
+def _check_original(store: ObjectStore, replica: ObjectStore | None, sha256: str, key: str,
+                    byte_size: int) -> tuple[str | None, bool]:
     detail = check_asset(store, sha256, key, byte_size)
     if detail is None or replica is None or not repair(store, replica, key, sha256):
         return detail, False
@@ -90,10 +106,11 @@ def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
                    Asset.original_filename)
             .order_by(Asset.fixity_checked_at.is_not(None), Asset.fixity_checked_at, Asset.id)
             .limit(due)).all() if due else []
+        earlier = earlier_originals(session, [row[0] for row in rows])
     replica = replica_store(settings)
     report = RollingReport()
     for row in rows:
-        detail, repaired = check_one(store, replica, tuple(row))
+        detail, repaired = check_one(store, replica, tuple(row), earlier.get(row[0]))
         _record(catalog, row[0], detail, repaired)
         report.checked += 1
         report.repaired += repaired

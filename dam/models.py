@@ -321,6 +321,36 @@ class Rendition(Base):
     )
 
 
+class AssetVersion(Base):
+    """One file an asset has had: written when its file is first replaced (version 1, the file
+    taken in) and at every replacement or restore after. The newest row is the current file.
+
+    Every original stays in the store under its SHA-256; descriptive metadata, rights,
+    collections and links stay on the asset (dam.curation.versions).
+    """
+
+    __tablename__ = "asset_versions"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, 3... per asset
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    original_filename: Mapped[str] = mapped_column(String(1000))
+    # ingest (the file taken in), replace, restore (restored_from names the version)
+    action: Mapped[str] = mapped_column(String(16))
+    restored_from: Mapped[int | None]
+    user_id: Mapped[int | None] = mapped_column(IdType)  # no FK: outlives accounts
+    username: Mapped[str | None] = mapped_column(String(200))  # as it was at the time
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("asset_id", "number", name="uq_asset_versions_asset_number"),
+    )
+
+
 class PublicationImage(Base):
     """A picture printed in a publication (an image embedded in its PDF), by perceptual hash.
 

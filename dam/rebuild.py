@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dam.db import Catalog
@@ -19,8 +19,8 @@ from dam.storemeta import GROUPS, PREFIX
 from storage import ObjectStore
 
 _RECORD = re.compile(r"meta/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.json")
-TABLES = ("batches", "assets", "renditions", "collections", "collection_items",
-          "consent_forms", "consent_assets")
+TABLES = ("batches", "assets", "renditions", "asset_versions", "collections",
+          "collection_items", "consent_forms", "consent_assets")
 
 
 class RebuildError(DamError):
@@ -59,22 +59,38 @@ def rebuild_from_store(catalog: Catalog, store: ObjectStore) -> RebuildReport:
         if session.scalar(select(func.count()).select_from(Asset)):
             raise RebuildError("the catalog is not empty: rebuild into a new, empty catalog")
         batches: set[int] = set()
-        asset_ids: list[int] = []
+        taken: dict[int, int] = {}  # asset id -> versions in the record taken
         for record in _records(store, report):
             batch = record.get("batch")
             if batch and batch["id"] not in batches:
                 batches.add(batch["id"])
                 report.rows["batches"] += insert_rows(
                     session, "batches", [_without_accounts(session, "batches", batch)])
+            asset_id, versions = record["asset"]["id"], record.get("versions", [])
+            if asset_id in taken:
+                if taken[asset_id] >= len(versions):
+                    continue  # a stale record of a replaced file (the newer one has more)
+                _forget(session, asset_id, report)
             report.rows["assets"] += insert_rows(session, "assets", [record["asset"]])
             report.rows["renditions"] += insert_rows(session, "renditions", record["renditions"])
-            asset_ids.append(record["asset"]["id"])
+            report.rows["asset_versions"] += insert_rows(session, "asset_versions", versions)
+            taken[asset_id] = len(versions)
+        asset_ids = list(taken)
         known = set(asset_ids)
         for key, names in GROUPS.items():
             _insert_group(session, store, key, names, known, report)
         record_created(session, asset_ids)
         advance_sequences(session, TABLES)
     return report
+
+
+def _forget(session: Session, asset_id: int, report: RebuildReport) -> None:
+    """Take back an asset inserted from an older record (its file was replaced since)."""
+    for name, column in (("renditions", "asset_id"), ("asset_versions", "asset_id"),
+                         ("assets", "id")):
+        tbl = table(name)
+        report.rows[name] -= session.execute(
+            delete(tbl).where(tbl.c[column] == asset_id)).rowcount or 0
 
 
 def _insert_group(session: Session, store: ObjectStore, key: str, names: tuple[str, str],

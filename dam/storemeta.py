@@ -1,8 +1,9 @@
 """The catalog's copy in the store: a small JSON record beside each original, kept by the feed.
 
-Each asset has ``meta/ab/cd/<sha256>.json`` (every column of the asset, its batch and its
-renditions); ``meta/colecciones.json`` and ``meta/consentimientos.json`` hold the collections and
-consent forms with their members; ``meta/estado.json`` the last change-feed sequence applied.
+Each asset has ``meta/ab/cd/<sha256>.json`` beside its current original (every column of the
+asset, its batch, its renditions and its file versions); ``meta/colecciones.json`` and
+``meta/consentimientos.json`` hold the collections and consent forms with their members;
+``meta/estado.json`` the last change-feed sequence applied.
 :func:`sync_store_meta` follows the change feed (the node's housekeeping runs it every minute);
 :mod:`dam.rebuild` reads the records back into an empty catalog. Accounts are not in the store.
 """
@@ -20,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dam.db import Catalog
-from dam.models import Asset, AssetChange, Batch, Rendition
+from dam.models import Asset, AssetChange, AssetVersion, Batch, Rendition
 from dam.rows import dump_rows, row_dict, table
 from storage import ObjectStore
 
@@ -58,6 +59,9 @@ def asset_record(session: Session, asset: Asset) -> dict[str, Any]:
         "renditions": [row_dict(table("renditions"), _columns(r))
                        for r in session.scalars(select(Rendition).where(
                            Rendition.asset_id == asset.id).order_by(Rendition.id))],
+        "versions": [row_dict(table("asset_versions"), _columns(v))
+                     for v in session.scalars(select(AssetVersion).where(
+                         AssetVersion.asset_id == asset.id).order_by(AssetVersion.number))],
     }
 
 
@@ -75,6 +79,10 @@ def write_records(catalog: Catalog, store: ObjectStore, asset_ids: Sequence[int]
             records = [(a.sha256, asset_record(session, a)) for a in assets]
         for sha256, record in records:
             store.put_bytes(meta_key(sha256), _dump(record), content_type="application/json")
+            # A replaced file's record sits beside the current original only: the one left
+            # beside an earlier version would bring the asset back twice in a rebuild.
+            for earlier in {v["sha256"] for v in record["versions"]} - {sha256}:
+                store.delete(meta_key(earlier))
             written += 1
     return written
 

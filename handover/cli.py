@@ -14,6 +14,8 @@ from dam.context import open_context
 from handover.export import ExportOptions, export_bag
 from handover.importer import import_bag
 from handover.payload import HandoverError
+from handover.s3target import is_s3_url, open_target
+from handover.s3verify import verify_s3_bag
 from handover.verify import verify_bag
 
 
@@ -30,24 +32,27 @@ def handover() -> None:
 
 
 @handover.command("export")
-@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("target")
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
               help="First day (of the capture, else of the record).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
 @click.option("--collection", "collection_id", type=int, help="Only this collection's assets.")
 @click.option("--with-renditions", is_flag=True, help="Carry thumbnails and previews too.")
 @click.option("--by", "made_by", help="Who makes the handover (default: the system user).")
+@click.option("--s3-endpoint", help="S3 endpoint of an s3:// TARGET (default: the store's).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def export_cmd(ctx: click.Context, target: Path, date_from: dt.datetime | None,
+def export_cmd(ctx: click.Context, target: str, date_from: dt.datetime | None,
                date_to: dt.datetime | None, collection_id: int | None, with_renditions: bool,
-               made_by: str | None, quiet: bool) -> None:
-    """Write the handover bag into TARGET (run again to finish an interrupted export)."""
+               made_by: str | None, s3_endpoint: str | None, quiet: bool) -> None:
+    """Write the handover bag into TARGET, a folder or s3://bucket/prefix (run again to finish
+    an interrupted export: what is already there is skipped)."""
     opts = ExportOptions(date_from.date() if date_from else None,
                          date_to.date() if date_to else None, collection_id, with_renditions)
     if made_by:
         opts.made_by = made_by
-    s = export_bag(get_context(ctx), target, opts, progress=_bar(quiet))
+    where: Path | str = target if is_s3_url(target) else Path(target)
+    s = export_bag(get_context(ctx), where, opts, progress=_bar(quiet), endpoint_url=s3_endpoint)
     click.echo(f"bag {s.path}: {s.assets} assets ({s.restricted} restricted), {s.renditions} "
                f"renditions, {s.collections} collections, {s.consents} consent forms, "
                f"{s.audit_entries} audit entries; {s.files} files, {s.bytes} bytes"
@@ -55,11 +60,23 @@ def export_cmd(ctx: click.Context, target: Path, date_from: dt.datetime | None,
 
 
 @handover.command("verify")
-@click.argument("bag", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("bag")
 @click.option("--fast", is_flag=True, help="Check counts and sizes only, not every hash.")
-def verify_cmd(bag: Path, fast: bool) -> None:
-    """Validate BAG (BagIt) and check its catalog files against its payload."""
-    report = verify_bag(bag, fast=fast)
+@click.option("--s3-endpoint", help="S3 endpoint of an s3:// BAG (default: the store's).")
+@click.pass_context
+def verify_cmd(ctx: click.Context, bag: str, fast: bool, s3_endpoint: str | None) -> None:
+    """Validate BAG, a folder or s3://bucket/prefix (BagIt), and check its catalog files
+    against its payload."""
+    if is_s3_url(bag):
+        obj = ctx.ensure_object(dict)
+        settings = obj["context"].settings if "context" in obj else get_settings(ctx)
+        target = open_target(settings, bag, s3_endpoint)
+        report = verify_s3_bag(target, fast=fast)
+        bag = target.url
+    else:
+        if not Path(bag).is_dir():
+            raise HandoverError(f"{bag}: no such folder")
+        report = verify_bag(Path(bag), fast=fast)
     for problem in report.problems:
         click.secho(f"  {problem}", fg="red", err=True)
     if report.problems:

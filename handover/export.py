@@ -19,16 +19,31 @@ from sqlalchemy.orm import selectinload
 
 from dam.context import Context
 from dam.curation.rights import chunks
-from dam.models import Asset, AuditEntry
+from dam.models import Asset, AssetVersion, AuditEntry
 from dam.rows import dump_rows, row_dict
-from handover.paths import PathPlanner, asset_day, formula_safe, rendition_path
+from handover.paths import (
+    PathPlanner,
+    asset_day,
+    formula_safe,
+    rendition_path,
+    version_path,
+)
 from handover.payload import JOURNAL, HandoverError, Payload, read_jsonl
 from handover.readme import readme_text
 from handover.records import CSV_COLUMNS, describe_page, json_record
+from handover.s3target import (
+    S3Payload,
+    check_target,
+    is_s3_url,
+    open_target,
+    sender_id,
+    staging_folder,
+    upload_tag_files,
+)
 from handover.selection import Selection, select_assets
 from publish.describe import press_info
 from publish.embed import xmp_sidecar
-from storage import LocalStore, ObjectStore
+from storage import LocalStore, ObjectStore, original_key
 
 CATALOG = "catalogo"
 # Tables carried whole (every column) so `dam handover import` rebuilds the same catalog.
@@ -100,19 +115,21 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                                                    selectinload(Asset.appears_in),
                                                    selectinload(Asset.photos_printed))))
             records = describe_page(session, assets, ctx.settings, now)
+            earlier = _earlier_versions(session, chunk)
             for asset, record in zip(assets, records, strict=True):
                 rel = planner.original(asset_day(asset.taken_at, asset.created_at), asset.event,
                                        asset.original_filename, asset.id)
-                try:
-                    payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
-                                 asset.byte_size, asset.sha256,
-                                 local=_local(store, asset.original_key))
-                except FileNotFoundError as exc:
-                    raise HandoverError(f"asset {asset.id}: its original is missing from the "
-                                        f"store ({asset.original_key}); run `dam fixity`") from exc
+                payload.copy(rel, lambda k=asset.original_key: store.open_read(k),
+                             asset.byte_size, asset.sha256,
+                             local=_local(store, asset.original_key),
+                             missing=f"asset {asset.id}: its original is missing from the "
+                                     f"store ({asset.original_key}); run `dam fixity`")
                 payload.write_bytes(rel + ".xmp", xmp_sidecar(press_info(asset, ctx.settings)))
                 out.route(asset.original_key, rel, asset.sha256)
                 record["ruta"], record["ruta_xmp"] = f"data/{rel}", f"data/{rel}.xmp"
+                if asset.id in earlier:
+                    record["versiones"] = _write_versions(store, earlier[asset.id], rel,
+                                                          payload, out)
                 if opts.with_renditions:
                     record["rutas_derivados"] = _write_renditions(store, asset, rel, payload, out)
                     summary.renditions += len(asset.renditions)
@@ -121,12 +138,47 @@ def _write_assets(ctx: Context, sel: Selection, payload: Payload, out: _CatalogW
                 out.add(record)
 
 
+def _earlier_versions(session: Any, asset_ids: Any) -> dict[int, list[AssetVersion]]:
+    """Each replaced asset's earlier files (each content once, its latest number)."""
+    found: dict[int, dict[str, AssetVersion]] = {}
+    rows = session.execute(select(AssetVersion, Asset.sha256)
+                           .join(Asset, Asset.id == AssetVersion.asset_id)
+                           .where(AssetVersion.asset_id.in_(asset_ids))
+                           .order_by(AssetVersion.asset_id, AssetVersion.number))
+    for version, current in rows:
+        if version.sha256 != current:
+            found.setdefault(version.asset_id, {})[version.sha256] = version
+    return {a: sorted(v.values(), key=lambda r: r.number) for a, v in found.items()}
+
+
+def _write_versions(store: ObjectStore, versions: list[AssetVersion], rel: str,
+                    payload: Payload, out: _CatalogWriters) -> list[dict[str, Any]]:
+    """Earlier originals beside the current one, under ``versiones/<archivo>/``."""
+    listed = []
+    for v in versions:
+        target = version_path(rel, v.number, v.original_filename)
+        key = original_key(v.sha256)
+        payload.copy(target, lambda k=key: store.open_read(k), v.byte_size, v.sha256,
+                     local=_local(store, key),
+                     missing=f"asset {v.asset_id}: version {v.number}'s original is missing "
+                             f"from the store ({key}); run `dam fixity`")
+        out.route(key, target, v.sha256)
+        listed.append({"version": v.number, "ruta": f"data/{target}", "sha256": v.sha256,
+                       "archivo": v.original_filename, "motivo": v.reason,
+                       "por": v.username, "fecha": v.created_at.isoformat()})
+    return listed
+
+
 def _local(store: ObjectStore, key: str) -> Path | None:
-    """The object's own file when the store is a local folder (copied by the kernel)."""
+    """The object's own file when the store is a local folder (copied by the kernel); a
+    missing one is found by the copy (the payload's ``missing`` message)."""
     if not isinstance(store, LocalStore):
         return None
-    with store.local_path(key) as path:  # the store's file itself: nothing to clean up
-        return path
+    try:
+        with store.local_path(key) as path:  # the store's file itself: nothing to clean up
+            return path
+    except FileNotFoundError:
+        return None
 
 
 def _write_renditions(store: Any, asset: Asset, rel: str, payload: Payload,
@@ -173,6 +225,7 @@ def _tables(session: Any, sel: Selection) -> dict[str, Any]:
         "batches": dump_rows(session, "batches", column="id", ids=batch_ids),
         "assets": dump_rows(session, "assets", column="id", ids=ids),
         "renditions": dump_rows(session, "renditions", column="asset_id", ids=ids),
+        "asset_versions": dump_rows(session, "asset_versions", column="asset_id", ids=ids),
         "publication_images": dump_rows(session, "publication_images", column="asset_id",
                                         ids=ids),
         "publication_photos": (r for r in dump_rows(session, "publication_photos",
@@ -241,16 +294,45 @@ def _bag_info(ctx: Context, opts: ExportOptions, summary: ExportSummary, payload
     return info
 
 
-def export_bag(ctx: Context, target: Path, opts: ExportOptions,
-               progress: Callable[[int], Callable[[int], object]] | None = None
-               ) -> ExportSummary:
-    """Write (or finish writing) the bag at ``target``; returns what it holds."""
+def export_bag(ctx: Context, target: Path | str, opts: ExportOptions,
+               progress: Callable[[int], Callable[[int], object]] | None = None, *,
+               endpoint_url: str | None = None) -> ExportSummary:
+    """Write (or finish writing) the bag at ``target``, a folder or ``s3://bucket/prefix``;
+    returns what it holds."""
+    if is_s3_url(target):
+        return _export_to_s3(ctx, str(target), opts, progress, endpoint_url)
+    target = Path(target)
     _check_target(target)
     with ctx.catalog.read() as session:
         sel = select_assets(session, opts.date_from, opts.date_to, opts.collection_id)
-    sender = _sender_id(target)
-    summary = ExportSummary(path=str(target), sender_id=sender)
+    summary = ExportSummary(path=str(target), sender_id=_sender_id(target))
     payload = Payload(target, progress(sel.byte_size) if progress else lambda n: None)
+    _fill_bag(ctx, sel, payload, opts, summary)
+    (target / ".acervo-sender").unlink(missing_ok=True)
+    return summary
+
+
+def _export_to_s3(ctx: Context, url: str, opts: ExportOptions,
+                  progress: Callable[[int], Callable[[int], object]] | None,
+                  endpoint_url: str | None) -> ExportSummary:
+    """The bag under an S3 prefix: originals streamed from the store, the rest staged here."""
+    dest = open_target(ctx.settings, url, endpoint_url)
+    check_target(dest)
+    with ctx.catalog.read() as session:
+        sel = select_assets(session, opts.date_from, opts.date_to, opts.collection_id)
+    summary = ExportSummary(path=dest.url, sender_id=sender_id(dest, _new_sender_id))
+    with staging_folder(ctx.settings) as staging:
+        payload = S3Payload(Path(staging), dest,
+                            progress(sel.byte_size) if progress else lambda n: None)
+        _fill_bag(ctx, sel, payload, opts, summary)
+        upload_tag_files(Path(staging), dest)
+    return summary
+
+
+def _fill_bag(ctx: Context, sel: Selection, payload: Payload, opts: ExportOptions,
+              summary: ExportSummary) -> None:
+    """The payload, the catalog files, the manifest, and the tag files in ``payload.root``."""
+    root = payload.root
     catalog_dir = payload.data / CATALOG
     try:
         writers = _CatalogWriters(catalog_dir)
@@ -270,14 +352,12 @@ def export_bag(ctx: Context, target: Path, opts: ExportOptions,
     finally:
         payload.close()
     summary.files, summary.bytes, summary.skipped = payload.files, payload.bytes, payload.skipped
-    (target / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
-                                      encoding="utf-8")
-    (target / "LEEME.txt").write_text(readme_text(ctx, opts, summary, sel), encoding="utf-8")
-    (target / ".acervo-sender").unlink(missing_ok=True)
+    (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+                                    encoding="utf-8")
+    (root / "LEEME.txt").write_text(readme_text(ctx, opts, summary, sel), encoding="utf-8")
     # bagit's own writers (not Bag.save, which re-reads and re-checks every manifest line).
-    bagit._make_tag_file(str(target / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
-    bagit._make_tagmanifest_file("sha256", str(target))
-    return summary
+    bagit._make_tag_file(str(root / "bag-info.txt"), _bag_info(ctx, opts, summary, payload))
+    bagit._make_tagmanifest_file("sha256", str(root))
 
 
 def _check_target(target: Path) -> None:
@@ -293,6 +373,10 @@ def _sender_id(target: Path) -> str:
     marker = target / ".acervo-sender"
     if marker.is_file():
         return marker.read_text().strip()
-    value = f"acervo-entrega-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    value = _new_sender_id()
     marker.write_text(value)
     return value
+
+
+def _new_sender_id() -> str:
+    return f"acervo-entrega-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"

@@ -22,7 +22,8 @@ from handover.verify import CATALOG, open_bag
 SEEDED = ("vocabulary_terms",)
 
 #: Tables in the order their foreign keys need.
-ORDER = ("users", "batches", "assets", "renditions", "publication_images", "publication_photos",
+ORDER = ("users", "batches", "assets", "renditions", "asset_versions", "publication_images",
+         "publication_photos",
          "vocabulary_terms", "collections", "collection_items", "consent_forms",
          "consent_assets", "audit_log")
 

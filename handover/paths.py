@@ -45,6 +45,13 @@ class PathPlanner:
         return path
 
 
+def version_path(original: str, number: int, filename: str) -> str:
+    """Where an earlier version of ``original`` goes: beside it, under
+    ``versiones/<archivo>/v<N>-<its own name>`` (unique, since ``original`` is)."""
+    folder, _, name = original.rpartition("/")
+    return f"{folder}/versiones/{name}/v{number}-{clean_part(filename, 150)}"
+
+
 def rendition_path(original: str, kind: str, page: int, key: str) -> str:
     """Where a derivative of ``original`` goes: ``derivados/.../<archivo>/<tipo>[-p].ext``."""
     suffix = PurePosixPath(key).suffix

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections import deque
@@ -23,6 +22,8 @@ JOURNAL = "manifest-sha256.txt.part"
 COPIERS = 2  # files copied at once
 WINDOW = 8  # files copied ahead of the caller, at most (memory stays flat)
 JOURNAL_FLUSH_SECONDS = 1.0
+
+Local = Path | Callable[[], Path | None] | None
 
 
 class HandoverError(DamError):
@@ -52,6 +53,7 @@ class _Copied:
     size: int
     skipped: bool
     journal: bool
+    counted: bool = True  # in the progress bar (originals and renditions, not sidecars)
 
 
 class Payload:
@@ -73,7 +75,15 @@ class Payload:
         self._hasher = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-hash")
         self._copier = ThreadPoolExecutor(COPIERS, thread_name_prefix="handover-copy")
         self._flushed = time.monotonic()
-        self._pending: deque[tuple[str, Future[_Copied]]] = deque()
+        self._pending: deque[tuple[str, Future[_Copied], str | None]] = deque()
+        self._folders: set[Path] = set()
+
+    def _folder(self, path: Path) -> None:
+        """Make the file's folder once (a mkdir per file costs more than the small files)."""
+        folder = path.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
     def _read_journal(self) -> dict[str, str]:
         known: dict[str, str] = {}
@@ -94,40 +104,51 @@ class Payload:
         return actual if actual == expected else None
 
     def copy(self, rel: str, stream_opener: Callable[[], BinaryIO], size: int,
-             sha256: str | None = None, local: Path | None = None) -> None:
+             sha256: str | None = None, local: Local = None, missing: str | None = None
+             ) -> None:
         """Copy a stream (or the local file) to ``data/rel``; with ``sha256``, content that does
-        not match is refused (HandoverError, raised by a later call or :meth:`drain`)."""
-        future = self._copier.submit(self._copy_now, rel, stream_opener, size, sha256, local)
-        self._pending.append((rel, future))
+        not match is refused (HandoverError, raised by a later call or :meth:`drain`).
+
+        ``local`` is the object's own file, or a function that finds it (called in the copying
+        thread, so the caller's thread makes no system call for it). ``missing`` is the error
+        message when the source is missing from the store."""
+        self._submit(rel, self._copier.submit(self._copy_now, rel, stream_opener, size, sha256,
+                                              local), missing)
+
+    def _submit(self, rel: str, future: Future[_Copied], missing: str | None = None) -> None:
+        self._pending.append((rel, future, missing))
         while len(self._pending) > WINDOW:
             self._settle(*self._pending.popleft())
 
     def _copy_now(self, rel: str, stream_opener: Callable[[], BinaryIO], size: int,
-                  sha256: str | None, local: Path | None) -> _Copied:
+                  sha256: str | None, local: Local) -> _Copied:
         done = self._intact(rel, size, sha256)
         if done is not None:
             return _Copied(done, size, skipped=True, journal=rel not in self.known)
         path = self.data / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(path.name + ".part")
-        if local is not None:
-            actual, written = self._copy_local(local, part)
+        self._folder(path)
+        source = local() if callable(local) else local
+        # Written in place: a file cut short by an interruption is never trusted on resume,
+        # since _intact wants the catalog's or the journal's hash (the journal lists a file
+        # only once it is complete).
+        if source is not None:
+            actual, written = self._copy_local(source, path)
         else:
-            actual, written = self._stream(stream_opener, part)
+            actual, written = self._stream(stream_opener, path)
         if sha256 is not None and actual != sha256:
-            part.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             raise HandoverError(f"{rel}: the stored original's SHA-256 is {actual}, "
                                 f"the catalog recorded {sha256} (run `dam fixity`)")
-        os.replace(part, path)
         return _Copied(actual, written, skipped=False, journal=True)
 
-    def _settle(self, rel: str, future: Future[_Copied]) -> None:
+    def _settle(self, rel: str, future: Future[_Copied], missing: str | None = None) -> None:
         try:
             copied = future.result()
         except FileNotFoundError as exc:
-            raise HandoverError(f"{rel}: missing from the store ({exc})") from exc
+            raise HandoverError(missing or f"{rel}: missing from the store ({exc})") from exc
         self.skipped += copied.skipped
-        self.progress(copied.size)
+        if copied.counted:
+            self.progress(copied.size)
         self._add(rel, copied.digest, copied.size, journal=copied.journal)
 
     def drain(self) -> None:
@@ -156,10 +177,15 @@ class Payload:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """A small file made here (a sidecar): written again by every run."""
+        copied = self._write_now(rel, data)
+        self._add(rel, copied.digest, copied.size, journal=False)
+
+    def _write_now(self, rel: str, data: bytes) -> _Copied:
         path = self.data / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path)
         path.write_bytes(data)
-        self._add(rel, hashlib.sha256(data).hexdigest(), len(data), journal=False)
+        return _Copied(hashlib.sha256(data).hexdigest(), len(data), skipped=False,
+                       journal=False, counted=False)
 
     def add_existing(self, rel: str) -> None:
         """A file written in place (a catalog file): hash it and list it."""

@@ -34,7 +34,10 @@ QUÉ CONTIENE
 - {summary.assets} archivos originales, idénticos bit a bit a los que se recibieron, en
   data/originales/AAAA/MM/<evento>/<archivo> (año y mes de la toma; si no se conoce, de su
   registro). Junto a cada original hay un archivo .xmp con su descripción (pie de foto,
-  autor, créditos, derechos, licencia, personas, lugar).
+  autor, créditos, derechos, licencia, personas, lugar). Si el archivo de un material se
+  reemplazó (una edición corregida, un video exportado de nuevo), sus versiones anteriores
+  están junto a él en versiones/<archivo>/v<N>-<nombre>; la columna "versiones" de
+  catalogo.json dice quién, cuándo y por qué.
 - {summary.restricted} de ellos tienen restricciones (embargo, solo uso interno, menores sin
   consentimiento, consentimiento vencido o revocado, contenido sensible). Se incluyen porque
   este paquete es para la administración que recibe, no para el público: están marcados en

@@ -46,8 +46,14 @@ def open_bag(path: Path, *, fast: bool = False) -> bagit.Bag:
 
 def cross_check(root: Path, bag: bagit.Bag) -> VerifyReport:
     """Every catalogued original is in the payload with its SHA-256; nothing is unaccounted."""
-    report = VerifyReport(files=len(bag.payload_entries()))
-    sha = {path: hashes.get("sha256") for path, hashes in bag.payload_entries().items()}
+    return check_catalog(root, {path: hashes.get("sha256")
+                                for path, hashes in bag.payload_entries().items()})
+
+
+def check_catalog(root: Path, sha: dict[str, str | None]) -> VerifyReport:
+    """The bag's catalog files (under ``root``) against its manifest (``sha``: payload path to
+    SHA-256): every original and version listed, with its hash; nothing unaccounted."""
+    report = VerifyReport(files=len(sha))
     routes = {r["key"]: r for r in read_jsonl(root / CATALOG / "rutas.jsonl")}
     originals: set[str] = set()
     ids: set[int] = set()
@@ -62,6 +68,18 @@ def cross_check(root: Path, bag: bagit.Bag) -> VerifyReport:
         if sha.get(rel) != asset["sha256"]:
             report.problems.append(f"asset {asset['id']}: {rel} does not hold SHA-256 "
                                    f"{asset['sha256']}")
+    for version in _versions(root):
+        route = routes.get(f"originals/{version['sha256'][:2]}/{version['sha256'][2:4]}/"
+                           f"{version['sha256']}")
+        if route is None:
+            report.problems.append(f"asset {version['asset_id']}: version {version['number']}'s "
+                                   "original is not in the bag")
+            continue
+        rel = f"data/{route['ruta']}"
+        originals.add(rel)
+        if sha.get(rel) != version["sha256"]:
+            report.problems.append(f"asset {version['asset_id']}: {rel} does not hold SHA-256 "
+                                   f"{version['sha256']}")
     report.assets = len(ids)
     listed = {r["id"]: r for r in json_array(root / CATALOG / "catalogo.json")}
     if set(listed) != ids:
@@ -77,6 +95,13 @@ def cross_check(root: Path, bag: bagit.Bag) -> VerifyReport:
               and p not in originals]
     report.problems += [f"{p}: in the bag but in no catalog record" for p in strays[:20]]
     return report
+
+
+def _versions(root: Path) -> Iterator[dict[str, Any]]:
+    """The file versions the bag's catalog lists (none in bags made before versions)."""
+    path = root / CATALOG / "tablas" / "asset_versions.jsonl"
+    if path.is_file():
+        yield from read_jsonl(path)
 
 
 def verify_bag(path: Path, *, fast: bool = False) -> VerifyReport:

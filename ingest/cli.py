@@ -16,6 +16,7 @@ from dam.enums import IntakeOutcome
 from ingest.batching import ingest_paths
 from ingest.faces_cli import faces_group
 from ingest.import_cli import import_group
+from ingest.versions_cli import commands as version_commands
 from ingest.watch import HotFolder
 from ingest.worker import run_workers
 
@@ -175,4 +176,4 @@ def watch(ctx: click.Context, folder: Path, poll: float, **batch: object) -> Non
     hot.run(stop, poll, on_result=lambda r: click.echo(_describe(r)))
 
 
-commands = [ingest, worker, watch, import_group, faces_group]
+commands = [ingest, worker, watch, import_group, faces_group, *version_commands]

@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import select
 
 from dam.context import Context
+from dam.curation.versions import KEPT_ON_REPLACE
 from dam.enums import AssetState, JobKind, MediaType, RenditionKind
 from dam.errors import IngestError, UnsupportedMediaError
-from dam.models import Asset, Batch, Rendition, utcnow
+from dam.models import Asset, AssetVersion, Batch, Rendition, utcnow
 from dam.queue import enqueue
 from ingest import media_stages
 from ingest.faces import queue_faces
@@ -138,8 +139,19 @@ def record(state: ProcessState) -> None:
         if asset is None:
             state.done = True
             return
+        if asset.sha256 != state.sha256:
+            # The file was replaced while this ran: process the new one instead.
+            asset.state, asset.error = AssetState.PENDING, None
+            enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
+                    max_attempts=state.ctx.settings.job_max_attempts)
+            state.done = True
+            return
         edited = frozenset(asset.edited_fields or ())
-        _apply_metadata(asset, state, edited)
+        replaced = session.scalar(select(AssetVersion.id).where(
+            AssetVersion.asset_id == asset.id).limit(1)) is not None
+        if replaced:  # a replaced file: what people described stays (dam.curation.versions)
+            edited |= KEPT_ON_REPLACE
+        _apply_metadata(asset, state, edited, keep_known=replaced)
         for name, value in state.fields.items():
             if name not in edited:
                 setattr(asset, name, value)
@@ -191,14 +203,20 @@ METADATA_FIELDS = tuple(
 )
 
 
-def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str]) -> None:
-    """What the file says, except in the fields people have edited (dam.curation.edits)."""
+def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str], *,
+                    keep_known: bool = False) -> None:
+    """What the file says, except in the fields people have edited (dam.curation.edits).
+
+    With ``keep_known`` (a replaced file), a field the new file is silent on keeps the value
+    the earlier file gave it (an export that dropped the EXIF keeps the capture time).
+    """
     md = state.metadata
     raw: dict = {}
     if md is not None:
         for name in METADATA_FIELDS:
-            if name not in edited:
-                setattr(asset, name, getattr(md, name))
+            value = getattr(md, name)
+            if name not in edited and not (keep_known and value in (None, [], "")):
+                setattr(asset, name, value)
         raw = dict(md.raw)
         if md.warnings:
             raw["warnings"] = list(md.warnings)

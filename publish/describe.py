@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dam.config import Settings
 from dam.enums import MediaType
 from dam.models import Asset
 from publish.embed import PressInfo
-from publish.export import FileFacts
+
+if TYPE_CHECKING:  # publish.export loads the picture stack; describing an asset needs none of it
+    from publish.export import FileFacts
 
 
 def licence_urls(settings: Settings) -> dict[str, str]:
@@ -68,6 +72,8 @@ def press_info(asset: Asset, settings: Settings) -> PressInfo:
 
 def file_facts(asset: Asset) -> FileFacts:
     """What the catalog recorded of the capture (profiles decide what of it to keep)."""
+    from publish.export import FileFacts  # noqa: PLC0415 - see the import above
+
     return FileFacts(
         camera_make=asset.camera_make, camera_model=asset.camera_model,
         lens_model=asset.lens_model, exposure_time=asset.exposure_time,

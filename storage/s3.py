@@ -114,9 +114,14 @@ class S3Store(ObjectStore):
 
     # -- writing --------------------------------------------------------------------------------
 
-    def put_file(self, key: str, source: Source, *, content_type: str | None = None) -> ObjectInfo:
+    def put_file(self, key: str, source: Source, *, content_type: str | None = None,
+                 metadata: dict[str, str] | None = None) -> ObjectInfo:
+        """As :meth:`ObjectStore.put_file`; ``metadata`` is stored with the object as S3 user
+        metadata (``x-amz-meta-*``, ASCII), read back by :meth:`metadata`."""
         name = self._name(key)
-        extra = {"ContentType": content_type} if content_type else None
+        extra: dict[str, Any] | None = {"ContentType": content_type} if content_type else None
+        if metadata:
+            extra = {**(extra or {}), "Metadata": dict(metadata)}
         with self._translate(key):
             if isinstance(source, str | os.PathLike):
                 self._client.upload_file(
@@ -176,6 +181,14 @@ class S3Store(ObjectStore):
             modified=head["LastModified"].astimezone(UTC),
             content_type=head.get("ContentType"),
         )
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """The object's user metadata (what ``put_file(metadata=...)`` stored); FileNotFoundError
+        if it does not exist."""
+        name = self._name(key)
+        with self._translate(key):
+            head = self._client.head_object(Bucket=self.bucket, Key=name)
+        return dict(head.get("Metadata") or {})
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         validate_prefix(prefix)

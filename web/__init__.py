@@ -98,6 +98,7 @@ def _register(app: Flask) -> None:
         social,
         time_shift,
         upload,
+        versions,
         vocabulary,
         workflow,
     )
@@ -107,7 +108,7 @@ def _register(app: Flask) -> None:
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
         shares, shared, saved_searches, time_shift, map, publications, sheet_import, reports,
-        faces,
+        faces, versions,
     ):
         app.register_blueprint(module.bp)
 

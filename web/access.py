@@ -119,6 +119,11 @@ _SHEET_IMPORT = ("sheet_import.form", "sheet_import.preview", "sheet_import.appl
 _FACES_VIEW = ("faces.people", "faces.group", "faces.crop", "faces.asset_faces")
 _FACES_EDIT = ("faces.name_group", "faces.merge", "faces.split", "faces.face_action",
                "faces.collection_policy")
+# Issue 17: file versions. Downloads decide per asset (404 for the public); replacing is for
+# editors and the asset's photographer (checked per asset); restoring for editors.
+_VERSIONS_ASSET = ("versions.download",)
+_VERSIONS_UPLOAD = ("versions.replace",)
+_VERSIONS_EDIT = ("versions.restore",)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -154,6 +159,9 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_FACES_VIEW, Need.VIEW),
     **dict.fromkeys(_FACES_EDIT, Need.EDIT),
     "faces.recluster": Need.ADMIN,  # regroup the whole archive
+    **dict.fromkeys(_VERSIONS_ASSET, Need.ASSET),
+    **dict.fromkeys(_VERSIONS_UPLOAD, Need.UPLOAD),
+    **dict.fromkeys(_VERSIONS_EDIT, Need.EDIT),
 }
 
 

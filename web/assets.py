@@ -139,15 +139,17 @@ def list_walk(raw: str | None, asset_id: int) -> Walk | None:
                 href(ids[i + 1]) if i + 1 < len(ids) else None)
 
 
-PANELS = {"historial": "_asset_history.html", "redes": "_asset_social.html"}
+PANELS = {"historial": "_asset_history.html", "redes": "_asset_social.html",
+          "versiones": "_asset_versions.html"}
 
 
 @bp.get("/material/<int:asset_id>")
 def show(asset_id: int) -> str:
     """The asset page: the whole record for staff, the public projection for anyone else.
 
-    ``?panel=historial`` or ``?panel=redes`` gives one tab of the panel (staff), which the
-    page loads when the tab is opened: the page itself reads only what it shows at once.
+    ``?panel=historial``, ``?panel=versiones`` or ``?panel=redes`` gives one tab of the panel
+    (staff), which the page loads when the tab is opened: the page itself reads only what it
+    shows at once.
     """
     panel = request.args.get("panel")
     if panel in PANELS and g.user is not None:

@@ -117,6 +117,8 @@ def _field_labels() -> dict[str, str]:
         "label": _("Term"), "code": _("Code"), "parent": _("Under"), "note": _("Note"),
         "active": _("Active"), "published_at": _("In the gallery since"),
         "taken_at": _("Date taken"),
+        "file": _("File"), "version": _("Version"), "sha256": "SHA-256",
+        "restored_from": _("Restored from version"),
     }
 
 

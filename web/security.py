@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flask import Flask, Response, abort, g, request, session
+from flask import Flask, Response, abort, current_app, g, request, session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -36,10 +36,17 @@ def csrf_token() -> str:
     return token
 
 
+#: Plain HTML forms that send a whole file (not the chunked upload): their body may be as
+#: large as ``upload_max_bytes``, so the limit is raised before the form is read.
+FILE_FORMS = frozenset({"versions.replace"})
+
+
 def check_csrf() -> None:
     """Refuse a state-changing request whose CSRF token is missing or not this session's."""
     if request.method in SAFE_METHODS:
         return
+    if request.endpoint in FILE_FORMS:
+        request.max_content_length = current_app.config["DAM_SETTINGS"].upload_max_bytes
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     expected = session.get("csrf", "")
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):

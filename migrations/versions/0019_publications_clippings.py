@@ -1,7 +1,7 @@
 """publications and press clippings: series, issue number, medium, tone... as asset columns
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-05 16:00:00.000000
 
 The new PublicationKind value ``clipping`` and the Tone values need no schema change: both are
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

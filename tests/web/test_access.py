@@ -50,7 +50,8 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
             "run_id": 1, "period_id": 1,  # publishing: a run, a blackout period
             "preset": "cuadrado",  # a social format
             "share_id": 1, "search_id": 1, "shift_id": 1,  # issue 16
-            "group_id": 1, "face_id": 1, "what": "confirmar"}  # issue 20: faces
+            "group_id": 1, "face_id": 1, "what": "confirmar",  # issue 20: faces
+            "number": 1}  # issue 17: a file version
 
 
 def _client(app: Flask, user: CurrentUser | None) -> FlaskClient:

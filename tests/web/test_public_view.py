@@ -150,9 +150,12 @@ def test_anonymous_search_and_listings_answer_nothing(app: Flask,
         "api.openapi", "api.docs", "assets.show", "assets.download_original",
         "assets.download_jpeg", "files.serve", "api.asset", "assets.download_exact",
         "assets.download_xmp", "shared.page", "shared.unlock", "shared.picture",
-        "shared.download", "shared.download_all"}, "a new public route: add it to the walk above"
+        "shared.download", "shared.download_all",
+        "versions.download"}, "a new public route: add it to the walk above"
     for url in ("/api/v1/search?q=luminarias", "/api/v1/assets", "/buscar?q=luminarias",
-                "/buscar/todos.json?q=luminarias"):
+                "/buscar/todos.json?q=luminarias",
+                # an earlier (here the only) original of a published asset: staff only
+                f"/material/{published[0]}/versiones/1/archivo"):
         assert client.get(url).status_code in (302, 401, 404), url
 
 
