@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from dam.config import Settings
 from dam.context import signing_key
 from dam.db import Catalog
-from dam.fixity import FixityProblem, check_asset, hash_object
+from dam.fixity import FixityProblem, check_asset, hash_object, still_kept
 from dam.models import Asset, FixityCheck, utcnow
 from storage import ObjectStore, open_store
 
@@ -68,10 +68,17 @@ def repair(store: ObjectStore, replica: ObjectStore, key: str, sha256: str) -> b
 
 
 def check_one(store: ObjectStore, replica: ObjectStore | None,
-              row: tuple[int, str, str, int, str]) -> tuple[str | None, bool]:
-    """(what is still wrong or None, whether it was repaired) for one asset row."""
-    _asset_id, sha256, key, byte_size, _filename = row
+              row: tuple[int, str, str, int, str],
+              catalog: Catalog | None = None) -> tuple[str | None, bool]:
+    """(what is still wrong or None, whether it was repaired) for one asset row.
+
+    With ``catalog``, an asset removed since the row was read is never repaired (an erased
+    original must not come back from the replica): its absence is reported as None.
+    """
+    asset_id, sha256, key, byte_size, _filename = row
     detail = check_asset(store, sha256, key, byte_size)
+    if detail is not None and catalog is not None and not still_kept(catalog, asset_id):
+        return None, False
     if detail is None or replica is None or not repair(store, replica, key, sha256):
         return detail, False
     still = check_asset(store, sha256, key, byte_size)
@@ -93,8 +100,9 @@ def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
     replica = replica_store(settings)
     report = RollingReport()
     for row in rows:
-        detail, repaired = check_one(store, replica, tuple(row))
-        _record(catalog, row[0], detail, repaired)
+        detail, repaired = check_one(store, replica, tuple(row), catalog)
+        if not _record(catalog, row[0], detail, repaired):
+            continue  # removed meanwhile (trash purge, legal erasure): an expected absence
         report.checked += 1
         report.repaired += repaired
         if detail is None:
@@ -105,15 +113,18 @@ def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
     return report
 
 
-def _record(catalog: Catalog, asset_id: int, detail: str | None, repaired: bool) -> None:
+def _record(catalog: Catalog, asset_id: int, detail: str | None, repaired: bool) -> bool:
+    """Record the check; False when the asset is no longer in the catalog (nothing recorded)."""
     now = utcnow()
     note = "restored from the replica store" if repaired else detail
     with catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            return False
         session.add(FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None,
                                 detail=note))
-        asset = session.get(Asset, asset_id)
-        if asset is not None:
-            asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+        asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+    return True
 
 
 def fixity_status(catalog: Catalog, cycle_days: int, now: dt.datetime | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from dam.enums import Role
@@ -23,3 +24,9 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
+
+
+def shell_actor() -> Actor:
+    """The bitácora's name for a change made at the shell: who ran `dam`, as the system."""
+    login = os.environ.get("SUDO_USER") or os.environ.get("USER") or "?"
+    return Actor(user_id=None, username=f"shell:{login}"[:64], role=Role.ADMIN)

@@ -1,0 +1,140 @@
+"""Legal erasure: an asset removed for good by mandate (revoked consent, a data-protection request).
+
+An admin gives a written reason. In one transaction the catalog keeps a tombstone
+(:class:`dam.models.Erasure`: the SHA-256, the reason, who, when, the former id), writes the
+bitácora entry and deletes the asset with everything that hangs on it; then every store key
+that belongs to it (dam.curation.removal: original, renditions, store metadata record) is
+deleted from the store and from the replica store. The search index drops it from the change
+feed; the public gallery on its next publish. When a file with the same SHA-256 is handed in
+again, intake refuses it with :func:`returned_reason` (it is not stored). Fixity treats the
+erased originals as expected absences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dam.curation import audit
+from dam.curation.actor import Actor
+from dam.curation.removal import Removal, delete_asset_rows, delete_keys, keys_in_use, store_keys_of
+from dam.curation.rights import OFFICE_TZ, as_utc
+from dam.db import Catalog
+from dam.enums import Role
+from dam.errors import DamError
+from dam.models import Asset, Erasure, utcnow
+from dam.storemeta import meta_key
+from storage import ObjectStore, original_key
+
+log = logging.getLogger(__name__)
+
+MIN_REASON = 10  # characters: a mandate is named, not "x"
+
+
+class ErasureError(DamError):
+    """An erasure that is not allowed or cannot be done as asked."""
+
+
+@dataclass
+class ErasureReport:
+    erasure_id: int
+    asset_id: int
+    sha256: str
+    removal: Removal
+
+
+def check_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < MIN_REASON:
+        raise ErasureError(f"a written reason of at least {MIN_REASON} characters is required "
+                           "(the mandate, its number or the request)")
+    return reason
+
+
+def erase_asset(catalog: Catalog, stores: Sequence[ObjectStore], actor: Actor, asset_id: int,
+                reason: str, now: dt.datetime | None = None) -> ErasureReport:
+    """Erase one asset (admins only); raises ErasureError, or the store's error after the
+    catalog part is done (the tombstone then says the files are still to go: housekeeping
+    finishes them with :func:`finish_erasures`)."""
+    if not actor.at_least(Role.ADMIN):
+        raise ErasureError("only admins may erase material by legal mandate")
+    reason = check_reason(reason)
+    now = now or utcnow()
+    with catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            raise ErasureError(f"asset {asset_id} does not exist")
+        keys = store_keys_of(session, stores[0], asset)
+        shared = keys_in_use(session, [asset.original_key], [asset.id])
+        if shared:
+            others = list(session.scalars(select(Asset.id).where(
+                Asset.original_key.in_(shared), Asset.id != asset.id)))
+            raise ErasureError(f"the original of asset {asset_id} is also the file of "
+                               f"asset(s) {', '.join(map(str, others))}: erase those too")
+        tombstone = Erasure(asset_id=asset.id, sha256=asset.sha256, reason=reason,
+                            erased_at=now, user_id=actor.user_id, username=actor.username)
+        session.add(tombstone)
+        audit.record(session, actor, "erase", asset_id=asset.id, detail=reason)
+        delete_asset_rows(session, [asset.id])
+        session.flush()
+        report = ErasureReport(tombstone.id, asset_id, asset.sha256, Removal())
+    report.removal = delete_keys(catalog, stores, keys)
+    if not report.removal.failed:
+        _mark_removed(catalog, report.erasure_id)
+    log.warning("erased asset %s by legal mandate (%s): %d file(s) deleted, %d failed",
+                asset_id, actor.username, len(report.removal.deleted),
+                len(report.removal.failed))
+    return report
+
+
+def _mark_removed(catalog: Catalog, erasure_id: int) -> None:
+    with catalog.write() as session:
+        tombstone = session.get(Erasure, erasure_id)
+        if tombstone is not None:
+            tombstone.files_removed_at = utcnow()
+
+
+def erased_keys(sha256: str) -> list[str]:
+    """The keys an erased original had, known from its SHA-256 alone (the rows are gone)."""
+    return [original_key(sha256), meta_key(sha256)]
+
+
+def finish_erasures(catalog: Catalog, stores: Sequence[ObjectStore]) -> int:
+    """Housekeeping: delete the files of erasures whose store deletion failed; how many done."""
+    with catalog.read() as session:
+        pending = list(session.execute(select(Erasure.id, Erasure.sha256).where(
+            Erasure.files_removed_at.is_(None))))
+    done = 0
+    for erasure_id, sha in pending:
+        keys = erased_keys(sha)
+        keys += [i.key for i in stores[0].list(f"renditions/{sha[0:2]}/{sha[2:4]}/{sha}/")]
+        if not delete_keys(catalog, stores, keys).failed:
+            _mark_removed(catalog, erasure_id)
+            done += 1
+    return done
+
+
+def find_erasure(session: Session, sha256: str) -> Erasure | None:
+    """The latest tombstone of this content, if it was ever erased."""
+    return session.scalars(select(Erasure).where(Erasure.sha256 == sha256)
+                           .order_by(Erasure.id.desc())).first()
+
+
+def erased_ids(session: Session, asset_ids: Sequence[int]) -> set[int]:
+    """Which of these asset ids were erased (their absence is expected)."""
+    if not asset_ids:
+        return set()
+    return set(session.scalars(select(Erasure.asset_id).where(
+        Erasure.asset_id.in_(list(asset_ids)))))
+
+
+def returned_reason(tombstone: Erasure) -> str:
+    """Why intake refuses a file that was erased (in Spanish: it is shown to the uploader)."""
+    when = as_utc(tombstone.erased_at).astimezone(OFFICE_TZ)  # type: ignore[union-attr]
+    return (f"este archivo fue borrado por mandato legal el {when:%Y-%m-%d} "
+            f"({tombstone.reason}); no se vuelve a guardar")
