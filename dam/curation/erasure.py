@@ -112,7 +112,9 @@ def finish_erasures(catalog: Catalog, stores: Sequence[ObjectStore]) -> int:
     done = 0
     for erasure_id, sha in pending:
         keys = erased_keys(sha)
-        keys += [i.key for i in stores[0].list(f"renditions/{sha[0:2]}/{sha[2:4]}/{sha}/")]
+        for store in stores:  # what is left may differ from store to store
+            keys += [i.key for i in store.list(f"renditions/{sha[0:2]}/{sha[2:4]}/{sha}/")
+                     if i.key not in keys]
         if not delete_keys(catalog, stores, keys).failed:
             _mark_removed(catalog, erasure_id)
             done += 1
