@@ -93,6 +93,7 @@ def _register(app: Flask) -> None:
         shares,
         social,
         time_shift,
+        trash,
         upload,
         vocabulary,
         workflow,
@@ -102,7 +103,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, trash,
     ):
         app.register_blueprint(module.bp)
 

@@ -105,6 +105,9 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
+# Issue 17: the trash (editors move, list and restore) and legal erasure (admins).
+_TRASH_EDIT = ("trash.index", "trash.confirm", "trash.move", "trash.restore")
+_TRASH_ADMIN = ("trash.empty", "trash.erase_form", "trash.erase")
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -131,6 +134,8 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
     **dict.fromkeys(_MAP, Need.VIEW),
+    **dict.fromkeys(_TRASH_EDIT, Need.EDIT),
+    **dict.fromkeys(_TRASH_ADMIN, Need.ADMIN),
 }
 
 

@@ -37,7 +37,12 @@ MIN_REASON = 10  # characters: a mandate is named, not "x"
 
 
 class ErasureError(DamError):
-    """An erasure that is not allowed or cannot be done as asked."""
+    """An erasure that is not allowed or cannot be done as asked; ``code`` says which:
+    forbidden, reason, missing, shared (another asset's file is the same object)."""
+
+    def __init__(self, message: str, code: str, others: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.code, self.others = code, list(others)
 
 
 @dataclass
@@ -52,7 +57,7 @@ def check_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if len(reason) < MIN_REASON:
         raise ErasureError(f"a written reason of at least {MIN_REASON} characters is required "
-                           "(the mandate, its number or the request)")
+                           "(the mandate, its number or the request)", "reason")
     return reason
 
 
@@ -62,20 +67,21 @@ def erase_asset(catalog: Catalog, stores: Sequence[ObjectStore], actor: Actor, a
     catalog part is done (the tombstone then says the files are still to go: housekeeping
     finishes them with :func:`finish_erasures`)."""
     if not actor.at_least(Role.ADMIN):
-        raise ErasureError("only admins may erase material by legal mandate")
+        raise ErasureError("only admins may erase material by legal mandate", "forbidden")
     reason = check_reason(reason)
     now = now or utcnow()
     with catalog.write() as session:
         asset = session.get(Asset, asset_id)
         if asset is None:
-            raise ErasureError(f"asset {asset_id} does not exist")
+            raise ErasureError(f"asset {asset_id} does not exist", "missing")
         keys = store_keys_of(session, stores[0], asset)
         shared = keys_in_use(session, [asset.original_key], [asset.id])
         if shared:
             others = list(session.scalars(select(Asset.id).where(
                 Asset.original_key.in_(shared), Asset.id != asset.id)))
             raise ErasureError(f"the original of asset {asset_id} is also the file of "
-                               f"asset(s) {', '.join(map(str, others))}: erase those too")
+                               f"asset(s) {', '.join(map(str, others))}: erase those too",
+                               "shared", others)
         tombstone = Erasure(asset_id=asset.id, sha256=asset.sha256, reason=reason,
                             erased_at=now, user_id=actor.user_id, username=actor.username)
         session.add(tombstone)
