@@ -137,3 +137,17 @@ def test_erasure_deletes_from_the_replica_and_housekeeping_finishes_a_failed_one
         assert run_housekeeping(ctx).erasures_finished == 0
     finally:
         ctx.close()
+
+
+def test_erasure_removes_the_pictures_xmp_sidecar_too(ctx: Context, tmp_path: Path) -> None:
+    from tests.ingest.test_sidecars import SIDECAR
+
+    actors = make_actors(ctx)
+    make_photo(tmp_path / "IMG_0042.jpg", (300, 200))
+    (tmp_path / "IMG_0042.xmp").write_bytes(SIDECAR)
+    report = ingest_paths(ctx, [tmp_path], BatchInfo(event="becas"))
+    picture = next(r.asset_id for r in report.results if r.outcome is IntakeOutcome.NEW)
+    sidecars = {k for k in stored(ctx) if k.startswith("sidecars/")}
+    assert len(sidecars) == 1
+    erasure.erase_asset(ctx.catalog, [ctx.store], actors["admin"], picture, REASON)
+    assert not {k for k in stored(ctx) if k.startswith("sidecars/")}
