@@ -2,7 +2,9 @@
 
 Each asset has ``meta/ab/cd/<sha256>.json`` (every column of the asset, its batch and its
 renditions); ``meta/colecciones.json`` and ``meta/consentimientos.json`` hold the collections and
-consent forms with their members; ``meta/estado.json`` the last change-feed sequence applied.
+consent forms with their members; ``meta/borrados.json`` the tombstones of legal erasures (so a
+rebuilt catalog still refuses an erased file); ``meta/estado.json`` the last change-feed
+sequence applied.
 :func:`sync_store_meta` follows the change feed (the node's housekeeping runs it every minute);
 :mod:`dam.rebuild` reads the records back into an empty catalog. Accounts are not in the store.
 """
@@ -28,6 +30,7 @@ PREFIX = "meta/"
 STATE_KEY = "meta/estado.json"
 GROUPS = {"meta/colecciones.json": ("collections", "collection_items"),
           "meta/consentimientos.json": ("consent_forms", "consent_assets")}
+TOMBSTONES_KEY = "meta/borrados.json"  # the erasures table (dam.curation.erasure)
 FORMAT = 1
 GAP_SECONDS = 120  # changes this recent are applied again (a slow commit may land late)
 PAGE = 500
@@ -105,6 +108,21 @@ def write_groups(catalog: Catalog, store: ObjectStore, state: dict[str, Any]) ->
     return rewritten
 
 
+def write_tombstones(catalog: Catalog, store: ObjectStore, state: dict[str, Any]) -> int:
+    """Rewrite the tombstones file when an erasure was added or finished; 1 if rewritten."""
+    with catalog.read() as session:
+        erasures = table("erasures")
+        row = session.execute(select(func.count(), func.max(erasures.c.id),
+                                     func.count(erasures.c.files_removed_at))).one()
+        signature = repr(tuple(row))
+        if state.get(TOMBSTONES_KEY) == signature:
+            return 0
+        data = {"format": FORMAT, "erasures": list(dump_rows(session, "erasures"))}
+    store.put_bytes(TOMBSTONES_KEY, _dump(data), content_type="application/json")
+    state[TOMBSTONES_KEY] = signature
+    return 1
+
+
 def read_state(store: ObjectStore) -> dict[str, Any]:
     try:
         return json.loads(store.read_bytes(STATE_KEY))
@@ -125,7 +143,7 @@ def sync_store_meta(catalog: Catalog, store: ObjectStore, *, limit: int = 1000) 
     if rows:
         report.written = write_records(catalog, store, [a for _, a in rows])
         report.seq = max(report.seq, max(int(s) for s, _ in rows))
-    report.groups = write_groups(catalog, store, state)
+    report.groups = write_groups(catalog, store, state) + write_tombstones(catalog, store, state)
     if report.seq != state.get("seq") or report.groups:
         state["seq"] = report.seq
         store.put_bytes(STATE_KEY, _dump(state), content_type="application/json")
