@@ -25,8 +25,11 @@ from dam.models import (
     FixityCheck,
     IntakeItem,
     Job,
+    PublicationImage,
+    PublicationPhoto,
     Rendition,
     ShareLink,
+    Upload,
 )
 from dam.search.sync import apply_changes
 from dam.storemeta import catch_up, meta_key
@@ -140,6 +143,20 @@ def test_purge_after_trash_days_removes_rows_files_and_store_record(any_ctx: Con
         session.add(FixityCheck(asset_id=first, ok=True))
         session.add(ShareLink(token_sha256="a" * 64, title="x", asset_ids=[first, second],
                               expires_at=NOW + dt.timedelta(days=3)))
+        album = Collection(title="Álbum", slug="album", cover_asset_id=first)
+        scan = ConsentForm(persons=["Luis"], document_asset_id=first)
+        session.add_all([album, scan])
+        session.flush()
+        session.add(CollectionItem(collection_id=album.id, asset_id=first))
+        batch_id = session.get(Asset, first).batch_id
+        session.add(Upload(id="u1", user_id=actors["foto1"].user_id, batch_id=batch_id,
+                           filename="p0.jpg", byte_size=1, asset_id=first))
+        image = PublicationImage(asset_id=second, page=1, width=1, height=1, phash="0" * 16,
+                                 phash_q0=0, phash_q1=0, phash_q2=0, phash_q3=0)
+        session.add(image)
+        session.flush()
+        session.add(PublicationPhoto(publication_id=second, photo_id=first, image_id=image.id,
+                                     page=1, distance=0))
         trash.trash_assets(session, actors["editora"], [first], NOW)
     stores = [any_ctx.store]
     # Not yet due: a day before the end nothing goes.
@@ -152,13 +169,19 @@ def test_purge_after_trash_days_removes_rows_files_and_store_record(any_ctx: Con
     assert set(keys_of(any_ctx, second)) <= stored(any_ctx)
     with any_ctx.catalog.read() as session:
         assert session.get(Asset, first) is None
-        for model in (Rendition, ConsentAsset, FixityCheck, Job):
+        for model in (Rendition, ConsentAsset, FixityCheck, Job, CollectionItem):
             assert session.scalar(select(func.count()).select_from(model).where(
                 model.asset_id == first)) == 0, model
+        assert session.scalar(select(func.count()).select_from(PublicationPhoto)) == 0
+        assert session.scalar(select(func.count()).select_from(PublicationImage)) == 1
+        assert session.scalars(select(Collection.cover_asset_id)).one() is None
+        assert session.get(Upload, "u1").asset_id is None
+        assert session.scalars(select(ConsentForm.document_asset_id).where(
+            ConsentForm.persons.is_not(None))).all() == [None, None]
         assert session.scalar(select(func.count()).select_from(IntakeItem).where(
             IntakeItem.asset_id == first)) == 0
         assert session.scalars(select(ShareLink)).one().asset_ids == [second]
-        assert session.scalar(select(func.count()).select_from(ConsentForm)) == 1
+        assert session.scalar(select(func.count()).select_from(ConsentForm)) == 2
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "purge")).one()
         assert (entry.asset_id, entry.username) == (first, "system")
     # The store's records no longer know it: a rebuild from the store would not bring it back.

@@ -67,6 +67,8 @@ def test_an_editor_trashes_material_hidden_everywhere_and_restores_it(
         actions = list(session.scalars(select(AuditEntry.action).where(
             AuditEntry.asset_id == gone, AuditEntry.action.in_(("trash", "restore")))))
     assert actions == ["trash", "restore"]
+    history = editor.get(f"/material/{gone}?panel=historial").get_data(as_text=True)
+    assert "Movido a la papelera" in history and "Restaurado de la papelera" in history
 
 
 def test_photographers_may_not_trash_and_only_admins_empty_or_erase(
