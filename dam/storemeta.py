@@ -68,16 +68,29 @@ def _columns(obj: Any) -> dict[str, Any]:
 
 
 def write_records(catalog: Catalog, store: ObjectStore, asset_ids: Sequence[int]) -> int:
-    """Write the records of these assets (those still in the catalog); returns how many."""
+    """Write the records of these assets (those still in the catalog); returns how many.
+
+    An asset removed (purged from the trash, erased) while its record was being written would
+    leave the record behind, with the personal data an erasure removes: the ids are read again
+    after writing and the records of the ones gone are deleted.
+    """
     written = 0
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), PAGE):
         with catalog.read() as session:
             assets = session.scalars(select(Asset).where(Asset.id.in_(ids[start:start + PAGE])))
-            records = [(a.sha256, asset_record(session, a)) for a in assets]
-        for sha256, record in records:
+            records = [(a.id, a.sha256, asset_record(session, a)) for a in assets]
+        for _, sha256, record in records:
             store.put_bytes(meta_key(sha256), _dump(record), content_type="application/json")
             written += 1
+        if records:
+            with catalog.read() as session:
+                still = set(session.scalars(select(Asset.id).where(
+                    Asset.id.in_([i for i, _, _ in records]))))
+            for asset_id, sha256, _ in records:
+                if asset_id not in still:
+                    store.delete(meta_key(sha256))
+                    written -= 1
     return written
 
 

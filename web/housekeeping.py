@@ -103,7 +103,7 @@ def empty_removals(ctx: Context, now: dt.datetime) -> tuple[int, int]:
     try:
         stores = removal_stores(ctx)
         purged = purge_due(ctx.catalog, stores, ctx.settings.trash_days, now).purged
-        return len(purged), finish_erasures(ctx.catalog, stores)
+        return len(purged), finish_erasures(ctx.catalog, stores, now)
     except (OSError, StoreUnavailableError) as exc:
         log.warning("housekeeping: trash not purged: %s", exc)
         return 0, 0

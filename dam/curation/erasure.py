@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dam.curation import audit
@@ -34,6 +34,7 @@ from storage import ObjectStore, original_key
 log = logging.getLogger(__name__)
 
 MIN_REASON = 10  # characters: a mandate is named, not "x"
+RECHECK = dt.timedelta(days=1)  # housekeeping looks for late renditions this long
 
 
 class ErasureError(DamError):
@@ -110,18 +111,23 @@ def erased_keys(sha256: str) -> list[str]:
     return [original_key(sha256), meta_key(sha256)]
 
 
-def finish_erasures(catalog: Catalog, stores: Sequence[ObjectStore]) -> int:
-    """Housekeeping: delete the files of erasures whose store deletion failed; how many done."""
+def finish_erasures(catalog: Catalog, stores: Sequence[ObjectStore],
+                    now: dt.datetime | None = None) -> int:
+    """Housekeeping: delete the files of erasures whose store deletion failed, and look again
+    for a day at recent ones (a worker that was rendering the asset may have written a
+    rendition after the erasure); how many pending ones were finished."""
+    recent = (now or utcnow()) - RECHECK
     with catalog.read() as session:
-        pending = list(session.execute(select(Erasure.id, Erasure.sha256).where(
-            Erasure.files_removed_at.is_(None))))
+        pending = list(session.execute(select(Erasure.id, Erasure.sha256, Erasure.files_removed_at)
+                                       .where(or_(Erasure.files_removed_at.is_(None),
+                                                  Erasure.erased_at >= recent))))
     done = 0
-    for erasure_id, sha in pending:
+    for erasure_id, sha, removed_at in pending:
         keys = erased_keys(sha)
         for store in stores:  # what is left may differ from store to store
             keys += [i.key for i in store.list(f"renditions/{sha[0:2]}/{sha[2:4]}/{sha}/")
                      if i.key not in keys]
-        if not delete_keys(catalog, stores, keys).failed:
+        if not delete_keys(catalog, stores, keys).failed and removed_at is None:
             _mark_removed(catalog, erasure_id)
             done += 1
     return done

@@ -151,3 +151,28 @@ def test_erasure_removes_the_pictures_xmp_sidecar_too(ctx: Context, tmp_path: Pa
     assert len(sidecars) == 1
     erasure.erase_asset(ctx.catalog, [ctx.store], actors["admin"], picture, REASON)
     assert not {k for k in stored(ctx) if k.startswith("sidecars/")}
+
+
+def test_late_writes_after_an_erasure_are_removed(ctx: Context, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's rendition, or the store record being written while the erasure ran, is
+    removed all the same (the record at once, a rendition by the next housekeeping pass)."""
+    from dam import storemeta
+
+    actors = make_actors(ctx)
+    (only,) = ingest_photos(ctx, tmp_path, count=1)
+    sha = _sha(ctx, only)
+    real_put = ctx.store.put_bytes
+
+    def put_during_erasure(key: str, data: bytes, **kw):  # type: ignore[no-untyped-def]
+        if key == storemeta.meta_key(sha) and ctx.store.exists(key):
+            erasure.erase_asset(ctx.catalog, [ctx.store], actors["admin"], only, REASON)
+        return real_put(key, data, **kw)
+
+    monkeypatch.setattr(ctx.store, "put_bytes", put_during_erasure)
+    storemeta.write_records(ctx.catalog, ctx.store, [only])  # read before, written after
+    monkeypatch.undo()
+    assert not any(sha in key for key in stored(ctx))
+    ctx.store.put_bytes(f"renditions/{sha[:2]}/{sha[2:4]}/{sha}/preview.jpg", b"late")
+    run_housekeeping(ctx)
+    assert not any(sha in key for key in stored(ctx))
