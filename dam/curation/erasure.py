@@ -147,8 +147,11 @@ def erased_ids(session: Session, asset_ids: Sequence[int]) -> set[int]:
         Erasure.asset_id.in_(list(asset_ids)))))
 
 
+RETURNED = "erased by legal mandate on {day}: {reason}"  # read back by web.reasons
+
+
 def returned_reason(tombstone: Erasure) -> str:
-    """Why intake refuses a file that was erased (in Spanish: it is shown to the uploader)."""
+    """Why intake refuses a file that was erased: the recorded (technical) text, which the web
+    shows in the reader's language ("este archivo fue borrado por mandato legal el ...")."""
     when = as_utc(tombstone.erased_at).astimezone(OFFICE_TZ)  # type: ignore[union-attr]
-    return (f"este archivo fue borrado por mandato legal el {when:%Y-%m-%d} "
-            f"({tombstone.reason}); no se vuelve a guardar")
+    return RETURNED.format(day=f"{when:%Y-%m-%d}", reason=tombstone.reason)

@@ -39,6 +39,6 @@ def test_rebuild_keeps_trash_and_tombstones_and_forgets_what_was_removed(
             assert [e.asset_id for e in session.query(Erasure)] == [erased]
         again = make_photo(tmp_path / "again" / "x.jpg", (320, 240), seed=92)  # the erased one
         (result,) = ingest_paths(rebuilt, [again], BatchInfo(event="x")).results
-        assert result.outcome is IntakeOutcome.FAILED and "mandato legal" in result.error
+        assert result.outcome is IntakeOutcome.FAILED and "legal mandate" in result.error
     finally:
         rebuilt.close()

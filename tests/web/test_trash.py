@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dam.enums import WorkflowState
 from dam.models import Asset, AuditEntry, Erasure
-from tests.web.conftest import Archive, ctx_of, post_form, signed_in, state_of
+from tests.web.conftest import Archive, add_photos, ctx_of, post_form, signed_in, state_of
 
 REASON = "Solicitud ARCO de la persona retratada, folio 2026-114"
 
@@ -123,3 +123,9 @@ def test_an_admin_erases_with_a_reason_and_the_upload_comes_back_refused(
     state_of(app).search.sync()
     found = admin.get("/api/v1/search?q=inauguracion").get_json()
     assert target not in [hit["id"] for hit in found["hits"]]
+    # The same file comes back (same bytes): refused, and the batch page says why, in Spanish.
+    again = add_photos(app, tmp_path / "otra-vez", count=1)
+    assert again.asset_ids == []
+    page = signed_in(app, "editora").get(f"/cargas/{again.batch_id}").get_data(as_text=True)
+    assert "Este archivo fue borrado por mandato legal el " in page
+    assert f"({REASON}); no se vuelve a guardar." in page
