@@ -38,10 +38,15 @@ def test_an_editor_trashes_material_hidden_everywhere_and_restores_it(
     state_of(app).search.sync()
     # Hidden from browse, search, the asset page (public and press staff) and the API.
     for client in (editor, press):
-        assert f"/material/{gone}\"" not in client.get("/").get_data(as_text=True)
+        latest = client.get("/").get_data(as_text=True)
+        assert f"/material/{gone}\"" not in latest and f"/material/{kept}\"" in latest
         found = client.get("/api/v1/search?q=inauguracion").get_json()
         assert gone not in [hit["id"] for hit in found["hits"]]
         assert kept in [hit["id"] for hit in found["hits"]]
+    points = press.get("/mapa/puntos.json").get_json()["points"]
+    assert gone not in [p[0] for p in points] and kept in [p[0] for p in points]
+    month = press.get("/cronologia/2025/3").get_data(as_text=True)
+    assert f"/material/{gone}\"" not in month and f"/material/{kept}\"" in month
     assert press.get(f"/material/{gone}").status_code == 404
     assert press.get(f"/api/v1/assets/{gone}").status_code == 404
     assert public.get(f"/material/{gone}").status_code == 404
