@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ STAFF_PAGES = {
     "buscar-vacio": "/buscar?q=zzzqqq", "subir": "/subir", "cargas": "/cargas",
     "consentimientos": "/consentimientos", "publicacion": "/publicacion",
     "cuentas": "/admin/usuarios", "cola": "/admin/cola", "bitacora": "/admin/bitacora",
+    "papelera": "/papelera",
 }
 
 
@@ -64,12 +66,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     _run(base, "ingest", str(cards), "--event", "Inauguración del mercado", "--photographer",
          "Ana Peña", "--caption", "Inauguración del mercado de Santa Cruz Meyehualco",
          "--process", "--no-progress")
+    _trash_one(base)
     _run(base, "user", "admin", "--role", "admin", "--password", PASSWORD)
     _run(base, "user", "fotografa", "--role", "photographer", "--password", PASSWORD)
     _run(base, "user", "editora", "--role", "editor", "--password", PASSWORD)
     live = start_server(base, workers=1, env={"DAM_ADMIN_PASSWORD": PASSWORD})
     yield live
     live.stop()
+
+
+def _trash_one(base: Path) -> None:
+    """One more photo, in the trash: the Papelera has a row to show (hidden everywhere else)."""
+    extra = base / "descarte"
+    extra.mkdir()
+    make_photo(extra / "descartada.jpg", (1200, 800), seed=99)
+    _run(base, "ingest", str(extra), "--event", "Descartes", "--process", "--no-progress")
+    with sqlite3.connect(base / "var" / "catalog.sqlite3") as db:
+        (asset_id,) = db.execute(
+            "SELECT id FROM assets WHERE original_filename = 'descartada.jpg'").fetchone()
+    _run(base, "trash", str(asset_id))
 
 
 def _sign_in(page: Any, server: LiveServer, user: str = "admin") -> None:
