@@ -23,7 +23,7 @@ from dam.curation.rights import as_utc, chunks
 from dam.db import Catalog
 from dam.enums import Role
 from dam.errors import DamError
-from dam.models import Asset, User, utcnow
+from dam.models import Asset, AuditEntry, utcnow
 from storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class TrashedItem:
     title: str
     media_type: str
     trashed_at: dt.datetime
-    trashed_by: str | None  # the account's name, if it still exists
+    trashed_by: str | None  # the name in the bitácora
     purge_on: dt.datetime
 
     def days_left(self, now: dt.datetime) -> int:
@@ -112,10 +112,14 @@ def list_trash(session: Session, trash_days: int, *, limit: int = 200, offset: i
     """(the trash, most recently trashed first; how many are in it)."""
     total = session.scalar(select(func.count()).select_from(Asset).where(
         Asset.trashed_at.is_not(None))) or 0
+    # Who moved it, as the bitácora names them (also the shell's "shell:<login>", and an
+    # account since removed).
+    who = (select(AuditEntry.username)
+           .where(AuditEntry.asset_id == Asset.id, AuditEntry.action == "trash")
+           .order_by(AuditEntry.id.desc()).limit(1).correlate(Asset).scalar_subquery())
     rows = session.execute(
         select(Asset.id, Asset.headline, Asset.original_filename, Asset.media_type,
-               Asset.trashed_at, User.username)
-        .outerjoin(User, User.id == Asset.trashed_by)
+               Asset.trashed_at, who)
         .where(Asset.trashed_at.is_not(None))
         .order_by(Asset.trashed_at.desc(), Asset.id.desc()).limit(limit).offset(offset)).all()
     items = []

@@ -28,7 +28,7 @@ def test_trash_list_restore_and_purge_from_the_shell(ctx: Context, tmp_path: Pat
     listed = json.loads(_dam(ctx, "trash", "list", "--json").output)
     assert sorted(i["asset_id"] for i in listed) == [first, second]
     assert {i["days_left"] for i in listed} == {30}
-    assert all(i["trashed_by"] is None for i in listed)  # the shell has no account
+    assert all(i["trashed_by"].startswith("shell:") for i in listed)  # who ran `dam`
     assert "2 in the trash" in _dam(ctx, "trash", "list").output
     assert "restored: 1" in _dam(ctx, "trash", "restore", str(second)).output
     assert "purged: 0" in _dam(ctx, "trash", "purge").output  # not yet past trash_days
