@@ -237,6 +237,8 @@ def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
 
         by_state, by_type = grouped(Asset.state), grouped(Asset.media_type)
         jobs, intake = grouped(Job.state), grouped(IntakeItem.outcome)
+        in_trash = session.scalar(select(func.count()).select_from(Asset).where(
+            Asset.trashed_at.is_not(None)))
         total_bytes = session.scalar(select(func.coalesce(func.sum(Asset.byte_size), 0)))
         failed_assets = session.execute(
             select(Asset.id, Asset.original_filename, Asset.error)
@@ -252,6 +254,7 @@ def summary(catalog: Catalog, *, failures: int = 50) -> dict[str, Any]:
         ).all()
     return {
         "assets": sum(by_state.values()),
+        "in_trash": int(in_trash or 0),  # counted in "assets" until purged
         "bytes": int(total_bytes or 0),
         "by_state": by_state,
         "by_type": by_type,

@@ -28,6 +28,7 @@ from dam.enums import AssetState, VocabularyKind
 from dam.errors import DamError
 from dam.fixity import run_fixity
 from dam.node_check import check_node
+from dam.removal_cli import COMMANDS as removal_commands
 from dam.shared_keys import local_keys, record_missing
 
 
@@ -147,7 +148,8 @@ def check(ctx: click.Context, as_json: bool) -> None:
 
 def _print_summary(data: dict[str, Any]) -> None:
     size_mb = data["bytes"] / 1e6
-    click.echo(f"Assets: {data['assets']} ({size_mb:.1f} MB of originals)")
+    click.echo(f"Assets: {data['assets']} ({size_mb:.1f} MB of originals)"
+               + (f", {data['in_trash']} in the trash" if data.get("in_trash") else ""))
     for title, key in (
         ("by state", "by_state"),
         ("by type", "by_type"),
@@ -342,6 +344,9 @@ def audit(ctx: click.Context, asset_id: int | None, username: str | None, action
     if not entries:
         click.echo("no entries")
 
+
+for _command in removal_commands:
+    cli.add_command(_command)
 
 _plugins_loaded = False
 

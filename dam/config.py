@@ -318,6 +318,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Unfinished uploads untouched this long are removed, with their chunks, by housekeeping.",
     ),
     Setting(
+        "trash_days",
+        int,
+        30,
+        "Assets in the trash (papelera) can be restored this many days; then housekeeping "
+        "purges them, with their files unless another asset shares the original.",
+    ),
+    Setting(
         "fixity_cycle_days",
         int,
         90,
@@ -472,6 +479,7 @@ class Settings:
     upload_user_quota_bytes: int
     upload_chunks_to: str
     upload_expiry_hours: int
+    trash_days: int
     fixity_cycle_days: int
     replica_store_url: str
     licences: Licences
@@ -698,6 +706,8 @@ def _validate_web(settings: Settings) -> None:
         _fail(settings, "upload_reserve_bytes", "must not be negative")
     if settings.upload_user_quota_bytes < 1:
         _fail(settings, "upload_user_quota_bytes", "must be at least 1")
+    if settings.trash_days < 1:
+        _fail(settings, "trash_days", "must be at least 1")
     if settings.upload_expiry_hours < 1:
         _fail(settings, "upload_expiry_hours", "must be at least 1")
     if not settings.open_data_licence.strip():

@@ -69,6 +69,14 @@ def _joined(*details: str | None) -> str | None:
     return "; ".join(d for d in details if d) or None
 
 
+def still_kept(catalog: Catalog, asset_id: int) -> bool:
+    """Whether the asset is still in the catalog. One removed since it was read (purged from
+    the trash, or erased by legal mandate: dam.curation.erasure) is an expected absence:
+    no report, no repair from the replica, no check row."""
+    with catalog.read() as session:
+        return session.get(Asset, asset_id) is not None
+
+
 def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = None) -> FixityReport:
     """Check all originals, or ``sample`` of them, least recently checked first; an asset's
     check covers the originals of its earlier versions too."""
@@ -89,12 +97,13 @@ def run_fixity(catalog: Catalog, store: ObjectStore, *, sample: int | None = Non
                          check_versions(store, earlier.get(asset_id, [])))
         now = utcnow()
         with catalog.write() as session:
+            asset = session.get(Asset, asset_id)
+            if asset is None:
+                continue  # removed meanwhile (trash purge, legal erasure): expected
             session.add(
                 FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None, detail=detail)
             )
-            asset = session.get(Asset, asset_id)
-            if asset is not None:
-                asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+            asset.fixity_checked_at, asset.fixity_ok = now, detail is None
         report.checked += 1
         if detail is None:
             report.ok += 1

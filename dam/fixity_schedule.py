@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from dam.config import Settings
 from dam.context import signing_key
 from dam.curation.versions import earlier_originals
 from dam.db import Catalog
-from dam.fixity import FixityProblem, check_asset, hash_object
+from dam.fixity import FixityProblem, check_asset, hash_object, still_kept
 from dam.models import Asset, FixityCheck, utcnow
 from storage import ObjectStore, open_store, original_key
 
@@ -70,24 +71,35 @@ def repair(store: ObjectStore, replica: ObjectStore, key: str, sha256: str) -> b
 
 def check_one(store: ObjectStore, replica: ObjectStore | None,
               row: tuple[int, str, str, int, str],
-              versions: list[tuple[int, str, int]] | None = None) -> tuple[str | None, bool]:
+              versions: list[tuple[int, str, int]] | None = None,
+              catalog: Catalog | None = None) -> tuple[str | None, bool]:
     """(what is still wrong or None, whether something was repaired) for one asset row, its
-    current original and those of its earlier ``versions`` (number, SHA-256, size)."""
-    _asset_id, sha256, key, byte_size, _filename = row
+    current original and those of its earlier ``versions`` (number, SHA-256, size).
+
+    With ``catalog``, an asset removed since the row was read is never repaired (an erased
+    original must not come back from the replica): its absence is reported as None.
+    """
+    asset_id, sha256, key, byte_size, _filename = row
+
+    def removed() -> bool:
+        return catalog is not None and not still_kept(catalog, asset_id)
+
     problems, repaired = [], False
     for number, v_sha, v_size in versions or []:
         v_detail, v_repaired = _check_original(store, replica, v_sha, original_key(v_sha),
-                                               v_size)
+                                               v_size, removed)
         repaired |= v_repaired
         if v_detail is not None:
             problems.append(f"version {number}: {v_detail}")
-    detail, fixed = _check_original(store, replica, sha256, key, byte_size)
+    detail, fixed = _check_original(store, replica, sha256, key, byte_size, removed)
     return "; ".join(([detail] if detail else []) + problems) or None, repaired or fixed
 
 
 def _check_original(store: ObjectStore, replica: ObjectStore | None, sha256: str, key: str,
-                    byte_size: int) -> tuple[str | None, bool]:
+                    byte_size: int, removed: Callable[[], bool]) -> tuple[str | None, bool]:
     detail = check_asset(store, sha256, key, byte_size)
+    if detail is not None and removed():
+        return None, False  # purged or erased meanwhile: an expected absence, never restored
     if detail is None or replica is None or not repair(store, replica, key, sha256):
         return detail, False
     still = check_asset(store, sha256, key, byte_size)
@@ -110,8 +122,9 @@ def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
     replica = replica_store(settings)
     report = RollingReport()
     for row in rows:
-        detail, repaired = check_one(store, replica, tuple(row), earlier.get(row[0]))
-        _record(catalog, row[0], detail, repaired)
+        detail, repaired = check_one(store, replica, tuple(row), earlier.get(row[0]), catalog)
+        if not _record(catalog, row[0], detail, repaired):
+            continue  # removed meanwhile (trash purge, legal erasure): an expected absence
         report.checked += 1
         report.repaired += repaired
         if detail is None:
@@ -122,15 +135,18 @@ def rolling_fixity(catalog: Catalog, store: ObjectStore, settings: Settings, *,
     return report
 
 
-def _record(catalog: Catalog, asset_id: int, detail: str | None, repaired: bool) -> None:
+def _record(catalog: Catalog, asset_id: int, detail: str | None, repaired: bool) -> bool:
+    """Record the check; False when the asset is no longer in the catalog (nothing recorded)."""
     now = utcnow()
     note = "restored from the replica store" if repaired else detail
     with catalog.write() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None:
+            return False
         session.add(FixityCheck(asset_id=asset_id, checked_at=now, ok=detail is None,
                                 detail=note))
-        asset = session.get(Asset, asset_id)
-        if asset is not None:
-            asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+        asset.fixity_checked_at, asset.fixity_ok = now, detail is None
+    return True
 
 
 def fixity_status(catalog: Catalog, cycle_days: int, now: dt.datetime | None = None

@@ -252,6 +252,10 @@ class Asset(Base):
     edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Descriptive fields people have edited: reprocessing the file never overwrites these.
     edited_fields: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
+    # In the trash (papelera) since this instant: hidden everywhere, restorable until
+    # housekeeping purges it (dam.curation.trash). No FK on the account: it may be gone.
+    trashed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    trashed_by: Mapped[int | None] = mapped_column(IdType)
 
     batch: Mapped[Batch | None] = relationship(back_populates="assets")
     renditions: Mapped[list[Rendition]] = relationship(
@@ -762,6 +766,27 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)  # reports' activity
+
+
+class Erasure(Base):
+    """The tombstone of an asset erased by legal mandate (dam.curation.erasure).
+
+    Only the minimum is kept: the original's SHA-256 (to recognise the file if it comes
+    back), the written reason, who and when, and the asset's former id (for the bitácora).
+    No title, caption, names or file name: those were the personal data to remove.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(IdType, index=True)  # no FK: the asset is gone
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    erased_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(IdType)  # no FK: outlives accounts
+    username: Mapped[str | None] = mapped_column(String(64))  # as it was at the time
+    # When every file was gone from the store(s); None: housekeeping tries again.
+    files_removed_at: Mapped[dt.datetime | None]
 
 
 class ExportProfile(Base):

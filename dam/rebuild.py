@@ -15,12 +15,12 @@ from dam.db import Catalog
 from dam.errors import DamError
 from dam.models import Asset, User
 from dam.rows import advance_sequences, insert_rows, record_created, table
-from dam.storemeta import GROUPS, PREFIX
+from dam.storemeta import GROUPS, PREFIX, TOMBSTONES_KEY
 from storage import ObjectStore
 
 _RECORD = re.compile(r"meta/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.json")
 TABLES = ("batches", "assets", "renditions", "asset_versions", "collections",
-          "collection_items", "consent_forms", "consent_assets")
+          "collection_items", "consent_forms", "consent_assets", "erasures")
 
 
 class RebuildError(DamError):
@@ -79,6 +79,7 @@ def rebuild_from_store(catalog: Catalog, store: ObjectStore) -> RebuildReport:
         known = set(asset_ids)
         for key, names in GROUPS.items():
             _insert_group(session, store, key, names, known, report)
+        report.rows["erasures"] += _insert_tombstones(session, store)
         record_created(session, asset_ids)
         advance_sequences(session, TABLES)
     return report
@@ -91,6 +92,15 @@ def _forget(session: Session, asset_id: int, report: RebuildReport) -> None:
         tbl = table(name)
         report.rows[name] -= session.execute(
             delete(tbl).where(tbl.c[column] == asset_id)).rowcount or 0
+
+
+def _insert_tombstones(session: Session, store: ObjectStore) -> int:
+    """The tombstones of legal erasures: a rebuilt catalog still refuses an erased file."""
+    try:
+        data = json.loads(store.read_bytes(TOMBSTONES_KEY))
+    except FileNotFoundError:
+        return 0
+    return insert_rows(session, "erasures", data.get("erasures", []))
 
 
 def _insert_group(session: Session, store: ObjectStore, key: str, names: tuple[str, str],

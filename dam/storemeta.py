@@ -3,7 +3,8 @@
 Each asset has ``meta/ab/cd/<sha256>.json`` beside its current original (every column of the
 asset, its batch, its renditions and its file versions); ``meta/colecciones.json`` and
 ``meta/consentimientos.json`` hold the collections and consent forms with their members;
-``meta/estado.json`` the last change-feed sequence applied.
+``meta/borrados.json`` the tombstones of legal erasures (so a rebuilt catalog still refuses an
+erased file); ``meta/estado.json`` the last change-feed sequence applied.
 :func:`sync_store_meta` follows the change feed (the node's housekeeping runs it every minute);
 :mod:`dam.rebuild` reads the records back into an empty catalog. Accounts are not in the store.
 """
@@ -29,6 +30,7 @@ PREFIX = "meta/"
 STATE_KEY = "meta/estado.json"
 GROUPS = {"meta/colecciones.json": ("collections", "collection_items"),
           "meta/consentimientos.json": ("consent_forms", "consent_assets")}
+TOMBSTONES_KEY = "meta/borrados.json"  # the erasures table (dam.curation.erasure)
 FORMAT = 1
 GAP_SECONDS = 120  # changes this recent are applied again (a slow commit may land late)
 PAGE = 500
@@ -70,20 +72,33 @@ def _columns(obj: Any) -> dict[str, Any]:
 
 
 def write_records(catalog: Catalog, store: ObjectStore, asset_ids: Sequence[int]) -> int:
-    """Write the records of these assets (those still in the catalog); returns how many."""
+    """Write the records of these assets (those still in the catalog); returns how many.
+
+    An asset removed (purged from the trash, erased) while its record was being written would
+    leave the record behind, with the personal data an erasure removes: the ids are read again
+    after writing and the records of the ones gone are deleted.
+    """
     written = 0
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), PAGE):
         with catalog.read() as session:
             assets = session.scalars(select(Asset).where(Asset.id.in_(ids[start:start + PAGE])))
-            records = [(a.sha256, asset_record(session, a)) for a in assets]
-        for sha256, record in records:
+            records = [(a.id, a.sha256, asset_record(session, a)) for a in assets]
+        for _, sha256, record in records:
             store.put_bytes(meta_key(sha256), _dump(record), content_type="application/json")
             # A replaced file's record sits beside the current original only: the one left
             # beside an earlier version would bring the asset back twice in a rebuild.
             for earlier in {v["sha256"] for v in record["versions"]} - {sha256}:
                 store.delete(meta_key(earlier))
             written += 1
+        if records:
+            with catalog.read() as session:
+                still = set(session.scalars(select(Asset.id).where(
+                    Asset.id.in_([i for i, _, _ in records]))))
+            for asset_id, sha256, _ in records:
+                if asset_id not in still:
+                    store.delete(meta_key(sha256))
+                    written -= 1
     return written
 
 
@@ -114,6 +129,21 @@ def write_groups(catalog: Catalog, store: ObjectStore, state: dict[str, Any]) ->
     return rewritten
 
 
+def write_tombstones(catalog: Catalog, store: ObjectStore, state: dict[str, Any]) -> int:
+    """Rewrite the tombstones file when an erasure was added or finished; 1 if rewritten."""
+    with catalog.read() as session:
+        erasures = table("erasures")
+        row = session.execute(select(func.count(), func.max(erasures.c.id),
+                                     func.count(erasures.c.files_removed_at))).one()
+        signature = repr(tuple(row))
+        if state.get(TOMBSTONES_KEY) == signature:
+            return 0
+        data = {"format": FORMAT, "erasures": list(dump_rows(session, "erasures"))}
+    store.put_bytes(TOMBSTONES_KEY, _dump(data), content_type="application/json")
+    state[TOMBSTONES_KEY] = signature
+    return 1
+
+
 def read_state(store: ObjectStore) -> dict[str, Any]:
     try:
         return json.loads(store.read_bytes(STATE_KEY))
@@ -134,7 +164,7 @@ def sync_store_meta(catalog: Catalog, store: ObjectStore, *, limit: int = 1000) 
     if rows:
         report.written = write_records(catalog, store, [a for _, a in rows])
         report.seq = max(report.seq, max(int(s) for s, _ in rows))
-    report.groups = write_groups(catalog, store, state)
+    report.groups = write_groups(catalog, store, state) + write_tombstones(catalog, store, state)
     if report.seq != state.get("seq") or report.groups:
         state["seq"] = report.seq
         store.put_bytes(STATE_KEY, _dump(state), content_type="application/json")

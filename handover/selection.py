@@ -56,11 +56,13 @@ def select_assets(session: Session, date_from: dt.date | None = None,
     last = 0
     while True:
         rows = session.execute(
-            select(Asset.id, Asset.taken_at, Asset.created_at).where(Asset.id > last)
-            .order_by(Asset.id).limit(PAGE)).all()
+            select(Asset.id, Asset.taken_at, Asset.created_at, Asset.trashed_at)
+            .where(Asset.id > last).order_by(Asset.id).limit(PAGE)).all()
         if not rows:
             break
-        for asset_id, taken, created in rows:
+        for asset_id, taken, created, trashed in rows:
+            if trashed is not None:  # the trash is not handed over (purged in trash_days)
+                continue
             if (within is None or asset_id in within) and _in_period(
                     asset_day(taken, created), date_from, date_to):
                 chosen.add(asset_id)

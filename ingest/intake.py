@@ -24,6 +24,7 @@ from dam.catalog import (
     record_new,
 )
 from dam.context import Context
+from dam.curation.erasure import find_erasure, returned_reason
 from dam.errors import IngestError
 from ingest.sidecars import MAX_SIDECAR_BYTES, looks_like_sidecar, take_sidecar
 from ingest.sniff import SniffResult, sniff_file
@@ -91,6 +92,17 @@ def hash_file(state: IntakeState) -> None:
     state.sha256, state.byte_size = digest.hexdigest(), size
 
 
+def refuse_erased(state: IntakeState) -> None:
+    """Content erased by legal mandate is recognised and refused, never stored again."""
+    assert state.sha256
+    with state.ctx.catalog.read() as session:
+        tombstone = find_erasure(session, state.sha256)
+        reason = returned_reason(tombstone) if tombstone is not None else None
+    if reason is not None:
+        log.warning("intake: %s was erased by legal mandate: refused", state.filename)
+        raise IngestError(reason)
+
+
 def find_duplicate(state: IntakeState) -> None:
     """Same content already catalogued: report and link it, store nothing."""
     assert state.sha256
@@ -126,7 +138,7 @@ def record(state: IntakeState) -> None:
     )
 
 
-INTAKE_STAGES = (sniff, hash_file, find_duplicate, store_original, record)
+INTAKE_STAGES = (sniff, hash_file, refuse_erased, find_duplicate, store_original, record)
 
 
 def display_name(path: Path) -> str:

@@ -13,6 +13,7 @@ import re
 REASON_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (code, re.compile(pattern, re.IGNORECASE)) for code, pattern in (
         ("refused", r"not accepted|no se acepta"),  # the upload's own (translated) refusal
+        ("erased", r"^erased by legal mandate on "),  # dam.curation.erasure.RETURNED
         ("empty", r"^empty file"),
         ("raw_empty", r"holds no image data"),
         ("too_large", r"too large|decompression bomb|image too large"),

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from dam.catalog import IntakeResult
 from dam.context import Context
+from dam.curation.removal import KEY_SOURCES
 from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.models import Asset, IntakeItem
 from dam.queue import requeue_for_asset
+from storage import ObjectStore
 
 SUFFIX = ".xmp"
 MAX_SIDECAR_BYTES = 4 * 1024 * 1024
@@ -96,3 +98,23 @@ def sidecar_joined(session: Session, asset: Asset) -> bool:
     found = session.scalar(select(IntakeItem.id).where(
         IntakeItem.asset_id == asset.id, IntakeItem.outcome == IntakeOutcome.SIDECAR).limit(1))
     return found is not None
+
+
+def sidecar_keys_of(session: Session, store: ObjectStore, asset: Asset) -> list[str]:
+    """The asset's sidecar key, for removals (dam.curation.removal.KEY_SOURCES); none when
+    another asset of the batch shares the name (a RAW and its JPEG): it describes that one too."""
+    if asset.batch_id is None:
+        return []
+    stem = picture_stem(asset.original_filename)
+    names = session.scalars(select(Asset.original_filename).where(
+        Asset.batch_id == asset.batch_id, Asset.id != asset.id))
+    if any(picture_stem(name) == stem for name in names):
+        return []
+    key = sidecar_key(asset.batch_id, asset.original_filename)
+    return [key] if store.exists(key) else []
+
+
+# Erasure and the trash's purge live in dam, which cannot import ingest: the sidecar source is
+# added when ingest is loaded (it is, wherever files are taken in: the CLI, the web app, workers).
+if sidecar_keys_of not in KEY_SOURCES:
+    KEY_SOURCES.append(sidecar_keys_of)

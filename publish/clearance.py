@@ -55,6 +55,9 @@ def clear_for_export(session: Session, assets: Sequence[Asset], profile: ExportP
     cleared: list[Asset] = []
     held: list[Held] = []
     for asset in assets:
+        if asset.trashed_at is not None:  # whatever the profile: the trash never leaves
+            held.append(Held(asset.id, ("trashed",), ("in the trash",)))
+            continue
         found = [(b.code, b.detail) for b in blockers.get(asset.id, []) if b.code in profile.blocks
                  and not (b.code == MINORS and asset.id in blurred)]
         if "unapproved" in profile.blocks and WorkflowState(asset.workflow_state) not in (

@@ -97,6 +97,7 @@ def _register(app: Flask) -> None:
         sheet_import,
         social,
         time_shift,
+        trash,
         upload,
         versions,
         vocabulary,
@@ -108,7 +109,7 @@ def _register(app: Flask) -> None:
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
         shares, shared, saved_searches, time_shift, map, publications, sheet_import, reports,
-        faces, versions,
+        faces, versions, trash,
     ):
         app.register_blueprint(module.bp)
 

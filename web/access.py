@@ -12,7 +12,7 @@ import enum
 import logging
 
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, select
 
 from dam.curation.rights import public_clause
 from dam.enums import Role
@@ -124,6 +124,9 @@ _FACES_EDIT = ("faces.name_group", "faces.merge", "faces.split", "faces.face_act
 _VERSIONS_ASSET = ("versions.download",)
 _VERSIONS_UPLOAD = ("versions.replace",)
 _VERSIONS_EDIT = ("versions.restore",)
+# Issue 17: the trash (editors move, list and restore) and legal erasure (admins).
+_TRASH_EDIT = ("trash.index", "trash.confirm", "trash.move", "trash.restore")
+_TRASH_ADMIN = ("trash.empty", "trash.erase_form", "trash.erase")
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -162,6 +165,8 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_VERSIONS_ASSET, Need.ASSET),
     **dict.fromkeys(_VERSIONS_UPLOAD, Need.UPLOAD),
     **dict.fromkeys(_VERSIONS_EDIT, Need.EDIT),
+    **dict.fromkeys(_TRASH_EDIT, Need.EDIT),
+    **dict.fromkeys(_TRASH_ADMIN, Need.ADMIN),
 }
 
 
@@ -179,6 +184,8 @@ def can_view(user: CurrentUser | None, asset: Asset) -> bool:
 
     Evaluated on every call (one small query for the public), so an embargo lifts on time.
     """
+    if asset.trashed_at is not None:  # the trash: editors see it (the Papelera), no one else
+        return user is not None and RANK[user.role] >= RANK[Role.EDITOR]
     if user is not None:
         return RANK[user.role] >= RANK[Role.VIEWER]
     if asset.id is None:
@@ -194,8 +201,9 @@ def can_download_original(user: CurrentUser | None, asset: Asset) -> bool:
 
 
 def visible_clause(user: CurrentUser | None) -> ColumnElement[bool]:
-    """``can_view`` as a SQL condition on Asset, for lists (``now`` taken per call)."""
-    return true() if user is not None else public_clause(utcnow())
+    """``can_view`` as a SQL condition on Asset, for lists (``now`` taken per call); lists never
+    show the trash (only the Papelera does)."""
+    return Asset.trashed_at.is_(None) if user is not None else public_clause(utcnow())
 
 
 def can_see_batch(user: CurrentUser | None, batch: Batch) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from dam.cli import get_context, get_settings
-from dam.curation.actor import Actor
+from dam.curation.actor import Actor, shell_actor
 from dam.enums import Role
 from dam.errors import NotFoundError
 from web.accounts import AccountError, check_username, create_user, ensure_first_admin, has_users
@@ -114,9 +114,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int |
 
 
 def _shell_actor() -> Actor:
-    """The bitácora's name for a change made at the shell: who ran `dam`, as the system."""
-    login = os.environ.get("SUDO_USER") or os.environ.get("USER") or "?"
-    return Actor(user_id=None, username=f"shell:{login}"[:64], role=Role.ADMIN)
+    return shell_actor()
 
 
 def _ask_password() -> str:

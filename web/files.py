@@ -43,7 +43,7 @@ def asset_for_key(key: str) -> Asset:
         asset = session.scalars(
             select(Asset).where(Asset.sha256 == match.group(2))
             .options(load_only(Asset.id, Asset.state, Asset.media_type, Asset.mime_type,
-                               Asset.original_filename, Asset.original_key))
+                               Asset.original_filename, Asset.original_key, Asset.trashed_at))
         ).first()
     if asset is None or not can_view(g.user, asset):
         abort(404)

@@ -1,7 +1,8 @@
 """The node's housekeeping: abandoned uploads removed, uploads that waited for the store taken in,
 the store's metadata records brought up to date with the change feed (dam.storemeta), the
-rolling fixity check's share of originals re-hashed (dam.fixity_schedule), and notices queued
-by mail (web.notices).
+rolling fixity check's share of originals re-hashed (dam.fixity_schedule), notices queued
+by mail (web.notices), the trash purged of what stayed longer than ``trash_days`` and the
+files of legal erasures the store refused deleted again (dam.curation.trash, .erasure).
 
 ``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
 ``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
@@ -23,13 +24,15 @@ import click
 from sqlalchemy import select, update
 
 from dam.context import Context
+from dam.curation.erasure import finish_erasures
+from dam.curation.trash import purge_due
 from dam.enums import UploadState
-from dam.fixity_schedule import rolling_fixity
+from dam.fixity_schedule import replica_store, rolling_fixity
 from dam.models import Upload
 from dam.search import snapshot
 from dam.search.store import IndexLocation
 from dam.storemeta import sync_store_meta
-from storage import LocalStore, StoreUnavailableError
+from storage import LocalStore, ObjectStore, StoreUnavailableError
 from web import upload_parts
 from web.notices import send_notices
 from web.queries import reading
@@ -53,6 +56,8 @@ class HousekeepingReport:
     fixity_damaged: int = 0  # damaged originals that could not be restored
     notices: int = 0  # notices queued by mail (web.notices)
     search_snapshot: bool = False  # this node's index published to the store (dam.search.snapshot)
+    purged: int = 0  # assets purged from the trash after trash_days
+    erasures_finished: int = 0  # legal erasures whose files were deleted at a later pass
 
 
 def queue_notices(ctx: Context, now: dt.datetime) -> int:
@@ -76,7 +81,8 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.store_meta = update_store_meta(ctx)
     report.notices = queue_notices(ctx, now)
     report.search_snapshot = publish_search_snapshot(ctx, now)
-    if report.expired or report.orphans or report.taken_in:
+    report.purged, report.erasures_finished = empty_removals(ctx, now)
+    if report.expired or report.orphans or report.taken_in or report.purged:
         log.info("housekeeping: %s", asdict(report))
     return report
 
@@ -107,6 +113,23 @@ def update_store_meta(ctx: Context) -> int:
     except (OSError, StoreUnavailableError) as exc:
         log.warning("housekeeping: store metadata records not updated: %s", exc)
         return 0
+
+
+def removal_stores(ctx: Context) -> list[ObjectStore]:
+    """The store, and the replica store when one is configured: removals delete from both."""
+    replica = replica_store(ctx.settings)
+    return [ctx.store] + ([replica] if replica is not None else [])
+
+
+def empty_removals(ctx: Context, now: dt.datetime) -> tuple[int, int]:
+    """(assets purged from the trash, erasures finished); (0, 0) while the store is away."""
+    try:
+        stores = removal_stores(ctx)
+        purged = purge_due(ctx.catalog, stores, ctx.settings.trash_days, now).purged
+        return len(purged), finish_erasures(ctx.catalog, stores, now)
+    except (OSError, StoreUnavailableError) as exc:
+        log.warning("housekeeping: trash not purged: %s", exc)
+        return 0, 0
 
 
 def check_fixity(ctx: Context, report: HousekeepingReport) -> None:
@@ -255,4 +278,4 @@ def housekeeping(ctx: click.Context) -> None:
     report = run_housekeeping(get_context(ctx))
     click.echo(f"expired uploads removed: {report.expired}; orphan folders removed: "
                f"{report.orphans}; taken in: {report.taken_in}; still waiting for the store: "
-               f"{report.waiting}")
+               f"{report.waiting}; purged from the trash: {report.purged}")

@@ -60,7 +60,8 @@ def held_summary(held: Sequence[Held]) -> str:
 
 # What clearance and the page's count read of an asset: the summary loads no more than this.
 CLEARANCE_COLUMNS = (Asset.id, Asset.media_type, Asset.workflow_state, Asset.embargo_until,
-                     Asset.internal_only, Asset.contains_minors, Asset.sensitive)
+                     Asset.internal_only, Asset.contains_minors, Asset.sensitive,
+                     Asset.trashed_at)
 
 
 def _members(session: Session, collection: Collection, *, for_summary: bool = False

@@ -3,11 +3,14 @@ the technical text stays recorded and is shown to administrators."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+import re
+
+from flask_babel import gettext, lazy_gettext
 
 from ingest.reasons import reason_code
 
 MESSAGES = {
+    "erased": lazy_gettext("This file was erased by legal mandate; it is not stored again."),
     "refused": lazy_gettext(
         "This type of file is not accepted: only photos, video, audio and PDF."),
     "empty": lazy_gettext("The file is empty."),
@@ -30,9 +33,15 @@ MESSAGES = {
 }
 
 
+_ERASED = re.compile(r"^erased by legal mandate on (\S+): (.*)$", re.DOTALL)
+
+
 def failure_text(reason: str | None) -> str:
     """The recorded ``reason`` as a sentence in the reader's language ("" without one)."""
     code = reason_code(reason)
+    if code == "erased" and reason and (found := _ERASED.match(reason)):
+        return gettext("This file was erased by legal mandate on %(day)s (%(reason)s); it is "
+                       "not stored again.", day=found.group(1), reason=found.group(2))
     return str(MESSAGES[code]) if code else ""
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from dam.enums import CollectionKind
@@ -36,6 +36,12 @@ class CollectionSummary:
     cover_asset_id: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+def _shown(visible: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """What the reader may see, never what is in the trash (dam.curation.trash)."""
+    not_trashed = Asset.trashed_at.is_(None)
+    return not_trashed if visible is None else and_(not_trashed, visible)
 
 
 def members_clause(collection: Collection) -> ColumnElement[bool]:
@@ -102,7 +108,7 @@ def collection_assets(session: Session, collection: Collection, after: int | Non
     Albums follow their order; events the date taken (undated last). ``visible`` is a condition
     on Asset that hides what the reader may not see.
     """
-    visible = true() if visible is None else visible
+    visible = _shown(visible)
     page = _event_page if collection.kind == CollectionKind.EVENT else _album_page
     ids = list(session.scalars(page(session, collection, after, limit, visible)))
     next_after = ids[limit - 1] if len(ids) > limit else None
@@ -140,7 +146,7 @@ def _cover(session: Session, collection: Collection, visible: ColumnElement[bool
 
 def summarize(session: Session, collections: Sequence[Collection],
               visible: ColumnElement[bool] | None = None) -> list[CollectionSummary]:
-    visible = true() if visible is None else visible
+    visible = _shown(visible)
     counts = _counts(session, [c.id for c in collections], visible) if collections else {}
     return [
         CollectionSummary(c.id, c.kind, c.title, c.slug, c.description, c.event,

@@ -211,6 +211,7 @@ def public_clause(now: dt.datetime) -> ColumnElement[bool]:
     has_valid_minor = exists().where(linked, is_valid, ConsentForm.covers_minor.is_(True))
     has_lapsed = exists().where(linked, not_(is_valid))
     return and_(
+        Asset.trashed_at.is_(None),
         Asset.workflow_state == WorkflowState.PUBLISHED,
         Asset.internal_only.is_(False),
         or_(Asset.embargo_until.is_(None), Asset.embargo_until <= utc),

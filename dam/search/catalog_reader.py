@@ -44,7 +44,8 @@ def documents_between(catalog: Catalog, low: int, high: int,
     """Documents of the assets with ``low < id <= high``, from their columns only."""
     columns = [getattr(Asset, c) for c in DOC_COLUMNS]
     with catalog.read() as session:
-        rows = session.execute(select(*columns).where(Asset.id > low, Asset.id <= high)
+        rows = session.execute(select(*columns).where(Asset.id > low, Asset.id <= high,
+                                                      Asset.trashed_at.is_(None))  # the trash
                                .order_by(Asset.id)).all()
     return [build_document(row, batches.get(row.batch_id)) for row in rows]
 

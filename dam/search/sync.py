@@ -79,7 +79,8 @@ def apply_changes(catalog: Catalog, engine: SearchEngine, asset_ids: set[int]) -
     """Re-index the given assets as the catalog has them now; drop the ones that are gone."""
     with catalog.read() as session:
         assets = session.scalars(
-            select(Asset).options(selectinload(Asset.batch)).where(Asset.id.in_(asset_ids))
+            select(Asset).options(selectinload(Asset.batch))
+            .where(Asset.id.in_(asset_ids), Asset.trashed_at.is_(None))  # the trash: dropped
         ).all()
         docs = [build_document(a) for a in assets]
     writer = engine.writer()
@@ -143,10 +144,10 @@ def iter_asset_chunks(catalog: Catalog, size: int = 2000) -> Iterator[list]:
                 select(Asset).options(selectinload(Asset.batch))
                 .where(Asset.id > after).order_by(Asset.id).limit(size)
             ).all()
-            docs = [build_document(a) for a in chunk]
-        if not docs:
+            docs = [build_document(a) for a in chunk if a.trashed_at is None]
+        if not chunk:
             return
-        after = docs[-1].asset_id
+        after = chunk[-1].id
         yield docs
 
 

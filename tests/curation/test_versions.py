@@ -210,3 +210,25 @@ def test_cli_replace_list_restore(ctx: Context, photos: dict[str, Path]) -> None
     out = runner.invoke(cli(), ["replace", str(asset_id), str(photos["first"]),
                                 "--reason", "x"], obj={"context": ctx})
     assert out.exit_code == 1 and "already the current version" in out.output
+
+
+def test_legal_erasure_removes_every_version_of_a_replaced_file(
+        any_ctx: Context, photos: dict[str, Path]) -> None:
+    """Erasure and versions together: nothing of the earlier file stays in the store."""
+    from dam.curation import erasure
+
+    ctx = any_ctx
+    actors = make_actors(ctx)
+    asset_id = _ingest(ctx, photos["first"])
+    replace_asset_file(ctx, actors["editora"], asset_id, photos["edit"], "Corrección de color")
+    assert process_asset(ctx, asset_id) == AssetState.READY
+    first, edit = _sha(photos["first"]), _sha(photos["edit"])
+    assert ctx.store.exists(original_key(first)) and ctx.store.exists(original_key(edit))
+
+    erasure.erase_asset(ctx.catalog, [ctx.store], actors["admin"], asset_id,
+                        "Solicitud ARCO de cancelación, folio 0042/2026")
+
+    left = [info.key for info in ctx.store.list("")]
+    assert not [key for key in left if first in key or edit in key], left
+    again = ingest_paths(ctx, [photos["first"]], BatchInfo(event="Otra vez"))
+    assert again.results[0].outcome == IntakeOutcome.FAILED  # an earlier version: refused too

@@ -217,3 +217,15 @@ def test_a_missing_original_stops_the_export_with_its_asset(ctx: Context, tmp_pa
                                 obj={"context": ctx})
     assert result.exit_code == 1
     assert f"asset {ids['b']}: its original is missing from the store" in result.output
+
+
+def test_the_trash_is_not_handed_over(ctx: Context, tmp_path: Path) -> None:
+    from dam.curation.actor import SYSTEM
+    from dam.curation.trash import trash_assets
+
+    ids = build_archive(ctx)
+    with ctx.catalog.write() as session:
+        trash_assets(session, SYSTEM, [ids["b"]])
+    export(ctx, tmp_path / "p", "--from", "2025-03-01", "--to", "2025-12-31")
+    got = {r["id"] for r in records(tmp_path / "p").values()}
+    assert got == {ids["a"], ids["restricted"], ids["scan"]}

@@ -20,6 +20,7 @@ def test_intake_stages_in_order(ctx: Context, tmp_path: Path) -> None:
     assert [s.__name__ for s in intake.INTAKE_STAGES] == [
         "sniff",
         "hash_file",
+        "refuse_erased",
         "find_duplicate",
         "store_original",
         "record",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ STAFF_PAGES = {
     "publicaciones": "/publicaciones", "serie": "/publicaciones/serie?nombre=Gaceta+Iztapalapa",
     "notas-de-prensa": "/notas-de-prensa", "nota-web": "/notas-de-prensa/nota-web",
     "importar-hoja": "/admin/importar-hoja",
+    "papelera": "/papelera",
 }
 
 
@@ -73,12 +75,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "gaceta.pdf,Gaceta Iztapalapa,3,bulletin,,,2025-03-01\n"
         "park.png,,,clipping,Reforma,negative,2025-03-20\n", encoding="utf-8")
     _run(base, "import", "sheet", str(catalogue))
+    _trash_one(base)
     _run(base, "user", "admin", "--role", "admin", "--password", PASSWORD)
     _run(base, "user", "fotografa", "--role", "photographer", "--password", PASSWORD)
     _run(base, "user", "editora", "--role", "editor", "--password", PASSWORD)
     live = start_server(base, workers=1, env={"DAM_ADMIN_PASSWORD": PASSWORD})
     yield live
     live.stop()
+
+
+def _trash_one(base: Path) -> None:
+    """One more photo, in the trash: the Papelera has a row to show (hidden everywhere else)."""
+    extra = base / "descarte"
+    extra.mkdir()
+    make_photo(extra / "descartada.jpg", (1200, 800), seed=99)
+    _run(base, "ingest", str(extra), "--event", "Descartes", "--process", "--no-progress")
+    with sqlite3.connect(base / "var" / "catalog.sqlite3") as db:
+        (asset_id,) = db.execute(
+            "SELECT id FROM assets WHERE original_filename = 'descartada.jpg'").fetchone()
+    _run(base, "trash", str(asset_id))
 
 
 def _sign_in(page: Any, server: LiveServer, user: str = "admin") -> None:
