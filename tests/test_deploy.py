@@ -79,8 +79,9 @@ def test_the_reference_settings_load_and_match_the_proxy(tmp_path: Path) -> None
     assert settings.web_trusted_proxies == 1 and settings.web_secure_cookies
     caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
     upstreams = re.findall(r"reverse_proxy ([^{]+)\{", caddyfile)
-    assert len(upstreams) == 2 and len(set(upstreams)) == 1  # uploads and the rest: same nodes
+    assert len(upstreams) == 1  # every request round-robin: upload chunks wait in the store
     ports = {address.rsplit(":", 1)[1] for address in upstreams[0].split()}
     assert ports == {str(settings.web_port)}
-    assert caddyfile.count("health_uri /healthz") == 2
-    assert "@uploads path /api/v1/uploads /api/v1/uploads/*" in caddyfile
+    assert caddyfile.count("health_uri /healthz") == 1
+    assert "lb_policy round_robin" in caddyfile and "ip_hash" not in caddyfile
+    assert settings.upload_chunks_to in ("auto", "store")

@@ -33,6 +33,7 @@ from dam.errors import DamError
 from dam.models import Asset, Collection, Face, FaceGroup, Rendition, VocabularyTerm
 from web.curation_common import actor_of
 from web.queries import reading
+from web.redirects import safe_next
 from web.state import get_ctx
 
 bp = Blueprint("faces", __name__)
@@ -127,12 +128,11 @@ def _change(action: Callable[..., Any], *args: Any, done: str) -> None:
 
 
 def _back(group_id: int | None = None) -> Response:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    if group_id is not None:
-        return redirect(url_for("faces.group", group_id=group_id))
-    return redirect(url_for("faces.people"))
+    """Back to the form's ``next`` when it is a path of this site (web.redirects), else to the
+    group or the People page."""
+    default = (url_for("faces.group", group_id=group_id) if group_id is not None
+               else url_for("faces.people"))
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 def _ids(name: str) -> list[int]:

@@ -314,9 +314,11 @@ def test_a_portrait_picture_is_never_squashed(server: LiveServer, admin: Any) ->
     assert abs(box[0] / box[1] - box[2] / box[3]) < 0.02, box
     assert box[1] <= 900
     tabs = admin.get_by_role("tab").all_inner_texts()
-    assert tabs == ["Información", "Derechos", "Historial", "Redes"], tabs
+    assert tabs == ["Información", "Derechos", "Historial", "Versiones", "Redes"], tabs
     admin.get_by_role("tab", name="Redes").focus()
     admin.keyboard.press("ArrowLeft")  # the tabs follow the arrow keys
+    assert admin.get_by_role("tab", name="Versiones").get_attribute("aria-selected") == "true"
+    admin.keyboard.press("ArrowLeft")
     assert admin.get_by_role("tab", name="Historial").get_attribute("aria-selected") == "true"
     admin.locator("#panel-history li, #panel-history p.muted").first.wait_for()
     admin.get_by_role("tab", name="Redes").click()
