@@ -27,6 +27,16 @@ class JobKind(enum.StrEnum):
     MAKE_PROXY = "make_proxy"  # web-playable copy of a video or audio file, at lower priority
     PUBLISH_GALLERY = "publish_gallery"  # render the public gallery (publish.jobs)
     SEND_MAIL = "send_mail"  # send one stored email (dam.mail)
+    OCR_PAGES = "ocr_pages"  # read scanned pages with Tesseract, after the ingest (ingest.ocr_job)
+
+
+class OcrState(enum.StrEnum):
+    """Where one page's OCR stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # could not be read (reason kept); flagged for review
 
 
 class JobState(enum.StrEnum):

@@ -59,10 +59,17 @@ def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
         make_proxy(ctx, job.asset_id)
 
 
+def run_ocr_pages(ctx: Context, job: queue.ClaimedJob) -> None:
+    from ingest.ocr_job import run_ocr_job  # loads Tesseract only where pages are read
+
+    run_ocr_job(ctx, job)
+
+
 JobHandler = Callable[[Context, queue.ClaimedJob], None]
 HANDLERS: dict[JobKind, JobHandler] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
+    JobKind.OCR_PAGES: run_ocr_pages,
 }
 
 
