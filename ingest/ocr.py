@@ -47,7 +47,7 @@ class PageText:
     """What OCR read on one page: text, mean word confidence (0-100), words with boxes."""
 
     text: str
-    confidence: float | None  # None: no words found (a blank page, a picture)
+    confidence: float | None  # None: a blank page (no ink: nothing to read or review)
     words: list[list[Any]] = field(default_factory=list)  # [text, x0, y0, x1, y1, conf]
     rotation: int = 0  # degrees the page was turned (counter-clockwise) to read it
     skew: float = 0.0  # degrees it was straightened by
@@ -128,8 +128,8 @@ class Reader:
             if not value or box is None:
                 continue
             words.append([value, *page_box(box, to_page, size), round(word.Confidence(level))])
-        # No words at all: a blank page or a picture, nothing to read (and nothing to review).
-        confidence = float(api.MeanTextConf()) if words else None
+        # Ink but no words: unreadable (or a picture); confidence 0 gets it reviewed, not lost.
+        confidence = float(api.MeanTextConf()) if words else 0.0
         api.Clear()
         return PageText(text, confidence, words, rotation, round(skew, 2), *size)
 

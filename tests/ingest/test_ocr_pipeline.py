@@ -17,6 +17,7 @@ from dam.search.service import SearchService
 from ingest.batching import ingest_paths
 from ingest.ocr import tessdata_path
 from ingest.worker import run_workers
+from tests.conftest import require_corpus
 from tests.scans import TEXT_A, TEXT_B, draw_page, save_pdf, tilted, turned, word_error_rate
 
 
@@ -76,3 +77,30 @@ def test_pages_with_a_text_layer_are_not_read_again(ctx: Context) -> None:
         assert session.scalars(select(OcrPage)).first() is None
         assert session.scalars(select(Job).where(Job.kind == JobKind.OCR_PAGES)).first() is None
         assert session.get(Asset, report.results[0].asset_id).metadata_json.get("ocr") is None
+
+
+@pytest.mark.corpus
+def test_corpus_pdfs_without_a_usable_text_layer_are_read(ctx: Context) -> None:
+    """Of the shared corpus: a page with its text as a picture is read and found; Arabic read
+    with the Spanish model is flagged for review; text-layer PDFs are left alone."""
+    folder = require_corpus() / "pdfs" / "py-pdf-sample-files"
+    names = ["output_with_metadata_pymupdf.pdf", "habibi-rotated.pdf", "multicolumn.pdf"]
+    report = ingest_paths(ctx, [folder / name for name in names], BatchInfo())
+    ids = {Path(r.source_path).name: r.asset_id for r in report.results}
+    assert run_workers(ctx.settings, 1, until_idle=True) == 0
+    with ctx.catalog.read() as session:
+        rows = session.execute(select(OcrPage.asset_id, OcrPage.page, OcrPage.flagged,
+                                      OcrPage.state)).all()
+    pages = {(r.asset_id, r.page): r for r in rows}
+    assert {a for a, _ in pages} == {ids["output_with_metadata_pymupdf.pdf"],
+                                     ids["habibi-rotated.pdf"]}
+    assert all(r.state == OcrState.DONE for r in rows)
+    assert not pages[ids["output_with_metadata_pymupdf.pdf"], 1].flagged
+    assert all(pages[ids["habibi-rotated.pdf"], n].flagged for n in (1, 2, 3, 4))
+    service = SearchService(ctx.settings, ctx.catalog)
+    try:
+        service.sync()
+        hits = [h.asset_id for h in service.search("hello world").hits]
+        assert ids["output_with_metadata_pymupdf.pdf"] in hits
+    finally:
+        service.close()
