@@ -3,11 +3,11 @@ then turned, tilted, soiled or set in two columns, as pictures and as PDFs witho
 
 from __future__ import annotations
 
-import random
 import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_PLACES = (
@@ -66,13 +66,11 @@ def turned(page: Image.Image, degrees: int) -> Image.Image:
 
 def soiled(page: Image.Image, share: float = 0.01, seed: int = 7) -> Image.Image:
     """Salt and pepper on ``share`` of the pixels, and a faint grey cast, as a photocopy."""
-    rng = random.Random(seed)
-    noisy = page.point(lambda v: min(v, 235))
-    pixels = noisy.load()
-    width, height = noisy.size
-    for _ in range(int(width * height * share)):
-        pixels[rng.randrange(width), rng.randrange(height)] = rng.choice((0, 255))
-    return noisy
+    rng = np.random.default_rng(seed)
+    pixels = np.minimum(np.asarray(page.convert("L")), 235)
+    hit = rng.random(pixels.shape) < share
+    pixels = np.where(hit, rng.choice(np.array([0, 255], dtype=np.uint8), pixels.shape), pixels)
+    return Image.fromarray(pixels.astype(np.uint8))
 
 
 def save_pdf(pages: list[Image.Image], path: Path) -> Path:

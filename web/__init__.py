@@ -84,6 +84,7 @@ def _register(app: Flask) -> None:
         files,
         health,
         map,
+        ocr_view,
         presskit,
         profiles,
         publishing,
@@ -102,7 +103,7 @@ def _register(app: Flask) -> None:
         auth, admin, api, assets, browse, files, health, search, upload, auditlog,
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
-        shares, shared, saved_searches, time_shift, map,
+        shares, shared, saved_searches, time_shift, map, ocr_view,
     ):
         app.register_blueprint(module.bp)
 

@@ -105,6 +105,7 @@ _SAVED_SEARCHES = ("saved_searches.save", "saved_searches.index", "saved_searche
 _TIME_SHIFT = ("time_shift.form", "time_shift.apply", "time_shift.result",  # capture time fix
                "time_shift.undo")  # (the service checks the batch is the photographer's)
 _MAP = ("map.page", "map.points")  # the staff map of a search's positions
+_OCR_VIEW = ("ocr.review",)  # issue 18: pages whose OCR is unsure, to check (press staff+)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -131,6 +132,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_SAVED_SEARCHES, Need.VIEW),
     **dict.fromkeys(_TIME_SHIFT, Need.UPLOAD),
     **dict.fromkeys(_MAP, Need.VIEW),
+    **dict.fromkeys(_OCR_VIEW, Need.VIEW),
 }
 
 

@@ -102,7 +102,8 @@ def test_a_photo_marked_as_printed_material_is_read(ctx: Context, tmp_path: Path
 def test_pages_under_the_confidence_threshold_are_flagged_not_dropped(
         ctx: Context, tmp_path: Path) -> None:
     """A page read badly (or not at all) is kept and flagged for review; one read well is not."""
-    pdf = save_pdf([draw_page(TEXT_B), soiled(draw_page(TEXT_A), 0.15)], tmp_path / "volante.pdf")
+    pdf = save_pdf([draw_page(TEXT_B), soiled(draw_page(TEXT_A, size=(620, 874)), 0.15)],
+                   tmp_path / "volante.pdf")
     asset_id = ingest_paths(ctx, [pdf], BatchInfo()).results[0].asset_id
     assert run_workers(ctx.settings, 1, until_idle=True) == 0
     with ctx.catalog.read() as session:
