@@ -76,3 +76,11 @@ def test_unsure_pages_are_flagged_for_staff(app: Flask, gaceta: int) -> None:
     assert "No se reconocieron palabras" in text
     assert "pagina=2#" not in text  # the clean page is not listed
     assert app.test_client().get("/ocr/revisar").status_code == 302  # the public: sign in
+
+
+def test_the_api_gives_the_page_of_a_hit_in_ocr_text(app: Flask, gaceta: int) -> None:
+    client = signed_in(app, "prensa")
+    found = client.get("/api/v1/search?q=Pe%C3%B1%C3%B3n").get_json()
+    (hit,) = [h for h in found["hits"] if h["id"] == gaceta]
+    assert hit["page"] == 2
+    assert ["Peñón", True] in hit["page_highlight"]
