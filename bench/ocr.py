@@ -150,7 +150,11 @@ class Archive:
 
     def close(self) -> None:
         self.worker.terminate()
-        self.worker.wait(timeout=60)
+        try:
+            self.worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a page in hand: its workers die with the supervisor
+            self.worker.kill()
+            self.worker.wait(timeout=60)
         self.ctx.close()
         shutil.rmtree(self.data, ignore_errors=True)
 

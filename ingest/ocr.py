@@ -36,6 +36,7 @@ OSD_CHARACTERS = "20"
 SKEW_LIMIT = 8.0  # degrees either way; a page tilted more is a photo of a page, not a scan
 SKEW_MIN = 1.0  # smaller tilts are left to Tesseract's own line finding (no resampling)
 SKEW_SAMPLE = 40_000  # ink pixels the skew is measured on
+SKEW_MIN_INK = 4_000  # fewer, on the measuring copy, and there are no lines to measure
 BLANK_INK = 0.00005  # share of dark pixels under which a page is blank (not worth reading)
 MEASURE_WIDTH = 900  # pixels: the copy the skew and the ink are measured on
 TESSDATA_PLACES = (
@@ -160,7 +161,7 @@ def measure_skew(small: Image.Image) -> float:
     and counts them per row: coarse steps of half a degree, then tenths around the best.
     """
     ys, xs = np.nonzero(np.asarray(small) < 128)
-    if len(ys) < 2:
+    if len(ys) < SKEW_MIN_INK:  # a word or two: no lines to measure, leave it as it is
         return 0.0
     step = max(1, len(ys) // SKEW_SAMPLE)  # a dense page has ink enough in every 4th pixel
     ys, xs = ys[::step], xs[::step]
