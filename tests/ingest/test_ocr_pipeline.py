@@ -35,8 +35,9 @@ def _gaceta(folder: Path) -> Path:
     return save_pdf(pages, folder / "gaceta-escaneada.pdf")
 
 
-def test_a_scanned_publication_is_read_and_found_by_its_words(ctx: Context,
+def test_a_scanned_publication_is_read_and_found_by_its_words(any_ctx: Context,
                                                              tmp_path: Path) -> None:
+    ctx = any_ctx  # SQLite, and PostgreSQL when available
     report = ingest_paths(ctx, [_gaceta(tmp_path)], BatchInfo(event="Gaceta"))
     asset_id = report.results[0].asset_id
     assert run_workers(ctx.settings, 1, until_idle=True) == 0
