@@ -658,6 +658,8 @@ def _validate_media(settings: Settings) -> None:
         _fail(settings, "ocr_language", "must be Tesseract language codes joined by +")
     if not 0 <= settings.ocr_min_confidence <= 100:
         _fail(settings, "ocr_min_confidence", "must be between 0 and 100")
+    if settings.ocr_tessdata_path and not Path(settings.ocr_tessdata_path).is_dir():
+        _fail(settings, "ocr_tessdata_path", f"no such folder: {settings.ocr_tessdata_path}")
     if not 72 <= settings.ocr_dpi <= 600:
         _fail(settings, "ocr_dpi", "must be between 72 and 600")
     if not 0 <= settings.publication_match_distance <= 16:
