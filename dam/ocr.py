@@ -1,9 +1,11 @@
 """OCR in the catalog: which pages wait to be read, what was read, and where a word is.
 
 Pages to read get an ``OcrPage`` row and the asset gets ``ocr_pages`` jobs at low priority
-(``OCR_PRIORITY``: after processing and proxies), one per few pages, so several workers share a
-long document and a photo never waits behind more than the page a worker is reading. Each job
-claims one page at a time (``claim_page``); what it read is kept per page, and the asset's
+(``OCR_PRIORITY``: after processing and proxies), up to ``PARALLEL_JOBS`` at a time, so every
+worker can share a long document and a photo never waits behind more than the page a worker is
+reading. Each job claims one page at a time (``claim_page``) until its time slice is used or
+other work is due, then leaves the rest to the jobs still queued (``follow_up`` tops them up);
+a job that finds no page left ends at once. What it read is kept per page, and the asset's
 ``document_text`` is composed again from the PDF's own text and the pages read
 (``compose_text``): the search index takes OCR text through the same document builder and
 field as PDF text. Pages read with a confidence under ``ocr_min_confidence`` are flagged for
@@ -13,7 +15,6 @@ review; a page that cannot be read is kept as failed and flagged, never dropped.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from dam.models import Asset, Job, OcrPage, utcnow
 from dam.queue import enqueue
 
 OCR_PRIORITY = 300  # processing is 100, proxies 200: OCR runs when nothing else waits
-PAGES_PER_JOB = 4
+PARALLEL_JOBS = 8  # OCR jobs queued per document at a time: one per worker that may help
 MAX_PAGE_TRIES = 2  # a page whose reading killed its worker twice is failed, not retried forever
 PAGE_BREAK = "\f"
 
@@ -48,7 +49,7 @@ def queue_ocr(session: Any, asset_id: int, pages: Iterable[int], max_attempts: i
             row.state, row.tries, row.job_id, row.error = OcrState.QUEUED, 0, None, None
             waiting += 1
     if waiting:
-        _add_jobs(session, asset_id, math.ceil(waiting / PAGES_PER_JOB), max_attempts)
+        _add_jobs(session, asset_id, min(waiting, PARALLEL_JOBS), max_attempts)
     return waiting
 
 
@@ -62,12 +63,12 @@ def _add_jobs(session: Any, asset_id: int, wanted: int, max_attempts: int) -> No
 
 
 def follow_up(session: Any, asset_id: int, max_attempts: int) -> None:
-    """A job for the pages still waiting, unless one is queued already (a job that stopped
-    early, to let other work through, leaves its pages to it)."""
+    """Jobs for the pages still waiting (as many as could run at once, less those queued): a
+    job that stopped early, to let other work through, leaves its pages to them."""
     waiting = session.scalar(select(func.count()).select_from(OcrPage).where(
         OcrPage.asset_id == asset_id, OcrPage.state == OcrState.QUEUED)) or 0
     if waiting:
-        _add_jobs(session, asset_id, 1, max_attempts)
+        _add_jobs(session, asset_id, min(waiting, PARALLEL_JOBS), max_attempts)
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,9 @@ def release_page(session: Any, asset_id: int, page: int) -> None:
 def compose_text(session: Any, asset: Asset, max_chars: int) -> None:
     """The asset's ``document_text`` with each page read by OCR in place of the PDF's own text
     for that page (a photo: the text read on it), and a summary in ``metadata_json["ocr"]``."""
-    rows = session.scalars(select(OcrPage).where(OcrPage.asset_id == asset.id)
-                           .order_by(OcrPage.page)).all()
+    rows = session.execute(  # not the words: a long document's are megabytes
+        select(OcrPage.page, OcrPage.state, OcrPage.text, OcrPage.confidence, OcrPage.flagged)
+        .where(OcrPage.asset_id == asset.id).order_by(OcrPage.page)).all()
     if not rows:
         return
     read = {row.page: row.text or "" for row in rows if row.state == OcrState.DONE}
@@ -176,7 +178,7 @@ def forget_ocr(session: Any, asset: Asset) -> None:
         asset.metadata_json = {k: v for k, v in (asset.metadata_json or {}).items() if k != "ocr"}
 
 
-def _summary(rows: list[OcrPage]) -> dict[str, Any]:
+def _summary(rows: Any) -> dict[str, Any]:
     done = [row for row in rows if row.state == OcrState.DONE]
     scored = [row.confidence for row in done if row.confidence is not None]
     return {
