@@ -3,10 +3,10 @@
 A job (``JobKind.OCR_PAGES``, low priority: ``dam.ocr.OCR_PRIORITY``) claims one waiting page,
 renders it (a PDF page at ``ocr_dpi``, a photo as shown), reads it in a forked child with the
 time and memory limits of every decoding step (``ingest.sandbox``) and records the result,
-then takes the next page. It stops after ``SLICE_SECONDS``, or as soon as more urgent work is
-due (a photo to process), leaving the rest to a follow-up job: OCR never holds a worker while
-photos wait for more than one page. The worker loads Tesseract's model once, before forking,
-so each child starts with it loaded.
+then takes the next page. It stops after ``SLICE_SECONDS``, and as soon as more urgent work
+is due (a photo to process) it gives up even the page in hand (its child killed, the page put
+back untried), leaving the rest to the jobs still queued: photos are never queued behind OCR.
+The worker loads Tesseract's model once, before forking, so each child starts with it loaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dam.errors import IngestError
 from dam.models import Asset, utcnow
 from dam.ocr import OCR_PRIORITY, claim_page, compose_text, follow_up, record_page, release_page
 from ingest.ocr import PageText, reader_for
-from ingest.sandbox import run_limited
+from ingest.sandbox import StepInterruptedError, run_limited
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,12 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
     with ctx.store.local_path(key) as path:
         source = dataclasses.replace(source, path=str(path))
         while time.monotonic() - started < SLICE_SECONDS:
-            if read and queue.more_urgent_due(ctx.catalog, OCR_PRIORITY):
+            if queue.more_urgent_due(ctx.catalog, OCR_PRIORITY):
                 break
-            if not _read_next(ctx, job, source, options):
+            outcome = _read_next(ctx, job, source, options)
+            if outcome is None:  # no page left
+                break
+            if not outcome:  # interrupted for more urgent work: the page waits for later
                 break
             read += 1
     with ctx.catalog.write() as session:
@@ -115,23 +118,29 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
 
 
 def _read_next(ctx: Context, job: queue.ClaimedJob, source: Source, options: OcrOptions
-               ) -> bool:
-    """Claim, read and record one page; False when no page is left."""
+               ) -> bool | None:
+    """Claim, read and record one page: True when read (or failed for good), False when it was
+    interrupted for more urgent work and given back, None when no page is left."""
     settings = ctx.settings
     stale_before = utcnow() - dt.timedelta(seconds=settings.job_timeout_seconds)
     asset_id = int(job.asset_id or 0)
     with ctx.catalog.write() as session:
         claim = claim_page(session, asset_id, job.id, stale_before)
     if claim is None:
-        return False
+        return None
     result: dict[str, Any] | None = None
     error = None
     try:
         page = run_limited(read_page, source, claim.page, options,
                            label=f"OCR of page {claim.page}",
                            timeout=settings.media_step_timeout_seconds,
-                           memory_mb=settings.media_step_memory_mb)
+                           memory_mb=settings.media_step_memory_mb,
+                           interrupt=lambda: queue.more_urgent_due(ctx.catalog, OCR_PRIORITY))
         result = dataclasses.asdict(page)
+    except StepInterruptedError:
+        with ctx.catalog.write() as session:
+            release_page(session, asset_id, claim.page)
+        return False
     except IngestError as exc:
         if exc.transient:
             with ctx.catalog.write() as session:

@@ -29,13 +29,22 @@ T = TypeVar("T")
 MIB = 1024 * 1024
 
 
+class StepInterruptedError(IngestError):
+    """The step was stopped on purpose (more urgent work came): nothing is wrong with the file."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"{label} was interrupted for more urgent work", transient=True)
+
+
 def run_limited(
-    func: Callable[..., T], *args: Any, label: str, timeout: float, memory_mb: int
+    func: Callable[..., T], *args: Any, label: str, timeout: float, memory_mb: int,
+    interrupt: Callable[[], bool] | None = None, check_every: float = 1.0,
 ) -> T:
     """``func(*args)`` run in a child process; its result, or IngestError naming ``label``.
 
     ``func`` and its result must be picklable; IngestError raised in the child keeps its message
-    and ``transient`` flag.
+    and ``transient`` flag. ``interrupt``, asked every ``check_every`` seconds, may stop the
+    child early (StepInterruptedError): a long, unhurried step gives way to urgent work.
     """
     context = mp.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
@@ -48,8 +57,7 @@ def run_limited(
     child.start()
     writer.close()
     try:
-        if not reader.poll(timeout):
-            raise IngestError(f"{label} took longer than {timeout:g} s and was stopped")
+        _wait_for(reader, timeout, label, interrupt, check_every)
         try:
             status, payload = reader.recv()
         except (EOFError, OSError):
@@ -63,6 +71,20 @@ def run_limited(
         return payload  # type: ignore[no-any-return]
     message, transient = payload
     raise IngestError(message, transient=transient)
+
+
+def _wait_for(reader: Any, timeout: float, label: str, interrupt: Callable[[], bool] | None,
+              check_every: float) -> None:
+    """Until the child answers; IngestError past ``timeout``, or when ``interrupt`` says so."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise IngestError(f"{label} took longer than {timeout:g} s and was stopped")
+        if reader.poll(min(left, check_every) if interrupt is not None else left):
+            return
+        if interrupt is not None and interrupt():
+            raise StepInterruptedError(label)
 
 
 def _child_main(
