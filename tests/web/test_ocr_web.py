@@ -84,3 +84,17 @@ def test_the_api_gives_the_page_of_a_hit_in_ocr_text(app: Flask, gaceta: int) ->
     (hit,) = [h for h in found["hits"] if h["id"] == gaceta]
     assert hit["page"] == 2
     assert ["Peñón", True] in hit["page_highlight"]
+
+
+HOSTILE = ["((((((((((((((((((((((a", "\x00\u202e", "a" * 5000, "fotografo:", "-penon", "pen*",
+           '"del peñón"']
+
+
+def test_hostile_words_never_break_the_page(app: Flask, gaceta: int) -> None:
+    client = signed_in(app, "prensa")
+    for query in HOSTILE:
+        for pagina in ("2", "-1", "99999999999999999999999", "x"):
+            response = client.get(f"/material/{gaceta}",
+                                  query_string={"pagina": pagina, "q": query})
+            assert response.status_code == 200, (query, pagina)
+        assert client.get("/buscar", query_string={"q": query}).status_code in (200, 400)
