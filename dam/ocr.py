@@ -71,6 +71,17 @@ def follow_up(session: Any, asset_id: int, max_attempts: int) -> None:
         _add_jobs(session, asset_id, min(waiting, PARALLEL_JOBS), max_attempts)
 
 
+def has_pages_for(session: Any, asset_id: int, job_id: int, stale_before: dt.datetime
+                  ) -> bool:
+    """Whether job ``job_id`` would find a page to read (``claim_page``'s three kinds), so an
+    idle one ends before fetching the original from the store."""
+    running = OcrPage.state == OcrState.RUNNING
+    waiting = (OcrPage.state == OcrState.QUEUED) | (running & (OcrPage.job_id == job_id)) | (
+        running & (OcrPage.claimed_at < stale_before))
+    return session.scalars(select(OcrPage.id).where(OcrPage.asset_id == asset_id, waiting)
+                           .limit(1)).first() is not None
+
+
 @dataclass(frozen=True)
 class PageClaim:
     page: int

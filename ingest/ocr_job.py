@@ -24,7 +24,15 @@ from dam.context import Context
 from dam.enums import AssetState, MediaType
 from dam.errors import IngestError
 from dam.models import Asset, utcnow
-from dam.ocr import OCR_PRIORITY, claim_page, compose_text, follow_up, record_page, release_page
+from dam.ocr import (
+    OCR_PRIORITY,
+    claim_page,
+    compose_text,
+    follow_up,
+    has_pages_for,
+    record_page,
+    release_page,
+)
 from ingest.ocr import PageText, reader_for
 from ingest.sandbox import StepInterruptedError, run_limited
 
@@ -89,6 +97,8 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
             return
         if asset.state != AssetState.READY:  # marked while still being processed
             raise IngestError("waiting for the asset to be processed first", transient=True)
+        if not has_pages_for(session, asset.id, job.id, _stale_before(settings)):
+            return  # the other jobs of this document have read every page
         key = asset.original_key
         source = Source("", MediaType(asset.media_type), asset.mime_type, asset.orientation)
     options = OcrOptions(settings.ocr_language, settings.ocr_tessdata_path, settings.ocr_dpi,
@@ -117,15 +127,20 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
              time.monotonic() - started)
 
 
+def _stale_before(settings: Any) -> dt.datetime:
+    """A page claimed before this was being read by a worker that is gone (no page takes a
+    job's whole time limit: each is cut at ``media_step_timeout_seconds``)."""
+    return utcnow() - dt.timedelta(seconds=settings.job_timeout_seconds)
+
+
 def _read_next(ctx: Context, job: queue.ClaimedJob, source: Source, options: OcrOptions
                ) -> bool | None:
     """Claim, read and record one page: True when read (or failed for good), False when it was
     interrupted for more urgent work and given back, None when no page is left."""
     settings = ctx.settings
-    stale_before = utcnow() - dt.timedelta(seconds=settings.job_timeout_seconds)
     asset_id = int(job.asset_id or 0)
     with ctx.catalog.write() as session:
-        claim = claim_page(session, asset_id, job.id, stale_before)
+        claim = claim_page(session, asset_id, job.id, _stale_before(settings))
     if claim is None:
         return None
     result: dict[str, Any] | None = None
