@@ -15,7 +15,7 @@
    ready, and the slowest photo's wait, both times.
 
 Prints a table, then one JSON object on the last line (medians over ``--repeat`` rounds).
-Usage: python bench/ocr.py [--pages 12] [--processes 2] [--gaceta 100] [--photos 20]
+Usage: python bench/ocr.py [--pages 8] [--processes 2] [--gaceta 100] [--photos 20]
 """
 
 from __future__ import annotations
@@ -217,6 +217,12 @@ def photo_round(photos: list[Path], processes: int, workdir: Path, gaceta: Path 
     """Photos ingested into an idle archive, or while the workers read ``gaceta``."""
     archive = Archive(workdir, processes)
     try:
+        warm = photos[0].with_name("calentar.jpg")  # both rounds start with workers that ran
+        shutil.copyfile(photos[-1], warm)
+        with open(warm, "ab") as handle:
+            handle.write(b"\0")  # another file (SHA-256), the same picture
+        archive.ingest([warm])
+        archive.wait(UNFINISHED_ASSETS)
         if gaceta is not None:
             archive.ingest([gaceta])
             archive.wait(UNFINISHED_ASSETS)
@@ -244,7 +250,7 @@ def photo_round(photos: list[Path], processes: int, workdir: Path, gaceta: Path 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pages", type=int, default=12)
+    parser.add_argument("--pages", type=int, default=8, help="pages (0: skip part 1)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--gaceta", type=int, default=100, help="pages (0: skip part 2)")
@@ -254,33 +260,10 @@ def main() -> None:
     if shutil.which("tesseract") is None:
         raise SystemExit("the tesseract command is needed (apt install tesseract-ocr-spa)")
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="acervo-bench-ocr-"))
-    pngs, pdf = make_pages(workdir / "paginas", args.pages)
-    ours, whole, theirs = [], [], []
-    for _ in range(args.repeat):  # interleaved, so both meet the same machine
-        theirs.append(run_tesseract(pngs, args.processes, workdir / "tsv"))
-        ocr_seconds, whole_seconds = run_ours(pdf, args.pages, args.processes, workdir)
-        ours.append(ocr_seconds)
-        whole.append(whole_seconds)
-    per_minute = {"ours": 60 * args.pages / statistics.median(ours),
-                  "whole": 60 * args.pages / statistics.median(whole),
-                  "tesseract": 60 * args.pages / statistics.median(theirs)}
-    result: dict[str, object] = {
-        "pages": args.pages, "processes": args.processes, "repeat": args.repeat,
-        "pages_per_minute": round(per_minute["ours"], 2),
-        "pages_per_minute_from_intake": round(per_minute["whole"], 2),
-        "tesseract_pages_per_minute": round(per_minute["tesseract"], 2),
-        "ratio": round(per_minute["ours"] / per_minute["tesseract"], 3),
-        "ratio_from_intake": round(per_minute["whole"] / per_minute["tesseract"], 3),
-        "seconds_ours": [round(s, 2) for s in ours],
-        "seconds_from_intake": [round(s, 2) for s in whole],
-        "seconds_tesseract": [round(s, 2) for s in theirs],
-        "load_average": round(os.getloadavg()[0], 1),
-    }
-    print(f"{'':40} {'pages/min':>10}")
-    print(f"{'tesseract command':40} {per_minute['tesseract']:10.2f}")
-    print(f"{'Acervo OCR jobs, to searchable':40} {per_minute['ours']:10.2f}")
-    print(f"{'Acervo from intake (previews too)':40} {per_minute['whole']:10.2f}")
-    print(f"ratio {result['ratio']} (target >= 0.9); from intake {result['ratio_from_intake']}")
+    result: dict[str, object] = {"processes": args.processes, "repeat": args.repeat,
+                                 "load_average": round(os.getloadavg()[0], 1)}
+    if args.pages:
+        result.update(throughput(args, workdir))
     if args.gaceta:
         _, gaceta = make_pages(workdir / "gaceta", args.gaceta)
         photos = make_photos(workdir / "fotos", args.photos)
@@ -294,6 +277,37 @@ def main() -> None:
     if args.keep is None:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result))
+
+
+def throughput(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    """Part 1: pages per minute, ours and the command's, interleaved rounds."""
+    pngs, pdf = make_pages(workdir / "paginas", args.pages)
+    ours, whole, theirs = [], [], []
+    for _ in range(args.repeat):  # interleaved, so both meet the same machine
+        theirs.append(run_tesseract(pngs, args.processes, workdir / "tsv"))
+        ocr_seconds, whole_seconds = run_ours(pdf, args.pages, args.processes, workdir)
+        ours.append(ocr_seconds)
+        whole.append(whole_seconds)
+    per_minute = {"ours": 60 * args.pages / statistics.median(ours),
+                  "whole": 60 * args.pages / statistics.median(whole),
+                  "tesseract": 60 * args.pages / statistics.median(theirs)}
+    result: dict[str, object] = {
+        "pages": args.pages,
+        "pages_per_minute": round(per_minute["ours"], 2),
+        "pages_per_minute_from_intake": round(per_minute["whole"], 2),
+        "tesseract_pages_per_minute": round(per_minute["tesseract"], 2),
+        "ratio": round(per_minute["ours"] / per_minute["tesseract"], 3),
+        "ratio_from_intake": round(per_minute["whole"] / per_minute["tesseract"], 3),
+        "seconds_ours": [round(s, 2) for s in ours],
+        "seconds_from_intake": [round(s, 2) for s in whole],
+        "seconds_tesseract": [round(s, 2) for s in theirs],
+    }
+    print(f"{'':40} {'pages/min':>10}")
+    print(f"{'tesseract command':40} {per_minute['tesseract']:10.2f}")
+    print(f"{'Acervo OCR jobs, to searchable':40} {per_minute['ours']:10.2f}")
+    print(f"{'Acervo from intake (previews too)':40} {per_minute['whole']:10.2f}")
+    print(f"ratio {result['ratio']} (target >= 0.9); from intake {result['ratio_from_intake']}")
+    return result
 
 
 if __name__ == "__main__":
