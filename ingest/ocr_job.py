@@ -39,6 +39,7 @@ from ingest.sandbox import StepInterruptedError, run_limited
 log = logging.getLogger(__name__)
 
 SLICE_SECONDS = 60.0
+URGENT_CHECK_SECONDS = 0.25  # how often a page being read looks for more urgent work
 PHOTO_LONG_EDGE = 100_000  # decode photos at full size: OCR needs every pixel
 
 
@@ -108,7 +109,7 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
     with ctx.store.local_path(key) as path:
         source = dataclasses.replace(source, path=str(path))
         while time.monotonic() - started < SLICE_SECONDS:
-            if queue.more_urgent_due(ctx.catalog, OCR_PRIORITY):
+            if _should_yield(ctx):
                 break
             outcome = _read_next(ctx, job, source, options)
             if outcome is None:  # no page left
@@ -125,6 +126,13 @@ def run_ocr_job(ctx: Context, job: queue.ClaimedJob) -> None:
         follow_up(session, asset.id, settings.job_max_attempts)
     log.info("OCR of asset %s: %s pages read in %.1f s", job.asset_id, read,
              time.monotonic() - started)
+
+
+def _should_yield(ctx: Context) -> bool:
+    """More urgent work is due, or this worker is stopping: give the page back for later."""
+    from ingest.worker import is_stopping  # the worker imports this module when it runs OCR
+
+    return is_stopping() or queue.more_urgent_due(ctx.catalog, OCR_PRIORITY)
 
 
 def _stale_before(settings: Any) -> dt.datetime:
@@ -150,7 +158,8 @@ def _read_next(ctx: Context, job: queue.ClaimedJob, source: Source, options: Ocr
                            label=f"OCR of page {claim.page}",
                            timeout=settings.media_step_timeout_seconds,
                            memory_mb=settings.media_step_memory_mb,
-                           interrupt=lambda: queue.more_urgent_due(ctx.catalog, OCR_PRIORITY))
+                           interrupt=lambda: _should_yield(ctx),
+                           check_every=URGENT_CHECK_SECONDS)
         result = dataclasses.asdict(page)
     except StepInterruptedError:
         with ctx.catalog.write() as session:

@@ -56,8 +56,13 @@ def run_limited(
     started = time.monotonic()
     child.start()
     writer.close()
+    grace = 0.5
     try:
-        _wait_for(reader, timeout, label, interrupt, check_every)
+        try:
+            _wait_for(reader, timeout, label, interrupt, check_every)
+        except StepInterruptedError:
+            grace = 0.0  # its work is thrown away: no need to let it finish writing
+            raise
         try:
             status, payload = reader.recv()
         except (EOFError, OSError):
@@ -65,7 +70,7 @@ def run_limited(
             raise IngestError(f"{label} crashed ({_exit_reason(child.exitcode)})") from None
     finally:
         reader.close()
-        _reap(child)
+        _reap(child, grace)
     log.debug("%s took %.0f ms in a child process", label, (time.monotonic() - started) * 1000)
     if status == "ok":
         return payload  # type: ignore[no-any-return]
@@ -136,8 +141,8 @@ def _exit_reason(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-def _reap(child: Any) -> None:
-    child.join(0.5)
+def _reap(child: Any, grace: float = 0.5) -> None:
+    child.join(grace)
     if child.is_alive():
         child.kill()
         child.join(5)
