@@ -159,6 +159,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("pdf_page_preview_cap", int, 50, "Pages of a PDF given a page preview."),
     Setting(
+        "ocr_language",
+        str,
+        "spa",
+        "Tesseract language model(s) that scanned pages and printed material are read with "
+        "(`spa`; several joined by `+`, e.g. `spa+eng`).",
+    ),
+    Setting(
+        "ocr_min_confidence",
+        float,
+        60.0,
+        "Pages whose OCR confidence (mean word confidence, 0-100) is below this are flagged "
+        "for review.",
+    ),
+    Setting("ocr_dpi", int, 300, "Resolution scanned PDF pages are rendered at for OCR."),
+    Setting(
+        "ocr_tessdata_path",
+        str,
+        "",
+        "Folder of Tesseract's `.traineddata` models. Empty: `$TESSDATA_PREFIX`, else Debian's "
+        "(`/usr/share/tesseract-ocr/5/tessdata`).",
+    ),
+    Setting(
         "publication_match_distance",
         int,
         8,
@@ -446,6 +468,10 @@ class Settings:
     media_step_memory_mb: int
     pdf_text_max_chars: int
     pdf_page_preview_cap: int
+    ocr_language: str
+    ocr_min_confidence: float
+    ocr_dpi: int
+    ocr_tessdata_path: str
     publication_match_distance: int
     faces: bool
     face_group_distance: float
@@ -671,6 +697,14 @@ def _validate_media(settings: Settings) -> None:
         _fail(settings, "media_step_timeout_seconds", "must be >= 1 s, with >= 256 MiB memory")
     if settings.pdf_text_max_chars < 0 or settings.pdf_page_preview_cap < 0:
         _fail(settings, "pdf_text_max_chars", "limits of PDF text and pages must not be negative")
+    if not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", settings.ocr_language):
+        _fail(settings, "ocr_language", "must be Tesseract language codes joined by +")
+    if not 0 <= settings.ocr_min_confidence <= 100:
+        _fail(settings, "ocr_min_confidence", "must be between 0 and 100")
+    if settings.ocr_tessdata_path and not Path(settings.ocr_tessdata_path).is_dir():
+        _fail(settings, "ocr_tessdata_path", f"no such folder: {settings.ocr_tessdata_path}")
+    if not 72 <= settings.ocr_dpi <= 600:
+        _fail(settings, "ocr_dpi", "must be between 72 and 600")
     if not 0 <= settings.publication_match_distance <= 16:
         _fail(settings, "publication_match_distance", "must be between 0 and 16 bits")
     if not 0.1 <= settings.face_group_distance <= 1.2:

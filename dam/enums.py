@@ -28,6 +28,16 @@ class JobKind(enum.StrEnum):
     PUBLISH_GALLERY = "publish_gallery"  # render the public gallery (publish.jobs)
     SEND_MAIL = "send_mail"  # send one stored email (dam.mail)
     FIND_FACES = "find_faces"  # faces of a photo or video poster, after processing (ingest.faces)
+    OCR_PAGES = "ocr_pages"  # read scanned pages with Tesseract, after the ingest (ingest.ocr_job)
+
+
+class OcrState(enum.StrEnum):
+    """Where one page's OCR stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # could not be read (reason kept); flagged for review
 
 
 class JobState(enum.StrEnum):

@@ -36,6 +36,7 @@ from dam.enums import (
     JobKind,
     JobState,
     MediaType,
+    OcrState,
     PublicationKind,
     RenditionKind,
     Role,
@@ -392,6 +393,39 @@ class PublicationPhoto(Base):
 
     __table_args__ = (
         UniqueConstraint("publication_id", "photo_id", "page", name="uq_publication_photo_page"),
+    )
+
+
+class OcrPage(Base):
+    """What OCR read on one page of a scanned publication (or on a photo of printed material).
+
+    ``words`` is compact: ``[[text, x0, y0, x1, y1, confidence], ...]`` with the box as
+    fractions of the displayed page x 10,000, so the page preview can mark a word at any size.
+    The page's text joins the asset's ``document_text`` (and so the search index); the words
+    stay here, read only when a page is shown.
+    """
+
+    __tablename__ = "ocr_pages"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    page: Mapped[int]  # 1..n (a photo: 1)
+    state: Mapped[OcrState] = mapped_column(_enum(OcrState), default=OcrState.QUEUED)
+    tries: Mapped[int] = mapped_column(default=0, server_default="0")
+    job_id: Mapped[int | None] = mapped_column(BigInteger)  # the job reading it now
+    claimed_at: Mapped[dt.datetime | None]
+    text: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)  # mean word confidence; None: blank
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    words: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    rotation: Mapped[int] = mapped_column(default=0, server_default="0")
+    skew: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("asset_id", "page", name="uq_ocr_pages_asset_page"),
+        Index("ix_ocr_pages_flagged", "flagged", "asset_id"),
     )
 
 

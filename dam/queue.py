@@ -240,6 +240,15 @@ def has_pending_work(catalog: Catalog) -> bool:
         return session.scalars(query).first() is not None
 
 
+def more_urgent_due(catalog: Catalog, priority: int) -> bool:
+    """True when a queued job of higher priority (a lower number) is due: a long low-priority
+    job stops at its next step and lets it through."""
+    with catalog.read() as session:
+        query = select(Job.id).where(Job.state == JobState.QUEUED, Job.priority < priority,
+                                     Job.run_after <= utcnow()).limit(1)
+        return session.scalars(query).first() is not None
+
+
 def requeue_for_asset(session, asset_id: int, kind: JobKind, max_attempts: int) -> Job:  # type: ignore[no-untyped-def]
     """Queue the asset again unless a job for it is already waiting or running."""
     existing = session.scalars(

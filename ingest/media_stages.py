@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dam.enums import MediaType
 from dam.errors import IngestError
+from dam.ocr import compose_text, queue_ocr
 from ingest.pdfmeta import document_fields
 from ingest.publications import record_publication
 from ingest.sandbox import run_limited
@@ -92,6 +93,20 @@ def read_document(state: ProcessState) -> None:
     state.raw["pdf"] = _document_raw(facts)
     if facts.needs_password:
         state.notes.append("encrypted PDF without its password: no text or previews")
+    if facts.ocr_pages:
+        state.raw["pdf"]["ocr_pages"] = len(facts.ocr_pages)
+        state.on_record.append(lambda session, asset: queue_document_ocr(
+            state, session, asset, facts.ocr_pages))
+
+
+def queue_document_ocr(state: ProcessState, session: Any, asset: Any, pages: list[int]) -> None:
+    """Queue OCR of the pages without a usable text layer, and put back what was read before
+    (a reprocessed document keeps the pages OCR already read: the file has not changed)."""
+    if state.failure is not None:
+        return
+    settings = state.ctx.settings
+    queue_ocr(session, asset.id, pages, settings.job_max_attempts)
+    compose_text(session, asset, settings.pdf_text_max_chars)
 
 
 def _has_pages(state: ProcessState) -> bool:

@@ -18,7 +18,9 @@ readers, and is what Chromium uses to show PDFs.
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,12 @@ MIN_IMAGE_EDGE = 96  # smaller pictures are icons, bullets and rules, not photos
 MAX_IMAGES = 400  # embedded pictures hashed per document
 MAX_IMAGE_PAGES = 1000
 MAX_INFO_VALUE = 2000
+MAX_OCR_PAGES = 2000
+MIN_TEXT_LAYER = 20  # letters and digits: fewer, and the page is a picture of text
+ODD_SHARE = 0.1  # characters no Spanish text is made of (private use, controls, U+FFFD)
+VOWELLESS_SHARE = 0.4  # words of 3+ letters with no vowel: a font without a Unicode map
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+_VOWELS = frozenset("aeiouyáéíóúüàèìòùâêîôûäëïö")
 
 
 @dataclass
@@ -54,6 +62,7 @@ class PdfFacts:
     text: str = ""
     text_truncated: bool = False
     page_offsets: list[int] = field(default_factory=list)  # where each page's text starts
+    ocr_pages: list[int] = field(default_factory=list)  # pages with no text layer, or a broken one
     warnings: list[str] = field(default_factory=list)
 
 
@@ -126,6 +135,8 @@ def _read_text(pdf: Any, facts: PdfFacts, max_chars: int, deadline: float) -> No
             break
         facts.page_offsets.append(length)
         page_text = _page_text(pdf, index, facts.warnings)
+        if needs_ocr(page_text) and len(facts.ocr_pages) < MAX_OCR_PAGES:
+            facts.ocr_pages.append(index + 1)
         parts.append(page_text)
         length += len(page_text) + 1
     text = "\f".join(parts)
@@ -147,6 +158,25 @@ def _page_text(pdf: Any, index: int, warnings: list[str]) -> str:
     # Form feeds separate pages in ``document_text``: none may come from inside a page.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     return text.replace("\x00", "").strip()
+
+
+def needs_ocr(text: str) -> bool:
+    """True when a page's text layer is missing or broken, so only OCR can read the page.
+
+    Missing: fewer than ``MIN_TEXT_LAYER`` letters and digits. Broken: many characters from
+    no script (private-use glyph codes, controls, replacement characters, as fonts without a
+    Unicode map give), or most words without a vowel (glyph codes shifted off the letters).
+    """
+    visible = [c for c in text if not c.isspace()]
+    if sum(c.isalnum() for c in visible) < MIN_TEXT_LAYER:
+        return True
+    odd = sum(unicodedata.category(c) in ("Co", "Cc", "Cn", "Cs") or c == "\ufffd"
+              for c in visible)
+    if odd > ODD_SHARE * len(visible):
+        return True
+    words = _WORDS.findall(text.lower())
+    vowelless = sum(not (_VOWELS & set(word)) for word in words)
+    return bool(words) and vowelless > VOWELLESS_SHARE * len(words)
 
 
 def render_pdf(path: str, settings: Settings) -> list[RenderedImage]:
@@ -180,6 +210,25 @@ def render_page(pdf: Any, index: int, long_edge: int) -> Any:
         scale = long_edge / max(width, height)
         bitmap = page.render(scale=scale, may_draw_forms=True)
         return bitmap.to_pil().convert("RGB")
+    except pdfium.PdfiumError as exc:
+        raise IngestError(f"cannot render page {index + 1}: {exc}") from None
+    finally:
+        page.close()
+
+
+def render_for_ocr(pdf: Any, index: int, dpi: int, max_pixels: int) -> Any:
+    """Page ``index`` in grey at ``dpi`` (less when that would pass ``max_pixels``)."""
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        if width <= 0 or height <= 0:
+            raise IngestError(f"page {index + 1} has no size ({width} x {height} pt)")
+        scale = dpi / 72
+        pixels = width * height * scale * scale
+        if pixels > max_pixels:
+            scale *= (max_pixels / pixels) ** 0.5
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        return bitmap.to_pil().convert("L")
     except pdfium.PdfiumError as exc:
         raise IngestError(f"cannot render page {index + 1}: {exc}") from None
     finally:

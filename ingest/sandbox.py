@@ -29,13 +29,22 @@ T = TypeVar("T")
 MIB = 1024 * 1024
 
 
+class StepInterruptedError(IngestError):
+    """The step was stopped on purpose (more urgent work came): nothing is wrong with the file."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"{label} was interrupted for more urgent work", transient=True)
+
+
 def run_limited(
-    func: Callable[..., T], *args: Any, label: str, timeout: float, memory_mb: int
+    func: Callable[..., T], *args: Any, label: str, timeout: float, memory_mb: int,
+    interrupt: Callable[[], bool] | None = None, check_every: float = 1.0,
 ) -> T:
     """``func(*args)`` run in a child process; its result, or IngestError naming ``label``.
 
     ``func`` and its result must be picklable; IngestError raised in the child keeps its message
-    and ``transient`` flag.
+    and ``transient`` flag. ``interrupt``, asked every ``check_every`` seconds, may stop the
+    child early (StepInterruptedError): a long, unhurried step gives way to urgent work.
     """
     context = mp.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
@@ -47,9 +56,13 @@ def run_limited(
     started = time.monotonic()
     child.start()
     writer.close()
+    grace = 0.5
     try:
-        if not reader.poll(timeout):
-            raise IngestError(f"{label} took longer than {timeout:g} s and was stopped")
+        try:
+            _wait_for(reader, timeout, label, interrupt, check_every)
+        except StepInterruptedError:
+            grace = 0.0  # its work is thrown away: no need to let it finish writing
+            raise
         try:
             status, payload = reader.recv()
         except (EOFError, OSError):
@@ -57,12 +70,26 @@ def run_limited(
             raise IngestError(f"{label} crashed ({_exit_reason(child.exitcode)})") from None
     finally:
         reader.close()
-        _reap(child)
+        _reap(child, grace)
     log.debug("%s took %.0f ms in a child process", label, (time.monotonic() - started) * 1000)
     if status == "ok":
         return payload  # type: ignore[no-any-return]
     message, transient = payload
     raise IngestError(message, transient=transient)
+
+
+def _wait_for(reader: Any, timeout: float, label: str, interrupt: Callable[[], bool] | None,
+              check_every: float) -> None:
+    """Until the child answers; IngestError past ``timeout``, or when ``interrupt`` says so."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise IngestError(f"{label} took longer than {timeout:g} s and was stopped")
+        if reader.poll(min(left, check_every) if interrupt is not None else left):
+            return
+        if interrupt is not None and interrupt():
+            raise StepInterruptedError(label)
 
 
 def _child_main(
@@ -114,8 +141,8 @@ def _exit_reason(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-def _reap(child: Any) -> None:
-    child.join(0.5)
+def _reap(child: Any, grace: float = 0.5) -> None:
+    child.join(grace)
     if child.is_alive():
         child.kill()
         child.join(5)

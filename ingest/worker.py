@@ -40,6 +40,13 @@ from ingest.scratch import close_scratch, open_scratch
 log = logging.getLogger(__name__)
 
 POLL_MIN, POLL_MAX = 0.05, 0.5  # an idle worker notices new work within half a second
+_STOPPING: list[threading.Event] = []  # this worker process's stop event, once it has one
+
+
+def is_stopping() -> bool:
+    """True once this worker process was asked to stop: a long job may end early (and give
+    back what it has not finished) instead of holding the shutdown."""
+    return any(event.is_set() for event in _STOPPING)
 WATCHDOG_GRACE_SECONDS = 30
 
 
@@ -65,11 +72,18 @@ def run_find_faces(ctx: Context, job: queue.ClaimedJob) -> None:
     run_find_faces_job(ctx, job)
 
 
+def run_ocr_pages(ctx: Context, job: queue.ClaimedJob) -> None:
+    from ingest.ocr_job import run_ocr_job  # loads Tesseract only where pages are read
+
+    run_ocr_job(ctx, job)
+
+
 JobHandler = Callable[[Context, queue.ClaimedJob], None]
 HANDLERS: dict[JobKind, JobHandler] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
     JobKind.FIND_FACES: run_find_faces,
+    JobKind.OCR_PAGES: run_ocr_pages,
 }
 
 
@@ -252,6 +266,7 @@ def _child_main(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     stop = threading.Event()
+    _STOPPING.append(stop)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     scratch = open_scratch(settings.data_dir)

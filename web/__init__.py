@@ -85,6 +85,7 @@ def _register(app: Flask) -> None:
         files,
         health,
         map,
+        ocr_view,
         presskit,
         profiles,
         publications,
@@ -109,7 +110,7 @@ def _register(app: Flask) -> None:
         vocabulary, culling, workflow, collections, editing,
         publishing, blackout, profiles, presskit, social,
         shares, shared, saved_searches, time_shift, map, publications, sheet_import, reports,
-        faces, versions, trash,
+        faces, versions, trash, ocr_view,
     ):
         app.register_blueprint(module.bp)
 

@@ -127,6 +127,7 @@ _VERSIONS_EDIT = ("versions.restore",)
 # Issue 17: the trash (editors move, list and restore) and legal erasure (admins).
 _TRASH_EDIT = ("trash.index", "trash.confirm", "trash.move", "trash.restore")
 _TRASH_ADMIN = ("trash.empty", "trash.erase_form", "trash.erase")
+_OCR_VIEW = ("ocr.review",)  # issue 18: pages whose OCR is unsure, to check (press staff+)
 
 ROUTES: dict[str, Need] = {
     **dict.fromkeys(_PUBLIC, Need.PUBLIC),
@@ -167,6 +168,7 @@ ROUTES: dict[str, Need] = {
     **dict.fromkeys(_VERSIONS_EDIT, Need.EDIT),
     **dict.fromkeys(_TRASH_EDIT, Need.EDIT),
     **dict.fromkeys(_TRASH_ADMIN, Need.ADMIN),
+    **dict.fromkeys(_OCR_VIEW, Need.VIEW),
 }
 
 

@@ -20,6 +20,7 @@ from web.errors import RequestError
 from web.files import file_url
 from web.forms import batch_info, search_filters
 from web.listing import caption_snippets, raise_for_search_error, run_listing
+from web.ocr_view import page_hits
 from web.openapi import openapi_document
 from web.params import MAX_ID, json_id, query_int
 from web.public_page import public_asset_json
@@ -86,9 +87,15 @@ def search() -> Response:
     marked = caption_snippets(r.query, listing.items)
     marked.update(caption_snippets(r.query, listing.partial_items))
 
+    pages = page_hits(r.query, listing.items + listing.partial_items)
+
     def hit(i: GridItem) -> dict:
-        return {**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
-                if i.id in marked else None}
+        found = {**_item(i), "highlight": [[f.text, f.hit] for f in marked[i.id]]
+                 if i.id in marked else None}
+        if i.id in pages:  # the words are on this page of its OCR text
+            found["page"] = pages[i.id].page
+            found["page_highlight"] = [[f.text, f.hit] for f in pages[i.id].fragments]
+        return found
 
     hits = [hit(i) for i in listing.items]
     return jsonify(query=r.query, total=r.total, page=r.page, per_page=r.per_page,

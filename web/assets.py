@@ -23,6 +23,7 @@ from web.embed_responses import (
     set_attachment,
     sidecar_response,
 )
+from web.ocr_view import ocr_summary, page_marks
 from web.public_page import render_public_page
 from web.queries import (
     CollectionRef,
@@ -189,7 +190,10 @@ def asset_page(asset_id: int) -> dict[str, Any]:
     printed = [(related.linked[link.photo_id], link.page) for link in asset.photos_printed
                if link.photo_id in related.linked]
     zoomable = asset.mime_type in BROWSER_IMAGES and asset.media_type == MediaType.PHOTO
+    staff = user is not None
     return {
+        "ocr": ocr_summary(asset) if staff else None,
+        "marks": page_marks(asset) if staff else None,
         "asset": asset, "views": _views(asset), "ref": rendition_ref, "zoomable": zoomable,
         "credit": credit_line(asset), "camera": camera_name(asset),
         "copyright": copyright_line(asset), "osm": osm_link(asset),

@@ -92,7 +92,9 @@ def openapi_document() -> dict[str, Any]:
             "/me": {"get": _op("The account the token belongs to")},
             "/search": {"get": _op("Search with the query language; facets, sorting, paging; "
                                    "each hit's `highlight` is its caption around the match as "
-                                   "[text, is_hit] pairs (null: the match was elsewhere)",
+                                   "[text, is_hit] pairs (null: the match was elsewhere); "
+                                   "a hit found in a scanned page's OCR text also has `page` "
+                                   "and `page_highlight`, that page's words around the match",
                                    params=[_q("q", description="e.g. mercado fotografo:lopez"),
                                            _q("page", "integer"), _q("per_page", "integer"),
                                            _q("sort", description="relevance, taken_desc, "

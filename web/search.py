@@ -21,6 +21,7 @@ from web.listing import (
     raise_for_search_error,
     run_listing,
 )
+from web.ocr_view import page_hits
 from web.queries import reading
 from web.state import get_ctx, get_search
 
@@ -102,6 +103,7 @@ def page() -> tuple[str, int]:
         date_chips=date_chips,
         snippets=caption_snippets(query, listing.items),
         partial_snippets=caption_snippets(query, listing.partial_items),
+        page_hits=page_hits(query, listing.items + listing.partial_items),
         sidebar=_sidebar(args, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,

@@ -25,9 +25,10 @@ from dam.curation.edit_fields import (
     spec_of,
     vocabulary_codes,
 )
-from dam.enums import Role
+from dam.enums import MediaType, Role
 from dam.errors import DamError, NotFoundError
 from dam.models import Asset, Batch
+from dam.ocr import forget_ocr, queue_ocr
 
 __all__ = ["EditConflictError", "EditError", "EditForbiddenError", "FieldConflict",
            "can_edit", "check_can_edit", "edit_asset", "owners_of", "apply_value"]
@@ -101,6 +102,12 @@ def apply_value(
                  old=old, new=value, **entry)
     if name not in (asset.edited_fields or []):
         asset.edited_fields = [*(asset.edited_fields or []), name]
+    if name == "publication_kind" and asset.media_type == MediaType.PHOTO:
+        # A photo marked as printed material (a poster, a banner) is read by OCR.
+        if value:
+            queue_ocr(session, asset.id, [1], max_attempts=4)
+        else:
+            forget_ocr(session, asset)
     return True
 
 

@@ -1,7 +1,7 @@
 """faces: face_groups, faces, assets.face_people, collections.blur_minors
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-05 16:10:00.000000
 
 The ``find_faces`` job kind needs no schema change: jobs.kind is a plain string column.
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,6 +51,10 @@ def test_config_file_named_by_environment(tmp_path: Path) -> None:
         ({"DAM_JOB_MAX_ATTEMPTS": "0"}, "at least 1"),
         ({"DAM_WEB_PROCESSES": "-1"}, "between 0 (one per CPU core) and 64"),
         ({"DAM_OPEN_DATA_LICENCE_URL": "datos.gob.mx"}, "must be an http or https address"),
+        ({"DAM_OCR_LANGUAGE": "spa; rm"}, "Tesseract language codes joined by +"),
+        ({"DAM_OCR_MIN_CONFIDENCE": "101"}, "between 0 and 100"),
+        ({"DAM_OCR_DPI": "1200"}, "between 72 and 600"),
+        ({"DAM_OCR_TESSDATA_PATH": "/no/such/tessdata"}, "no such folder"),
     ],
 )
 def test_invalid_values_are_refused_with_the_setting_and_its_source(
