@@ -23,8 +23,11 @@ run: $(VENV)/.installed
 	$(BIN)/dam init
 	$(BIN)/dam serve
 
+# Two processes (one per core on the reference machine), each test file kept in one of them.
+TEST_PROCESSES ?= 2
+
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
