@@ -29,6 +29,9 @@ def chart_titles() -> dict[str, str]:
         "photographer": _("Material by photographer"),
         "workflow": _("Published and archived material"),
         "activity": _("Press kits and share links"),
+        "series": _("Publications by series"),
+        "medium": _("Press clippings by medium"),
+        "tone": _("Press clippings by tone"),
     }
 
 
@@ -37,7 +40,8 @@ def _label_headers() -> dict[str, str]:
             "campaign": _("Campaign"), "event": _("Event"),
             "division": _("Territorial division"), "colonia": _("Neighbourhood"),
             "photographer": _("Photographer"), "workflow": _("Workflow state"),
-            "activity": _("Activity")}
+            "activity": _("Activity"), "series": _("Series"), "medium": _("Medium"),
+            "tone": _("Tone")}
 
 
 def _code_words() -> dict[str, dict[str, str]]:
@@ -50,6 +54,7 @@ def _code_words() -> dict[str, dict[str, str]]:
                      "share_view": _("Share links opened"),
                      "share_download": _("Files downloaded from share links"),
                      "share_zip": _("ZIPs downloaded from share links")},
+        "tone": {"positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative")},
     }
 
 

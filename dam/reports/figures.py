@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from dam.curation.vocabulary import fold
-from dam.enums import VocabularyKind, WorkflowState
+from dam.enums import PublicationKind, Tone, VocabularyKind, WorkflowState
 from dam.models import Asset, AuditEntry, Batch, VocabularyTerm
 from dam.reports.period import Period
 
@@ -82,7 +82,7 @@ def dated_material(period: Period, public: ColumnElement[bool] | None = None) ->
         _blank_is_null(Asset.creator).label("photographer"),
         Asset.workflow_state.label("workflow"),
         Asset.media_type.label("media_type"),
-    ).where(with_date)
+    ).where(with_date, Asset.trashed_at.is_(None))
     from_batch = select(
         cast(extract("year", Batch.event_date), Integer),
         cast(extract("month", Batch.event_date), Integer),
@@ -93,7 +93,7 @@ def dated_material(period: Period, public: ColumnElement[bool] | None = None) ->
         _blank_is_null(func.coalesce(Asset.creator, Batch.photographer)),
         Asset.workflow_state,
         Asset.media_type,
-    ).join(Batch, Batch.id == Asset.batch_id).where(by_batch)
+    ).join(Batch, Batch.id == Asset.batch_id).where(by_batch, Asset.trashed_at.is_(None))
     if public is not None:
         own, from_batch = own.where(public), from_batch.where(public)
     return union_all(own, from_batch).subquery("dated")
@@ -207,6 +207,41 @@ def by_division(colonias: Figure, divisions: dict[str, str], raw: dict[str, int]
     return Figure("division", tuple(Row(label, n) for label, n in ordered), missing=unknown)
 
 
+def _named_rows(key: str, found: dict[str | None, int]) -> Figure:
+    """Counts per stored name, most first (ties by name), the rest beyond TOP as "others"."""
+    missing = found.pop(None, 0)
+    named = sorted(((str(k), v) for k, v in found.items()), key=lambda p: (-p[1], fold(p[0])))
+    return Figure(key, tuple(Row(label, n) for label, n in named[:TOP]),
+                  others=sum(n for _label, n in named[TOP:]), missing=missing)
+
+
+def printed_archive(session: Session, period: Period,
+                    public: ColumnElement[bool] | None = None) -> list[Figure]:
+    """Publications by series; press clippings by medium and by tone. The printed archive is
+    dated by its date of publication (``distribution_date``), as the search dates it."""
+    where = [Asset.trashed_at.is_(None), Asset.distribution_date >= period.first,
+             Asset.distribution_date <= period.last]
+    if public is not None:
+        where.append(public)
+    clipping = Asset.publication_kind == PublicationKind.CLIPPING
+    # Grouped by the label: PostgreSQL takes two bound '' as two different expressions.
+    name = _blank_is_null(Asset.series).label("name")
+    series = dict(session.execute(
+        select(name, func.count())
+        .where(*where, ~clipping | Asset.publication_kind.is_(None),
+               func.trim(Asset.series) != "")
+        .group_by(name)).all())
+    medium = _blank_is_null(Asset.medium).label("name")
+    media = dict(session.execute(
+        select(medium, func.count()).where(*where, clipping).group_by(medium)).all())
+    tones = {(Tone(t).value if t is not None else None): int(n)
+             for t, n in session.execute(select(Asset.tone, func.count())
+                                         .where(*where, clipping).group_by(Asset.tone))}
+    tone = Figure("tone", tuple(Row(t.value, tones.get(t.value, 0)) for t in Tone),
+                  missing=tones.get(None, 0))
+    return [_named_rows("series", series), _named_rows("medium", media), tone]
+
+
 def activity(session: Session, period: Period) -> Figure:
     """Press kits made, share links made, opened and downloaded (from the bitácora)."""
     found = dict(session.execute(
@@ -265,5 +300,6 @@ def build_report(session: Session, period: Period, *, now: dt.datetime,
     if public_clause is None:
         figures.append(by_workflow(counts))
     figures.append(activity(session, period))
+    figures.extend(printed_archive(session, period, public_clause(now) if public_clause else None))
     material = sum(r.count for r in months.rows)
     return Report(period, public_clause is not None, material, counts.events, tuple(figures))

@@ -67,3 +67,46 @@ def test_periods_are_days_of_mexico_city() -> None:
             parse_period(kind, **kwargs)
     with pytest.raises(PeriodError):
         day_range(dt.date(1900, 1, 1), dt.date(2025, 1, 1))
+
+
+def test_the_printed_archive_by_series_medium_and_tone(any_ctx: Context) -> None:
+    """Dated by publication date; the trash never counts; a public report counts what the
+    public may see."""
+    from dam.curation.rights import public_clause
+    from dam.enums import PublicationKind, Tone
+
+    _fill(any_ctx)
+    with any_ctx.catalog.write() as session:
+        pieces = [  # (date, kind, series, medium, tone, published, trashed)
+            (dt.date(2025, 3, 3), PublicationKind.BULLETIN, "Gaceta Iztapalapa", None, None,
+             True, False),
+            (dt.date(2025, 3, 17), PublicationKind.BULLETIN, "Gaceta Iztapalapa", None, None,
+             False, False),
+            (dt.date(2025, 3, 20), PublicationKind.CLIPPING, None, "Reforma", Tone.NEGATIVE,
+             True, False),
+            (dt.date(2025, 3, 21), PublicationKind.CLIPPING, None, "La Jornada", Tone.POSITIVE,
+             False, False),
+            (dt.date(2025, 3, 22), PublicationKind.CLIPPING, None, "Reforma", None, False, False),
+            (dt.date(2025, 3, 23), PublicationKind.CLIPPING, None, "Reforma", Tone.NEUTRAL,
+             False, True),  # in the trash
+            (dt.date(2025, 4, 2), PublicationKind.CLIPPING, None, "Reforma", Tone.POSITIVE,
+             False, False),  # another month
+        ]
+        for n, (day, kind, series, medium, tone, published, trashed) in enumerate(pieces):
+            session.add(Asset(
+                sha256=f"{100 + n:064x}", byte_size=1, original_filename="p.pdf",
+                original_key=f"p{n}", state=AssetState.READY, distribution_date=day,
+                publication_kind=kind, series=series, medium=medium, tone=tone,
+                workflow_state=WorkflowState.PUBLISHED if published else WorkflowState.DRAFT,
+                trashed_at=dt.datetime(2025, 3, 24) if trashed else None))
+    now = dt.datetime.now(dt.UTC)
+    with any_ctx.catalog.read() as session:
+        staff = build_report(session, month(2025, 3), now=now)
+        public = build_report(session, month(2025, 3), now=now, public_clause=public_clause)
+    rows = lambda report, key: [(r.label, r.count) for r in report.figure(key).rows]  # noqa: E731
+    assert rows(staff, "series") == [("Gaceta Iztapalapa", 2)]
+    assert rows(staff, "medium") == [("Reforma", 2), ("La Jornada", 1)]
+    assert rows(staff, "tone") == [("positive", 1), ("neutral", 0), ("negative", 1)]
+    assert staff.figure("tone").missing == 1
+    assert rows(public, "series") == [("Gaceta Iztapalapa", 1)]
+    assert rows(public, "medium") == [("Reforma", 1)]

@@ -193,11 +193,11 @@ def test_every_chart_is_an_svg_with_a_title_and_a_table(app: Flask) -> None:
     _archive(app)
     html = signed_in(app, "editora").get("/informes", query_string=MARCH).get_data(as_text=True)
     sections = html.split('class="report-chart')[1:]
-    assert len(sections) == 10
+    assert len(sections) == 13  # the printed archive: series, medium, tone
     for section in sections:
         assert 'role="img"' in section and '<title id="grafica-' in section
         assert "<desc id=" in section and "<table>" in section
-    assert "Material por área" in html  # Spanish titles
+    assert "Material por área" in html and "Notas de prensa por tono" in html  # Spanish
     assert "<script" not in html.split('class="report-chart', 1)[1]
 
 
