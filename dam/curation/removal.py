@@ -10,7 +10,7 @@ and legal erasure (dam.curation.erasure):
 - store keys: :func:`store_keys_of` gathers them from :data:`KEY_SOURCES`, one small function
   per kind of file (the original, renditions listed in the catalog and any left under the
   original's rendition folder, the store metadata record, and every earlier version's original,
-  renditions and record: ``dam.curation.versions.store_keys``).
+  renditions and record: ``dam.curation.versions.content_keys``).
 
 A key still referenced by an asset that stays is never deleted (the store is content-addressed:
 the same bytes are one object).
@@ -53,8 +53,9 @@ def _meta_record(_session: Session, _store: ObjectStore, asset: Asset) -> Iterab
 
 
 def _versions(session: Session, store: ObjectStore, asset: Asset) -> Iterable[str]:
-    """The files of the asset's earlier versions (a replaced file stays in the store)."""
-    return versions.store_keys(session, store, asset.id)
+    """The files of the asset's earlier versions (a replaced file stays in the store); the
+    current file's are the other sources'."""
+    return list(versions.content_keys(store, versions.contents_of(session, asset.id)[1:]))
 
 
 #: Where an asset's files are, in the order they are gathered. Append to extend.

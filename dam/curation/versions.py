@@ -287,7 +287,7 @@ def store_keys(session: Session, store: ObjectStore, asset_id: int) -> list[str]
     """
     shas = contents_of(session, asset_id)
     keys: list[str] = []
-    for key in _keys_for(store, shas):
+    for key in content_keys(store, shas):
         if key not in keys:
             keys.append(key)
     for key in session.scalars(select(Rendition.key).where(Rendition.asset_id == asset_id)):
@@ -296,7 +296,8 @@ def store_keys(session: Session, store: ObjectStore, asset_id: int) -> list[str]
     return keys
 
 
-def _keys_for(store: ObjectStore, shas: Iterable[str]) -> Iterable[str]:
+def content_keys(store: ObjectStore, shas: Iterable[str]) -> Iterable[str]:
+    """The store objects of these contents: originals, their rendition folders, records."""
     for sha in shas:
         yield original_key(sha)
         yield from (info.key for info in store.list(f"renditions/{sha[:2]}/{sha[2:4]}/{sha}/"))
