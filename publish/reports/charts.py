@@ -75,8 +75,10 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
             f'fill="{ACCENT}"/>'
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 15}" fill="{MUTED}">'
             f'{_number(value)}</text></g>')
-    parts.append(f'<line x1="{LABEL_WIDTH}" y1="2" x2="{LABEL_WIDTH}" y2="{height - 3}" '
-                 f'stroke="{LINE}"/></svg>')
+    if labels:  # no rows: no stub of an axis (the table beside says there is nothing)
+        parts.append(f'<line x1="{LABEL_WIDTH}" y1="2" x2="{LABEL_WIDTH}" y2="{height - 3}" '
+                     f'stroke="{LINE}"/>')
+    parts.append("</svg>")
     return "".join(parts)
 
 
