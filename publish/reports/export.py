@@ -39,9 +39,18 @@ def html_to_pdf(html: str) -> bytes:
 
     Laying out takes about a second; the same page (same numbers, same day) is laid out once.
     """
-    from weasyprint import HTML  # noqa: PLC0415
+    from PIL import ImageFile  # noqa: PLC0415
 
-    return HTML(string=html).write_pdf()
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import HTML  # noqa: PLC0415
+
+        return HTML(string=html).write_pdf()
+    finally:
+        # WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+        # imported; left on, damaged pictures would decode silently everywhere else (bands,
+        # exports) instead of failing with their reason.
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def open_data_counts(report: Report, labels: dict[str, str], generated_at: str) -> dict[str, Any]:
