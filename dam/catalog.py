@@ -27,6 +27,7 @@ class BatchInfo:
     event: str | None = None
     event_date: dt.date | None = None
     area: str | None = None
+    programme: str | None = None  # programa de gobierno (Utopías, Mercomuna...)
     place: str | None = None
     photographer: str | None = None
     caption: str | None = None

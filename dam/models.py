@@ -88,8 +88,9 @@ def _enum(cls: type) -> Enum:
 
 
 # What reports group and filter material by (dam.reports.figures), carried in the date index.
-REPORT_COLUMNS = ("id", "event", "area", "campaign", "sublocation", "creator", "workflow_state",
-                  "media_type", "internal_only", "contains_minors", "embargo_until")
+REPORT_COLUMNS = ("id", "event", "area", "programme", "campaign", "sublocation", "creator",
+                  "workflow_state", "media_type", "internal_only", "contains_minors",
+                  "embargo_until")
 
 
 class Base(DeclarativeBase):
@@ -109,6 +110,8 @@ class Batch(Base):
     event: Mapped[str | None] = mapped_column(String(500))
     event_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     area: Mapped[str | None] = mapped_column(String(500))
+    # The government programme (programa) the event belongs to, e.g. "Utopías".
+    programme: Mapped[str | None] = mapped_column(String(500))
     place: Mapped[str | None] = mapped_column(String(500))
     photographer: Mapped[str | None] = mapped_column(String(200))
     caption: Mapped[str | None] = mapped_column(Text)
@@ -177,6 +180,9 @@ class Asset(Base):
     country_code: Mapped[str | None] = mapped_column(String(8))
     event: Mapped[str | None] = mapped_column(String(500))
     area: Mapped[str | None] = mapped_column(String(500))  # area of government, from the batch
+    # The government programme it documents (programa social: Utopías, Mercomuna), from the
+    # batch; not a dissemination campaign (``campaign``).
+    programme: Mapped[str | None] = mapped_column(String(500))
     persons_shown: Mapped[list[str]] = mapped_column(JsonType, default=list)
     # Names of the people whose faces staff named (dam.faces keeps it in step; internal, never
     # typed, never public): searched like persons_shown, shown apart from it.

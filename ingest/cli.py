@@ -34,6 +34,7 @@ def batch_options(func):  # type: ignore[no-untyped-def]
         click.option(
             "--area", help="Area of government (área), e.g. 'Dirección General de Obras'."
         ),
+        click.option("--programme", help="Government programme (programa), e.g. 'Utopías'."),
         click.option("--place", help="Place (lugar): colonia, barrio, building."),
         click.option("--photographer", help="Photographer or videographer (fotógrafo/a)."),
         click.option("--caption", help="Caption (pie de foto) for files that have none."),
@@ -49,6 +50,7 @@ def make_batch_info(
     event: str | None,
     event_date: dt.datetime | None,
     area: str | None,
+    programme: str | None,
     place: str | None,
     photographer: str | None,
     caption: str | None,
@@ -60,6 +62,7 @@ def make_batch_info(
         event=event,
         event_date=event_date.date() if event_date else None,
         area=area,
+        programme=programme,
         place=place,
         photographer=photographer,
         caption=caption,

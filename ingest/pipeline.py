@@ -235,8 +235,8 @@ def _apply_metadata(asset: Asset, state: ProcessState, edited: frozenset[str], *
     asset.metadata_json = raw
 
 
-BATCH_DEFAULTS = (("event", "event"), ("area", "area"), ("sublocation", "place"),
-                  ("creator", "photographer"), ("caption", "caption"))
+BATCH_DEFAULTS = (("event", "event"), ("area", "area"), ("programme", "programme"),
+                  ("sublocation", "place"), ("creator", "photographer"), ("caption", "caption"))
 
 
 def _apply_batch_defaults(asset: Asset, batch: Batch | None, edited: frozenset[str]) -> None:

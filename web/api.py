@@ -142,7 +142,8 @@ def _batch_json(batch_id: int) -> dict[str, Any]:
     return {
         "id": batch.id, "event": batch.event,
         "date": batch.event_date.isoformat() if batch.event_date else None,
-        "area": batch.area, "place": batch.place, "photographer": batch.photographer,
+        "area": batch.area, "programme": batch.programme, "place": batch.place,
+        "photographer": batch.photographer,
         "caption": batch.caption, "created_at": batch.created_at.isoformat(),
         "page_url": url_for("upload.batch", batch_id=batch.id),
         "files": [

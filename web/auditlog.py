@@ -96,6 +96,7 @@ def _field_labels() -> dict[str, str]:
         "headline": _("Headline"), "caption": _("Caption"),
         "alt_text": _("Alt text (for screen readers)"), "keywords": _("Keywords"),
         "persons_shown": _("People shown"), "event": _("Event"), "area": _("Area"),
+        "programme": _("Programme"),
         "sublocation": _("Neighbourhood or place"), "city": _("City"),
         "state_province": _("State"), "country": _("Country"), "country_code": _("Country code"),
         "creator": _("Photographer"), "credit": _("Credit line"), "source": _("Source"),

@@ -17,8 +17,8 @@ from web.errors import RequestError
 from web.params import bounded_int
 
 MAX_SELECTION = 20_000
-BATCH_TEXT_FIELDS = ("headline", "event", "area", "sublocation", "city", "creator", "credit",
-                     "copyright_notice", "usage_terms", "alt_text", "campaign")
+BATCH_TEXT_FIELDS = ("headline", "event", "area", "programme", "sublocation", "city", "creator",
+                     "credit", "copyright_notice", "usage_terms", "alt_text", "campaign")
 BATCH_LIST_FIELDS = ("keywords", "persons_shown")
 
 

@@ -13,7 +13,8 @@ from dam.catalog import BatchInfo
 from web.accounts import CurrentUser
 from web.errors import RequestError
 
-BATCH_FIELDS = {"event": 500, "area": 500, "place": 500, "photographer": 200, "caption": 10_000}
+BATCH_FIELDS = {"event": 500, "area": 500, "programme": 500, "place": 500, "photographer": 200,
+                "caption": 10_000}
 
 # URL parameter (Spanish, ASCII) -> search facet, for the page and the API alike.
 FILTER_PARAMS: dict[str, str] = {
@@ -42,7 +43,8 @@ def _text(data: Mapping[str, Any], name: str, limit: int) -> str | None:
 
 
 def batch_info(data: Mapping[str, Any], user: CurrentUser) -> BatchInfo:
-    """The batch fields (event, date, area, place, photographer, caption) from a form or JSON."""
+    """The batch fields (event, date, area, programme, place, photographer, caption) from a form
+    or JSON."""
     values = {name: _text(data, name, limit) for name, limit in BATCH_FIELDS.items()}
     raw_date = _text(data, "date", 10)
     event_date = None

@@ -135,8 +135,9 @@ def openapi_document() -> dict[str, Any]:
                 "PublicAsset": _public_asset_schema(),
                 "BatchIn": {"type": "object", "properties": {
                     "event": {"type": "string"}, "date": {"type": "string", "format": "date"},
-                    "area": {"type": "string"}, "place": {"type": "string"},
-                    "photographer": {"type": "string"}, "caption": {"type": "string"}}},
+                    "area": {"type": "string"}, "programme": {"type": "string"},
+                    "place": {"type": "string"}, "photographer": {"type": "string"},
+                    "caption": {"type": "string"}}},
                 "AssetEdit": {"type": "object", "required": ["edit_version", "changes"],
                               "properties": {"edit_version": {"type": "integer"},
                                              "changes": {"type": "object"},

@@ -67,6 +67,7 @@ FIELDS: dict[str, FieldSpec] = _specs(
     FieldSpec("persons_shown", Kind.LIST, suggest=VocabularyKind.PERSON),
     FieldSpec("event", Kind.LINE, 500),
     FieldSpec("area", Kind.LINE, 500, suggest=VocabularyKind.AREA),
+    FieldSpec("programme", Kind.LINE, 500, suggest=VocabularyKind.PROGRAMME),
     FieldSpec("sublocation", Kind.LINE, 500, suggest=VocabularyKind.COLONIA),
     FieldSpec("city", Kind.LINE, 200),
     FieldSpec("state_province", Kind.LINE, 200),

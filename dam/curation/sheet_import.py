@@ -53,6 +53,8 @@ HEADER_ALIASES: dict[str, str] = {
     "lugar": "sublocation", "colonia": "sublocation", "ubicacion": "sublocation",
     "place": "sublocation", "ciudad": "city", "city": "city",
     "evento": "event", "event": "event", "area": "area", "unidad administrativa": "area",
+    "programa": "programme", "programa social": "programme", "programa de gobierno": "programme",
+    "programme": "programme", "program": "programme",
     "palabras clave": "keywords", "etiquetas": "keywords", "keywords": "keywords",
     "derechos": "copyright_notice", "derechos de autor": "copyright_notice",
     "copyright": "copyright_notice", "condiciones de uso": "usage_terms",

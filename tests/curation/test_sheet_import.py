@@ -197,3 +197,22 @@ def test_a_sheet_without_a_file_column_is_refused(any_ctx: Context, tmp_path: Pa
     path.write_text("pie de foto\nalgo\n", encoding="utf-8")
     code, out = _run(any_ctx, str(path))
     assert code == 1 and "no column names the file" in out
+
+
+def test_programme_columns_by_their_spanish_names(any_ctx: Context, tmp_path: Path) -> None:
+    """"Programa" and "Programa social" name the government programme, apart from the campaign."""
+    assert map_columns(["Archivo", "Programa social", "Campaña"])[0] == {
+        0: "file", 1: "programme", 2: "campaign"}
+    assert map_columns(["archivo", "PROGRAMA"])[0] == {0: "file", 1: "programme"}
+    ids = _assets(any_ctx)
+    path = tmp_path / "programas.csv"
+    path.write_text("archivo,programa social,campaña\n"
+                    "mercado.jpg,Mercomuna,Iztapalapa limpia\n", encoding="utf-8")
+    code, out = _run(any_ctx, str(path))
+    assert code == 0, out
+    mercado = _by_id(any_ctx)[ids["/media/2019/03/mercado.jpg"]]
+    assert (mercado.programme, mercado.campaign) == ("Mercomuna", "Iztapalapa limpia")
+    with any_ctx.catalog.read() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.field == "programme")).one()
+        assert (entry.asset_id, entry.old_value, entry.new_value) == (mercado.id, None,
+                                                                       "Mercomuna")

@@ -149,7 +149,7 @@
     event.preventDefault();
     const pending = chosen.filter((c) => !c.finished);
     if (!pending.length) { batchText.textContent = labels.nothing; batchBox.hidden = false; return; }
-    const fields = Object.fromEntries(["event", "date", "area", "place", "photographer", "caption"].map((n) => [n, form.elements[n].value]));
+    const fields = Object.fromEntries(["event", "date", "area", "programme", "place", "photographer", "caption"].map((n) => [n, form.elements[n].value]));
     const { response, body } = await api(form.dataset.api, {
       method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(fields),
     });
