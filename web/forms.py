@@ -19,13 +19,14 @@ BATCH_FIELDS = {"event": 500, "area": 500, "programme": 500, "place": 500, "phot
 # URL parameter (Spanish, ASCII) -> search facet, for the page and the API alike.
 FILTER_PARAMS: dict[str, str] = {
     "tipo": "type", "anio": "year", "mes": "month", "evento": "event", "area": "area",
+    "programa": "programme", "campana": "campaign",
     "fotografo": "photographer", "lugar": "place", "etiqueta": "keywords", "derechos": "rights",
     "estado": "workflow", "persona": "people", "seleccion": "pick", "estrellas": "stars",
     "color": "color", "medio": "medium", "serie": "series", "tono": "tone", "impreso": "pubkind",
 }
 FACET_PARAMS = {facet: param for param, facet in FILTER_PARAMS.items()}
-SIDEBAR_FACETS = ("type", "year", "event", "area", "photographer", "place", "keywords",
-                  "rights", "pick", "pubkind", "medium", "tone")
+SIDEBAR_FACETS = ("type", "year", "event", "area", "programme", "campaign", "photographer",
+                  "place", "keywords", "rights", "pick", "pubkind", "medium", "tone")
 MAX_FILTER_VALUES = 20
 
 

@@ -178,6 +178,8 @@ def _names(asset: Any, batch: Any) -> dict[str, list[str]]:
             [_value(asset, "sublocation"), _value(asset, "city"), _value(batch, "place")]
         ),
         "area": _clean(_value(asset, "area") or _value(batch, "area")),
+        "programme": _clean(_value(asset, "programme") or _value(batch, "programme")),
+        "campaign": _clean(_value(asset, "campaign")),
         "creator": _clean(_value(asset, "creator") or _value(batch, "photographer")),
         "credit": _clean(_value(asset, "credit")),
         "camera": _clean(" ".join(v for v in (make, model) if v)),
@@ -214,8 +216,8 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         batch = getattr(asset, "batch", None)
     names = _names(asset, batch)
     caption = " ".join(_clean(_value(asset, "caption"), limit=1_000_000))
-    parts = [v for key in ("headline", "event", "keywords", "people", "place", "area", "creator",
-                           "medium", "series", "section")
+    parts = [v for key in ("headline", "event", "keywords", "people", "place", "area", "programme",
+                           "campaign", "creator", "medium", "series", "section")
              for v in names[key]]
     parts += [caption, *names["credit"], *names["filename"], *names["camera"],
               publication_text(asset)]
@@ -226,6 +228,8 @@ def build_document(asset: Any, batch: Any = None) -> SearchDoc:
         **date_keywords,
         "event": names["event"],
         "area": names["area"],
+        "programme": names["programme"],
+        "campaign": names["campaign"],
         "photographer": names["creator"],
         "workflow": _workflow(asset),
         "rights": _rights(asset),

@@ -14,7 +14,7 @@ from typing import Protocol
 from dam.search.documents import SearchDoc
 from dam.search.query import Node
 
-SCHEMA_VERSION = 5  # bump when documents or analysis change: indexes of older versions rebuild
+SCHEMA_VERSION = 6  # bump when documents or analysis change: indexes of older versions rebuild
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ NTILDE = "ntilde"  # folded words that had an ñ: "pena" finds "Peña" below "pe
 # Folded, unstemmed word fields that field queries (persona:, lugar:) search, whole or by prefix.
 NAME_FIELDS: tuple[str, ...] = (
     "people", "place", "creator", "event", "area", "keywords", "camera", "filename", "credit",
-    "headline", "medium", "series", "section",
+    "headline", "medium", "series", "section", "programme", "campaign",
 )
 
 # Exact values (facets and filters): one keyword per value, shown as stored.
 SINGLE_FACETS: tuple[str, ...] = (
     "type", "year", "month", "event", "area", "photographer", "workflow",
     "orientation", "gps", "state", "pick", "color", "medium", "series", "tone", "pubkind",
+    "programme", "campaign",
 )
 # An asset can carry several rights restrictions at once (embargado and menores); "stars" holds
 # 1..rating, so that a filter on 3 finds three stars or more.
@@ -68,6 +69,8 @@ QUERY_FIELDS: dict[str, QueryField] = {
     "lugar": QueryField("name", "place", "colonia, barrio, lugar o ciudad"),
     "evento": QueryField("name", "event", "evento"),
     "area": QueryField("name", "area", "área o unidad administrativa"),
+    "programa": QueryField("name", "programme", "programa de gobierno, p. ej. Utopías"),
+    "campaña": QueryField("name", "campaign", "campaña de difusión"),
     "etiqueta": QueryField("name", "keywords", "palabras clave"),
     "camara": QueryField("name", "camera", "marca o modelo de cámara"),
     "archivo": QueryField("name", "filename", "nombre del archivo original"),
@@ -107,6 +110,8 @@ FIELD_ALIASES: dict[str, str] = {
     "personas": "persona", "person": "persona", "people": "persona", "quien": "persona",
     "place": "lugar", "colonia": "lugar", "barrio": "lugar", "where": "lugar",
     "event": "evento", "área": "area", "unidad": "area",
+    "programas": "programa", "programme": "programa", "program": "programa",
+    "campana": "campaña", "campañas": "campaña", "campanas": "campaña", "campaign": "campaña",
     "etiquetas": "etiqueta", "palabra": "etiqueta", "keyword": "etiqueta", "keywords": "etiqueta",
     "tag": "etiqueta", "cámara": "camara", "camera": "camara", "file": "archivo",
     "filename": "archivo", "crédito": "credito", "credit": "credito", "título": "titulo",

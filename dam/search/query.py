@@ -21,6 +21,7 @@ Examples (Spanish field names; English aliases such as ``photographer:`` work to
     fecha:2025-03..2025-04  fecha:..2024-12-31  fecha:2024-06..  fecha:14/03/2025
     año:2024   año:2020..2022   mes:2025-03   subida:2025-05  (date the file was uploaded)
     mes:marzo   mes:"marzo 2025"   fecha:"14 de marzo de 2025"   dates in words after a field
+    programa:utopias   campaña:"iztapalapa limpia"   a government programme, a campaign
     medio:reforma   seccion:ciudad   serie:gaceta   tono:negativa   impreso:recorte
                                          press clippings and publications (their date is
                                          the date of publication)

@@ -61,13 +61,14 @@ def suggest_query(engine: SearchEngine, source: str, free_words: list[str]) -> s
 # How a field is written in a suggestion: the office's spelling (see shared/GLOSARIO.md).
 FIELD_SPELLING = {"fotografo": "fotógrafo", "area": "área", "camara": "cámara",
                   "credito": "crédito", "titulo": "título", "orientacion": "orientación",
-                  "seleccion": "selección", "seccion": "sección"}
+                  "seleccion": "selección", "seccion": "sección", "campana": "campaña"}
 _ENGLISH = {"photographer", "creator", "by", "person", "people", "place", "where", "event",
             "keyword", "keywords", "tag", "camera", "file", "filename", "credit", "headline",
             "type", "state", "status", "workflow", "rights", "orientation", "date", "taken",
             "uploaded", "added", "year", "month", "processing", "pick", "picks", "stars",
             "rating", "colour", "label", "marca", "palabra", "unidad", "quien", "medium",
-            "section", "series", "tone", "publication", "medios", "periodico", "publicacion"}
+            "section", "series", "tone", "publication", "medios", "periodico", "publicacion",
+            "programme", "program", "campaign"}
 FIELD_WORDS = {fold(w) for w in (*QUERY_FIELDS, *FIELD_ALIASES) if w not in _ENGLISH}
 
 

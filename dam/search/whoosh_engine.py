@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 
 TEXT_FIELDS = (STEM, NTILDE, EXACT, *(f"n_{n}" for n in NAME_FIELDS))
 # Few distinct values per segment: stored once each, with a small pointer per document.
-_REF_COLUMNS = {"type", "year", "month", "area", "photographer", "workflow", "rights",
-                "orientation", "gps", "state", "pick", "color", "stars"}
+_REF_COLUMNS = {"type", "year", "month", "area", "programme", "campaign", "photographer",
+                "workflow", "rights", "orientation", "gps", "state", "pick", "color", "stars"}
 
 
 def build_schema() -> Schema:

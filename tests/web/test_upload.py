@@ -230,7 +230,11 @@ def test_batch_form_fields_are_validated_and_applied(app: Flask, tmp_path: Path)
     assert bad.status_code == 400 and "2025-03-14" in bad.json["message"]
     long = client.post("/api/v1/batches", headers=_h(client), json={"event": "x" * 501})
     assert long.status_code == 400
-    batch_id = _batch(client, caption="<script>alert(1)</script> Inauguración")
+    batch_id = _batch(client, caption="<script>alert(1)</script> Inauguración",
+                      programme="Utopías")
+    assert client.get(f"/api/v1/batches/{batch_id}").json["programme"] == "Utopías"
+    form = client.get("/subir").text
+    assert 'name="programme"' in form and 'data-suggest="programme"' in form
     result = upload_file(client, batch_id, "d.jpg", make_photo(tmp_path / "d.jpg",
                                                                seed=6).read_bytes())
     ctx = ctx_of(app)
@@ -238,6 +242,7 @@ def test_batch_form_fields_are_validated_and_applied(app: Flask, tmp_path: Path)
     with ctx.catalog.read() as session:
         asset = session.get(Asset, result["asset_id"])
         assert asset.event == "Inauguración del mercado" and asset.creator == "Ana Peña"
+        assert asset.programme == "Utopías"  # tagged once, on the batch
 
 
 def test_an_xmp_sidecar_is_accepted_in_a_batch_and_joins_its_picture(app: Flask,
