@@ -22,6 +22,7 @@ def chart_titles() -> dict[str, str]:
         "month": _("Material and events covered by month"),
         "media_type": _("Material by type"),
         "area": _("Material by area"),
+        "programme": _("Material by programme"),
         "campaign": _("Material by campaign"),
         "event": _("Material by event"),
         "division": _("Material by territorial division"),
@@ -37,7 +38,7 @@ def chart_titles() -> dict[str, str]:
 
 def _label_headers() -> dict[str, str]:
     return {"month": _("Month"), "media_type": _("Type"), "area": _("Area"),
-            "campaign": _("Campaign"), "event": _("Event"),
+            "programme": _("Programme"), "campaign": _("Campaign"), "event": _("Event"),
             "division": _("Territorial division"), "colonia": _("Neighbourhood"),
             "photographer": _("Photographer"), "workflow": _("Workflow state"),
             "activity": _("Activity"), "series": _("Series"), "medium": _("Medium"),

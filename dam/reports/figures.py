@@ -77,6 +77,7 @@ def dated_material(period: Period, public: ColumnElement[bool] | None = None) ->
         cast(extract("month", Asset.taken_at), Integer).label("month"),
         _blank_is_null(Asset.event).label("event"),
         _blank_is_null(Asset.area).label("area"),
+        _blank_is_null(Asset.programme).label("programme"),
         _blank_is_null(Asset.campaign).label("campaign"),
         _blank_is_null(Asset.sublocation).label("place"),
         _blank_is_null(Asset.creator).label("photographer"),
@@ -88,6 +89,7 @@ def dated_material(period: Period, public: ColumnElement[bool] | None = None) ->
         cast(extract("month", Batch.event_date), Integer),
         _blank_is_null(func.coalesce(Asset.event, Batch.event)),
         _blank_is_null(func.coalesce(Asset.area, Batch.area)),
+        _blank_is_null(func.coalesce(Asset.programme, Batch.programme)),
         _blank_is_null(Asset.campaign),
         _blank_is_null(func.coalesce(Asset.sublocation, Batch.place)),
         _blank_is_null(func.coalesce(Asset.creator, Batch.photographer)),
@@ -99,7 +101,8 @@ def dated_material(period: Period, public: ColumnElement[bool] | None = None) ->
     return union_all(own, from_batch).subquery("dated")
 
 
-GROUPED = ("media_type", "area", "campaign", "event", "place", "photographer", "workflow")
+GROUPED = ("media_type", "area", "programme", "campaign", "event", "place", "photographer",
+           "workflow")
 
 
 @dataclass
@@ -291,6 +294,7 @@ def build_report(session: Session, period: Period, *, now: dt.datetime,
         months,
         _ranked(counts, "media_type", "media_type"),
         _ranked(counts, "area", "area"),
+        _ranked(counts, "programme", "programme"),
         _ranked(counts, "campaign", "campaign"),
         _ranked(counts, "event", "event"),
         by_division(colonias, divisions_of_colonias(session), places),

@@ -17,19 +17,21 @@ from dam.reports.period import PeriodError, day_range, month, parse_period, quar
 def _fill(ctx: Context) -> None:
     with ctx.catalog.write() as session:
         batch = Batch(event="Feria", event_date=dt.date(2025, 3, 15), area="Cultura",
-                      place="Tezonco", photographer="Luis")
+                      programme="Utopías", place="Tezonco", photographer="Luis")
         session.add(batch)
         rows = [(dt.datetime(2025, 3, 1, 0, 0), "Obras", "Mercado", "Centro"),
                 (dt.datetime(2025, 3, 31, 23, 59), "Obras", "Mercado", None),
                 (dt.datetime(2025, 3, 9), None, "Recorrido", "Centro"),
                 (dt.datetime(2025, 2, 9), "Obras", "Febrero", "Centro"),
                 (None, None, None, None)]
+        programmes = ["Mercomuna", "Mercomuna", "", "Mercomuna", None]  # the last: the batch's
         for n, (taken, area, event, place) in enumerate(rows):
             session.add(Asset(sha256=f"{n:064x}", byte_size=1, original_filename="a.jpg",
                               original_key=f"k{n}", state=AssetState.READY, taken_at=taken,
                               area=area, event=event, sublocation=place, batch=batch,
                               workflow_state=WorkflowState.PUBLISHED if n % 2 else
-                              WorkflowState.DRAFT, campaign="Limpieza" if n == 0 else " "))
+                              WorkflowState.DRAFT, campaign="Limpieza" if n == 0 else " ",
+                              programme=programmes[n]))
 
 
 def test_one_pass_and_one_query_per_chart_agree(any_ctx: Context) -> None:
@@ -42,6 +44,12 @@ def test_one_pass_and_one_query_per_chart_agree(any_ctx: Context) -> None:
         report = build_report(session, quarter(2025, 1), now=dt.datetime.now(dt.UTC))
     assert per_chart.by_column["area"] == {"Obras": 3, "Cultura": 1, None: 1}
     assert per_chart.by_column["campaign"] == {"Limpieza": 1, None: 4}  # blank is not a value
+    # A programme apart from the campaign; undated material takes its batch's programme.
+    assert per_chart.by_column["programme"] == {"Mercomuna": 3, "Utopías": 1, None: 1}
+    programme = report.figure("programme")
+    assert [(r.label, r.count) for r in programme.rows] == [("Mercomuna", 3), ("Utopías", 1)]
+    assert programme.missing == 1
+    assert [f.key for f in report.figures][2:5] == ["area", "programme", "campaign"]
     assert per_chart.months == {(2025, 2): (1, 1), (2025, 3): (4, 3)}
     assert report.material == 5 and report.events == 4
     assert [(r.label, r.count, r.extra) for r in report.figure("month").rows] == [
@@ -110,3 +118,43 @@ def test_the_printed_archive_by_series_medium_and_tone(any_ctx: Context) -> None
     assert staff.figure("tone").missing == 1
     assert rows(public, "series") == [("Gaceta Iztapalapa", 1)]
     assert rows(public, "medium") == [("Reforma", 1)]
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_programmes_and_campaigns_agree_with_the_search_facets(any_ctx: Context,
+                                                                engine: str) -> None:
+    """The same days give the same counts per programme and campaign in the report and in the
+    search's facets; material not yet processed (no date of its own) takes its batch's."""
+    from dam.search.service import SearchService
+
+    with any_ctx.catalog.write() as session:
+        utopia = Batch(event="Utopía", event_date=dt.date(2025, 3, 15), programme="Utopías")
+        other = Batch(event="Mercado", event_date=dt.date(2025, 3, 2))
+        session.add_all([utopia, other])
+        rows = [  # (taken, batch, programme, campaign)
+            (dt.datetime(2025, 3, 2, 10), other, "Mercomuna", "Iztapalapa limpia"),
+            (dt.datetime(2025, 3, 2, 11), other, "Mercomuna", None),
+            (dt.datetime(2025, 3, 3, 9), other, None, "Iztapalapa limpia"),
+            (dt.datetime(2025, 3, 15, 9), utopia, "Utopías", None),
+            (None, utopia, None, None),  # pending: dated and tagged by its batch
+            (dt.datetime(2025, 2, 28, 23), other, "Mercomuna", None),  # February
+        ]
+        for n, (taken, batch, programme, campaign) in enumerate(rows):
+            session.add(Asset(sha256=f"{200 + n:064x}", byte_size=1, original_filename="a.jpg",
+                              original_key=f"q{n}", state=AssetState.READY, taken_at=taken,
+                              batch=batch, programme=programme, campaign=campaign))
+    service = SearchService(any_ctx.settings.replace(search_engine=engine), any_ctx.catalog,
+                            refresh_seconds=0.0)
+    try:
+        found = service.search("fecha:2025-03-01..2025-03-31", per_page=1,
+                               facets=("programme", "campaign"))
+    finally:
+        service.close()
+    with any_ctx.catalog.read() as session:
+        report = build_report(session, month(2025, 3), now=dt.datetime.now(dt.UTC))
+    assert found.total == report.material == 5
+    for key in ("programme", "campaign"):
+        figure = report.figure(key)
+        assert {r.label: r.count for r in figure.rows} == dict(found.facets[key]), key
+    assert dict(found.facets["programme"]) == {"Mercomuna": 2, "Utopías": 2}
+    assert report.figure("programme").missing == 1

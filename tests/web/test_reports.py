@@ -38,24 +38,31 @@ def _archive(app: Flask) -> None:
     """March 2025 in Mexico City, its edges, one photo dated only by its batch, and February."""
     with ctx_of(app).catalog.write() as session:
         batch = Batch(event="Feria de la salud", event_date=dt.date(2025, 3, 15), area=CULTURA,
-                      place="San Lorenzo Tezonco", photographer="Luis Gómez")
+                      programme="Utopías", place="San Lorenzo Tezonco",
+                      photographer="Luis Gómez")
         session.add(batch)
         published = WorkflowState.PUBLISHED
-        for day, area, event, place, who, state in (
-            (3, OBRAS, "Inauguración del mercado", "Santa Cruz Meyehualco", "Ana Peña", published),
-            (3, OBRAS, "Inauguración del mercado", "Santa Cruz Meyehualco", "Ana Peña", published),
-            (9, OBRAS, "Recorrido de obra", "Cabeza de Juárez", "Ana Peña", WorkflowState.DRAFT),
+        for day, area, event, place, who, state, programme in (
+            (3, OBRAS, "Inauguración del mercado", "Santa Cruz Meyehualco", "Ana Peña", published,
+             "Mercomuna"),
+            (3, OBRAS, "Inauguración del mercado", "Santa Cruz Meyehualco", "Ana Peña", published,
+             "Mercomuna"),
+            (9, OBRAS, "Recorrido de obra", "Cabeza de Juárez", "Ana Peña", WorkflowState.DRAFT,
+             None),
             (20, CULTURA, "Festival de la primavera", "Santa Cruz Meyehualco", "Luis Gómez",
-             WorkflowState.APPROVED),
+             WorkflowState.APPROVED, "Utopías"),
         ):
             _asset(session, taken=dt.datetime(2025, 3, day, 12), area=area, event=event,
-                   sublocation=place, creator=who, workflow_state=state)
+                   sublocation=place, creator=who, workflow_state=state, programme=programme,
+                   campaign="Iztapalapa limpia" if day == 9 else None)
         _asset(session, taken=dt.datetime(2025, 3, 31, 23, 30), area=SALUD, event="Jornada",
                sublocation="Cabeza de Juárez", creator="Ana Peña",
-               workflow_state=published, media_type=MediaType.VIDEO)
-        _asset(session, taken=None, batch=batch)  # the search dates it by its batch
-        _asset(session, taken=dt.datetime(2025, 4, 1, 0, 10), area=OBRAS, event="Abril")
-        _asset(session, taken=dt.datetime(2025, 2, 28, 23, 59), area=OBRAS, event="Febrero")
+               workflow_state=published, media_type=MediaType.VIDEO, programme=" ")
+        _asset(session, taken=None, batch=batch)  # the search dates it (and its programme)
+        _asset(session, taken=dt.datetime(2025, 4, 1, 0, 10), area=OBRAS, event="Abril",
+               programme="Mercomuna")
+        _asset(session, taken=dt.datetime(2025, 2, 28, 23, 59), area=OBRAS, event="Febrero",
+               programme="Mercomuna")
         division = VocabularyTerm(vocabulary=VocabularyKind.TERRITORY, label="Aculco")
         session.add(division)
         session.flush()
@@ -84,10 +91,14 @@ def test_counts_agree_with_the_search_facets_for_the_same_days(app: Flask) -> No
     html = page.get_data(as_text=True)
     results = state_of(app).search.search(
         "fecha:2025-03-01..2025-03-31", per_page=1,
-        facets=("area", "event", "photographer", "place", "workflow", "type"))
+        facets=("area", "event", "photographer", "place", "workflow", "type", "programme",
+                "campaign"))
     assert results.total == 6
     facets = {name: dict(values) for name, values in results.facets.items()}
     assert _table(html, "area") == facets["area"]
+    assert _table(html, "programme") == facets["programme"] | {"Sin dato": 2}
+    assert facets["programme"] == {"Mercomuna": 2, "Utopías": 2}  # one by its batch
+    assert _table(html, "campaign") == facets["campaign"] | {"Sin dato": 5}
     assert _table(html, "event") == facets["event"]
     assert _table(html, "photographer") == facets["photographer"]
     assert _table(html, "colonia") == facets["place"]
@@ -179,6 +190,11 @@ def test_csv_and_pdf_downloads(app: Flask) -> None:
     assert lines[0] == "Área,Material"
     assert lines[1] == f"{OBRAS},3"
     assert "'=HYPERLINK" in body.decode("utf-8-sig")  # a formula is made plain text
+    programmes = editor.get("/informes/programme.csv", query_string=MARCH)
+    assert programmes.status_code == 200
+    assert "informe-2025-03-programme.csv" in programmes.headers["Content-Disposition"]
+    assert programmes.get_data().decode("utf-8-sig").split("\r\n")[:4] == [
+        "Programa,Material", "Mercomuna,2", "Utopías,2", "Sin dato,2"]
     months = editor.get("/informes/month.csv", query_string={"periodo": "trimestre",
                                                              "trimestre": "2025-T1"})
     assert months.get_data().decode("utf-8-sig").split("\r\n")[1:4] == [
@@ -193,11 +209,12 @@ def test_every_chart_is_an_svg_with_a_title_and_a_table(app: Flask) -> None:
     _archive(app)
     html = signed_in(app, "editora").get("/informes", query_string=MARCH).get_data(as_text=True)
     sections = html.split('class="report-chart')[1:]
-    assert len(sections) == 13  # the printed archive: series, medium, tone
+    assert len(sections) == 14  # the printed archive: series, medium, tone
     for section in sections:
         assert 'role="img"' in section and '<title id="grafica-' in section
         assert "<desc id=" in section and "<table>" in section
     assert "Material por área" in html and "Notas de prensa por tono" in html  # Spanish
+    assert "Material por programa" in html
     assert "<script" not in html.split('class="report-chart', 1)[1]
 
 
