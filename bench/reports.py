@@ -35,7 +35,7 @@ from dam.enums import Role  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/"
 PASSWORD = "contraseña-de-banco-1"
-AREAS, COLONIAS, DIVISIONS, PHOTOGRAPHERS, CAMPAIGNS = 30, 220, 13, 40, 25
+AREAS, COLONIAS, DIVISIONS, PHOTOGRAPHERS, CAMPAIGNS, PROGRAMMES = 30, 220, 13, 40, 25, 15
 PAGES = {
     "mes": "/informes?periodo=mes&mes=2025-03",
     "trimestre": "/informes?periodo=trimestre&trimestre=2025-T1",
@@ -53,16 +53,21 @@ def ensure_database(name: str) -> str:
 
 LOAD = [
     "TRUNCATE assets, batches, audit_log, vocabulary_terms RESTART IDENTITY CASCADE",
-    # One batch per event: 20 events a week for six years, each with its own date.
-    """INSERT INTO batches (source, event, event_date, area, place, photographer, created_at)
+    # One batch per event: 20 events a week for six years, each with its own date; two events
+    # in five document a government programme.
+    """INSERT INTO batches (source, event, event_date, area, programme, place, photographer,
+                           created_at)
        SELECT 'cli', 'Evento ' || b, DATE '2021-01-01' + (b % 2190),
-              'Dirección General ' || (b % {areas}), 'Colonia ' || (b % {colonias}),
+              'Dirección General ' || (b % {areas}),
+              CASE WHEN b % 5 < 2 THEN 'Programa ' || (b % {programmes}) END,
+              'Colonia ' || (b % {colonias}),
               'Fotógrafo ' || (b % {photographers}), now()
        FROM generate_series(1, {batches}) AS b""",
     # Assets: 2% without a date of their own (dated by their batch, as the search does).
     """INSERT INTO assets (sha256, media_type, mime_type, byte_size, original_filename,
                           original_key, state, keywords, persons_shown, metadata_json,
-                          batch_id, taken_at, event, area, sublocation, creator, campaign,
+                          batch_id, taken_at, event, area, programme, sublocation, creator,
+                          campaign,
                           workflow_state, internal_only, contains_minors, sensitive,
                           embargo_until, created_at, updated_at)
        SELECT lpad(to_hex(a), 64, '0'),
@@ -71,7 +76,7 @@ LOAD = [
               '[]', '[]', '{{}}', b.id,
               CASE WHEN a % 50 = 7 THEN NULL
                    ELSE b.event_date + make_interval(mins => (a * 7) % 720 + 480) END,
-              b.event, b.area, b.place, b.photographer,
+              b.event, b.area, b.programme, b.place, b.photographer,
               CASE WHEN a % 10 = 0 THEN 'Campaña ' || (a % {campaigns}) END,
               (ARRAY['draft','reviewed','approved','published','published','withdrawn'])
                   [1 + a % 6],
@@ -97,7 +102,8 @@ def load(url: str, assets: int) -> float:
     started = time.perf_counter()
     sizes = {"assets": assets, "batches": max(1, assets // 40), "audit": assets // 5,
              "areas": AREAS, "colonias": COLONIAS, "divisions": DIVISIONS,
-             "photographers": PHOTOGRAPHERS, "campaigns": CAMPAIGNS}
+             "photographers": PHOTOGRAPHERS, "campaigns": CAMPAIGNS,
+             "programmes": PROGRAMMES}
     catalog = Catalog(url)
     with catalog.engine.begin() as conn:
         for statement in LOAD:
