@@ -24,10 +24,10 @@ DOC_COLUMNS = (
     "id", "batch_id", "media_type", "state", "workflow_state", "created_at", "taken_at", "width",
     "height", "orientation", "camera_make", "camera_model", "gps_latitude", "gps_longitude",
     "headline", "caption", "keywords", "creator", "credit", "city", "sublocation", "event", "area",
-    "programme", "campaign",
     "persons_shown", "face_people", "original_filename", "document_text", "embargo_until",
     "internal_only", "contains_minors", "sensitive", "rating", "cull_mark", "color_label",
-    "distribution_date", "medium", "series", "section", "tone", "publication_kind",
+    "distribution_date", "medium", "series", "section", "tone", "publication_kind", "programme",
+    "campaign",
 )
 BATCH_COLUMNS = ("id", "event", "event_date", "area", "programme", "place", "photographer")
 RANGE = 10_000  # ids per task: a worker's answer stays a few MB
