@@ -1006,3 +1006,26 @@ class Face(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     group: Mapped[FaceGroup | None] = relationship()
+
+
+class ReportDayCount(Base):
+    """The reports' rollup (PostgreSQL): material of one day (Mexico City, as a report dates it)
+    per value of one grouped column (``dam.reports.material.GROUPED``); ``value`` '' is none."""
+
+    __tablename__ = "report_day_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    material: Mapped[int]
+
+
+class ReportDirtyDay(Base):
+    """A day whose material changed since the rollup counted it: written by PostgreSQL triggers
+    on ``assets`` and ``batches`` (migration 0026), one row per change (a log, so writers never
+    wait on each other), taken away by the transaction that counts the day again."""
+
+    __tablename__ = "report_dirty_days"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
