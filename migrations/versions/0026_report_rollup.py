@@ -8,9 +8,10 @@ Reports (dam.reports.figures) on PostgreSQL sum ``report_day_counts`` over the p
 grouping every asset of it. Statement triggers on ``assets`` and ``batches`` only log the days
 (Mexico City: the date taken's day, else the batch's event date) whose material changed in
 ``report_dirty_days`` (for a batch: its event date and the days of its assets, which inherit
-its event, area, place and photographer when they lack them); a report, or housekeeping, counts those days again from ``assets`` and
-replaces their rows (dam.reports.rollup). The triggers write one row per statement and day to a
-table without a unique key, so writers never wait on each other.
+its event, area, place and photographer when they lack them); a report, or housekeeping, counts
+those days again from ``assets`` and replaces their rows (dam.reports.rollup). The triggers
+write one row per statement and day to a table without a unique key, so writers never wait on
+each other.
 
 Nothing is counted here: every day that has material is logged dirty (one pass over the date
 index), and the first report of a period, or the next housekeeping, counts it.
