@@ -294,6 +294,10 @@ class Asset(Base):
         Index("ix_assets_event", "event"),  # event collections and their counts
         Index("ix_assets_series_issue", "series", "issue_number"),  # a series' issues in order
         Index("ix_assets_medium", "medium"),  # clippings by medium
+        # Reports date the printed archive by it (publications and clippings only have one).
+        Index("ix_assets_distribution_date", "distribution_date",
+              postgresql_where=text("distribution_date IS NOT NULL"),
+              sqlite_where=text("distribution_date IS NOT NULL")),
     )
 
     @validates("phash")

@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     union_all,
     values,
 )
@@ -90,6 +91,7 @@ def refresh_days(engine: Engine, first: dt.date | None = None, last: dt.date | N
     while True:
         with Session(engine) as session, session.begin():
             serialize_on(session, LOCK)
+            session.execute(text("SET LOCAL jit = off"))  # see dam.reports.figures
             where = _dirty_between(first, last)
             if per_transaction:
                 chosen = select(ReportDirtyDay.day).where(*where).distinct() \

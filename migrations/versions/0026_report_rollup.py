@@ -13,6 +13,8 @@ those days again from ``assets`` and replaces their rows (dam.reports.rollup). T
 write one row per statement and day to a table without a unique key, so writers never wait on
 each other.
 
+Also an index of the date of publication, by which the printed archive's charts read a period.
+
 Nothing is counted here: every day that has material is logged dirty (one pass over the date
 index), and the first report of a period, or the next housekeeping, counts it.
 
@@ -41,6 +43,7 @@ BATCH_COLUMNS = ("event_date", "event", "area", "place", "photographer")
 # The day a report dates an asset by: its own date taken (naive, Mexico City), else its batch's.
 DAY_OF = "coalesce({row}.taken_at::date, {batch}.event_date)"
 
+DATED_PIECE = sa.text("distribution_date IS NOT NULL")
 MARK_EVERY_DAY = """
 INSERT INTO report_dirty_days (day)
 SELECT day FROM (SELECT DISTINCT taken_at::date AS day FROM assets WHERE taken_at IS NOT NULL
@@ -119,6 +122,9 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
     )
     op.create_index("ix_report_dirty_days_day", "report_dirty_days", ["day"])
+    # The printed archive's charts read the period's publications, not every asset.
+    op.create_index("ix_assets_distribution_date", "assets", ["distribution_date"],
+                    postgresql_where=DATED_PIECE, sqlite_where=DATED_PIECE)
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite counts live (small archives): no rollup to keep
     for name, table, event, referencing, body in TRIGGERS:
@@ -135,6 +141,7 @@ def downgrade() -> None:
         for name, table, *_rest in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.drop_index("ix_assets_distribution_date", table_name="assets")
     op.drop_index("ix_report_dirty_days_day", table_name="report_dirty_days")
     op.drop_table("report_dirty_days")
     op.drop_table("report_day_counts")
