@@ -73,11 +73,15 @@ def recount(session: Session, days: Sequence[dt.date]) -> None:
                    Asset.taken_at < listed.c.day + dt.timedelta(days=1))
     own, from_batch = dated_selects([listed.c.day.label("day")], [listed.c.day],
                                     own_day, Batch.event_date == listed.c.day)
-    dated = union_all(own, from_batch).cte("dated")
+    dated = union_all(own, from_batch).subquery("dated")
+    # Photos of one event mostly share their values: count each combination once, then sum the
+    # combinations per value of each column (one pass over the assets, not one per column).
+    keys = [dated.c.day, *(dated.c[name] for name in GROUPED)]
+    combos = select(*keys, func.count().label("n")).group_by(*keys).cte("combos")
     per_value = union_all(*(
-        select(dated.c.day, literal(name, String), func.coalesce(cast(dated.c[name], String), NONE),
-               func.count())
-        .group_by(dated.c.day, dated.c[name])
+        select(combos.c.day, literal(name, String),
+               func.coalesce(cast(combos.c[name], String), NONE), func.sum(combos.c.n))
+        .group_by(combos.c.day, combos.c[name])
         for name in GROUPED))
     session.execute(insert(ReportDayCount).from_select(
         ["day", "dimension", "value", "material"], per_value))
