@@ -191,3 +191,35 @@ def test_housekeeping_counts_every_dirty_day_in_steps(any_ctx: Context) -> None:
     with any_ctx.catalog.read() as session:
         assert session.execute(select(ReportDayCount)).first() is None
         assert count_material(session, Q1).months == {}
+
+
+def test_the_migration_marks_every_day_of_an_existing_archive(postgres_url: str) -> None:
+    """Upgraded with material in it, the catalog has every day of it dirty: the first report
+    (or housekeeping) counts them, and agrees with a live count."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from dam.db import Catalog, alembic_config, migrate
+    from dam.reports.period import year
+
+    config = alembic_config(postgres_url)
+    before = ScriptDirectory.from_config(config).get_revision("0026").down_revision
+    command.upgrade(config, str(before))
+    catalog = Catalog(postgres_url)
+    with catalog.engine.connect() as conn:  # before 0026: nothing marks anything
+        assert conn.execute(text("SELECT to_regclass('report_dirty_days')")).scalar() is None
+    with catalog.write() as session:
+        feria = Batch(event="Feria", event_date=dt.date(2025, 3, 15), area="Cultura")
+        session.add(feria)
+        for n, taken in enumerate((dt.datetime(2025, 3, 1, 9), dt.datetime(2025, 7, 4, 9), None)):
+            session.add(Asset(sha256=f"{n:064x}", byte_size=1, original_filename="a.jpg",
+                              original_key=f"k{n}", state=AssetState.READY, taken_at=taken,
+                              batch=feria, event="Mercado" if n else None))
+    migrate(catalog)
+    with catalog.read() as session:
+        assert rollup.has_dirty_days(session)
+        counts = count_material(session, year(2025))
+        assert counts == count_per_chart(session, dated_material(year(2025)))
+        assert counts.by_column["event"] == {"Mercado": 2, "Feria": 1}
+        assert not rollup.has_dirty_days(session, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    catalog.dispose()
