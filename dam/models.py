@@ -89,7 +89,8 @@ def _enum(cls: type) -> Enum:
 
 # What reports group and filter material by (dam.reports.figures), carried in the date index.
 REPORT_COLUMNS = ("id", "event", "area", "campaign", "sublocation", "creator", "workflow_state",
-                  "media_type", "internal_only", "contains_minors", "embargo_until")
+                  "media_type", "internal_only", "contains_minors", "embargo_until", "batch_id",
+                  "trashed_at")
 
 
 class Base(DeclarativeBase):

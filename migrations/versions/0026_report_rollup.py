@@ -13,7 +13,9 @@ those days again from ``assets`` and replaces their rows (dam.reports.rollup). T
 write one row per statement and day to a table without a unique key, so writers never wait on
 each other.
 
-Also an index of the date of publication, by which the printed archive's charts read a period.
+Also an index of the date of publication, by which the printed archive's charts read a period,
+and the date indexes of 0023 carry ``batch_id`` and ``trashed_at`` too, so a recount reads the
+index alone.
 
 Nothing is counted here: every day that has material is logged dirty (one pass over the date
 index), and the first report of a period, or the next housekeeping, counts it.
@@ -44,6 +46,11 @@ BATCH_COLUMNS = ("event_date", "event", "area", "place", "photographer")
 DAY_OF = "coalesce({row}.taken_at::date, {batch}.event_date)"
 
 DATED_PIECE = sa.text("distribution_date IS NOT NULL")
+PUBLISHED = sa.text("workflow_state = 'published'")
+# The date indexes (0023) also carry what a recount reads, so it reads the index alone.
+DATE_INDEXES = {"ix_assets_taken_at": None, "ix_assets_published_taken_at": PUBLISHED}
+ALSO_INCLUDED = ["batch_id", "trashed_at"]
+
 MARK_EVERY_DAY = """
 INSERT INTO report_dirty_days (day)
 SELECT day FROM (SELECT DISTINCT taken_at::date AS day FROM assets WHERE taken_at IS NOT NULL
@@ -108,6 +115,21 @@ TRIGGERS = (
 )
 
 
+def _rebuild_date_indexes(add: bool) -> None:
+    """Each date index again with ALSO_INCLUDED added to (or taken from) what it carries now
+    (read from the catalog, so columns a later migration added stay carried)."""
+    found = {ix["name"]: ix for ix in sa.inspect(op.get_bind()).get_indexes("assets")}
+    for name, where in DATE_INDEXES.items():
+        carried = list(found[name]["dialect_options"].get("postgresql_include", []))
+        wanted = ([*carried, *(c for c in ALSO_INCLUDED if c not in carried)] if add
+                  else [c for c in carried if c not in ALSO_INCLUDED])
+        if wanted == carried:
+            continue
+        op.drop_index(name, table_name="assets")
+        op.create_index(name, "assets", ["taken_at"], postgresql_include=wanted,
+                        postgresql_where=where)
+
+
 def upgrade() -> None:
     op.create_table(
         "report_day_counts",
@@ -127,6 +149,7 @@ def upgrade() -> None:
                     postgresql_where=DATED_PIECE, sqlite_where=DATED_PIECE)
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite counts live (small archives): no rollup to keep
+    _rebuild_date_indexes(add=True)
     for name, table, event, referencing, body in TRIGGERS:
         op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                    f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
@@ -141,6 +164,7 @@ def downgrade() -> None:
         for name, table, *_rest in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        _rebuild_date_indexes(add=False)
     op.drop_index("ix_assets_distribution_date", table_name="assets")
     op.drop_index("ix_report_dirty_days_day", table_name="report_dirty_days")
     op.drop_table("report_dirty_days")
