@@ -223,3 +223,27 @@ def test_the_migration_marks_every_day_of_an_existing_archive(postgres_url: str)
         assert counts.by_column["event"] == {"Mercado": 2, "Feria": 1}
         assert not rollup.has_dirty_days(session, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     catalog.dispose()
+
+
+def test_recounts_run_one_at_a_time(any_ctx: Context) -> None:
+    """A second recount waits for the first (two could not both replace the same day's rows)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from dam.db import serialize_on
+
+    if not _postgres(any_ctx):
+        return
+    _fill(any_ctx)
+    engine = any_ctx.catalog.engine
+    done: list[int] = []
+    with Session(engine) as holder, holder.begin():
+        serialize_on(holder, rollup.LOCK)  # as a recount in progress holds it
+        waiting = threading.Thread(target=lambda: done.append(rollup.refresh_days(engine)))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and done == []
+    waiting.join(timeout=30)
+    assert done == [6]
+    _counts(any_ctx, day_range(dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
