@@ -3,8 +3,8 @@
 Which material counts and how it is dated is :mod:`dam.reports.material` (the same days as the
 search's ``fecha:``). On PostgreSQL a staff report sums the counts kept per day
 (:mod:`dam.reports.rollup`, its dirty days counted again first); SQLite and public reports (the
-gallery's :func:`public_clause` depends on the moment: embargoes, blackouts) count live, in one
-statement with GROUPING SETS on PostgreSQL, one GROUP BY per chart on SQLite.
+gallery's :func:`public_clause` depends on the moment: embargoes, consents, blackouts) count
+live, in one statement with GROUPING SETS on PostgreSQL, one GROUP BY per chart on SQLite.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dam.reports import rollup
 from dam.reports.material import (
     GROUPED,
     Counts,
+    blank_is_null,
     count_in_one_pass,
     count_per_chart,
     dated_material,
@@ -60,10 +61,6 @@ class Figure:
     @property
     def total(self) -> int:
         return sum(r.count for r in self.rows) + self.others + self.missing
-
-
-def _blank_is_null(column: ColumnElement[str | None]) -> ColumnElement[str | None]:
-    return func.nullif(func.trim(column), "")
 
 
 def _ranked(counts: Counts, column: str, key: str) -> Figure:
@@ -131,13 +128,13 @@ def printed_archive(session: Session, period: Period,
         where.append(public)
     clipping = Asset.publication_kind == PublicationKind.CLIPPING
     # Grouped by the label: PostgreSQL takes two bound '' as two different expressions.
-    name = _blank_is_null(Asset.series).label("name")
+    name = blank_is_null(Asset.series).label("name")
     series = dict(session.execute(
         select(name, func.count())
         .where(*where, ~clipping | Asset.publication_kind.is_(None),
                func.trim(Asset.series) != "")
         .group_by(name)).all())
-    medium = _blank_is_null(Asset.medium).label("name")
+    medium = blank_is_null(Asset.medium).label("name")
     media = dict(session.execute(
         select(medium, func.count()).where(*where, clipping).group_by(medium)).all())
     tones = {(Tone(t).value if t is not None else None): int(n)

@@ -33,14 +33,14 @@ from dam.models import Asset, Batch
 from dam.reports.period import Period
 
 
-def _blank_is_null(column: ColumnElement[str | None]) -> ColumnElement[str | None]:
+def blank_is_null(column: ColumnElement[str | None]) -> ColumnElement[str | None]:
     return func.nullif(func.trim(column), "")
 
 
 def _inherited(own: ColumnElement[str | None],
                batch: ColumnElement[str | None]) -> ColumnElement[str | None]:
     """The asset's value, or its batch's when the asset has none (as the search reads it)."""
-    return func.coalesce(_blank_is_null(own), _blank_is_null(batch))
+    return func.coalesce(blank_is_null(own), blank_is_null(batch))
 
 
 # The columns reports group material by: name -> its value (None when blank or missing). A chart
@@ -49,7 +49,7 @@ def _inherited(own: ColumnElement[str | None],
 GROUPED: dict[str, ColumnElement] = {  # type: ignore[type-arg]
     "media_type": Asset.media_type,
     "area": _inherited(Asset.area, Batch.area),
-    "campaign": _blank_is_null(Asset.campaign),
+    "campaign": blank_is_null(Asset.campaign),
     "event": _inherited(Asset.event, Batch.event),
     "place": _inherited(Asset.sublocation, Batch.place),
     "photographer": _inherited(Asset.creator, Batch.photographer),
