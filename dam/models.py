@@ -90,7 +90,7 @@ def _enum(cls: type) -> Enum:
 # What reports group and filter material by (dam.reports.figures), carried in the date index.
 REPORT_COLUMNS = ("id", "event", "area", "programme", "campaign", "sublocation", "creator",
                   "workflow_state", "media_type", "internal_only", "contains_minors",
-                  "embargo_until")
+                  "embargo_until", "batch_id", "trashed_at")
 
 
 class Base(DeclarativeBase):
@@ -300,6 +300,10 @@ class Asset(Base):
         Index("ix_assets_event", "event"),  # event collections and their counts
         Index("ix_assets_series_issue", "series", "issue_number"),  # a series' issues in order
         Index("ix_assets_medium", "medium"),  # clippings by medium
+        # Reports date the printed archive by it (publications and clippings only have one).
+        Index("ix_assets_distribution_date", "distribution_date",
+              postgresql_where=text("distribution_date IS NOT NULL"),
+              sqlite_where=text("distribution_date IS NOT NULL")),
     )
 
     @validates("phash")
@@ -1012,3 +1016,26 @@ class Face(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     group: Mapped[FaceGroup | None] = relationship()
+
+
+class ReportDayCount(Base):
+    """The reports' rollup (PostgreSQL): material of one day (Mexico City, as a report dates it)
+    per value of one grouped column (``dam.reports.material.GROUPED``); ``value`` '' is none."""
+
+    __tablename__ = "report_day_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    material: Mapped[int]
+
+
+class ReportDirtyDay(Base):
+    """A day whose material changed since the rollup counted it: written by PostgreSQL triggers
+    on ``assets`` and ``batches`` (migration 0026), one row per change (a log, so writers never
+    wait on each other), taken away by the transaction that counts the day again."""
+
+    __tablename__ = "report_dirty_days"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)

@@ -2,7 +2,8 @@
 the store's metadata records brought up to date with the change feed (dam.storemeta), the
 rolling fixity check's share of originals re-hashed (dam.fixity_schedule), notices queued
 by mail (web.notices), the trash purged of what stayed longer than ``trash_days`` and the
-files of legal erasures the store refused deleted again (dam.curation.trash, .erasure).
+files of legal erasures the store refused deleted again (dam.curation.trash, .erasure), the
+reports' changed days counted again (dam.reports.rollup).
 
 ``dam serve`` runs it every HOUSEKEEPING_SECONDS in one serving process (``web.server``);
 ``dam housekeeping`` runs it once (from cron, or by hand). Every step is safe to run in
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from dam.context import Context
 from dam.curation.erasure import finish_erasures
@@ -29,6 +31,7 @@ from dam.curation.trash import purge_due
 from dam.enums import UploadState
 from dam.fixity_schedule import replica_store, rolling_fixity
 from dam.models import Upload
+from dam.reports.rollup import HOUSEKEEPING_DAYS, refresh_days
 from dam.search import snapshot
 from dam.search.store import IndexLocation
 from dam.storemeta import sync_store_meta
@@ -58,6 +61,7 @@ class HousekeepingReport:
     search_snapshot: bool = False  # this node's index published to the store (dam.search.snapshot)
     purged: int = 0  # assets purged from the trash after trash_days
     erasures_finished: int = 0  # legal erasures whose files were deleted at a later pass
+    report_days: int = 0  # days the reports' rollup counted again (dam.reports.rollup)
 
 
 def queue_notices(ctx: Context, now: dt.datetime) -> int:
@@ -82,9 +86,23 @@ def run_housekeeping(ctx: Context, now: dt.datetime | None = None) -> Housekeepi
     report.notices = queue_notices(ctx, now)
     report.search_snapshot = publish_search_snapshot(ctx, now)
     report.purged, report.erasures_finished = empty_removals(ctx, now)
+    report.report_days = count_report_days(ctx)
     if report.expired or report.orphans or report.taken_in or report.purged:
         log.info("housekeeping: %s", asdict(report))
     return report
+
+
+def count_report_days(ctx: Context) -> int:
+    """The days whose material changed counted again for the reports (PostgreSQL), so a report
+    rarely has any to count itself; 0 on SQLite (reports count live) or while the catalog is
+    away."""
+    if ctx.catalog.is_sqlite:
+        return 0
+    try:
+        return refresh_days(ctx.catalog.engine, per_transaction=HOUSEKEEPING_DAYS)
+    except SQLAlchemyError as exc:
+        log.warning("housekeeping: report days not counted: %s", exc)
+        return 0
 
 
 def publish_search_snapshot(ctx: Context, now: dt.datetime) -> bool:
