@@ -52,11 +52,12 @@ def test_one_pass_and_one_query_per_chart_agree(any_ctx: Context) -> None:
     # The photo of 9 March has no area: its batch's counts (as in the search's facets).
     assert per_chart.by_column["area"] == {"Obras": 3, "Cultura": 2}
     assert per_chart.by_column["campaign"] == {"Limpieza": 1, None: 4}  # blank is not a value
-    # A programme apart from the campaign; undated material takes its batch's programme.
-    assert per_chart.by_column["programme"] == {"Mercomuna": 3, "Utopías": 1, None: 1}
+    # A programme apart from the campaign; material without one (blank or none) takes its
+    # batch's programme, as the area.
+    assert per_chart.by_column["programme"] == {"Mercomuna": 3, "Utopías": 2}
     programme = report.figure("programme")
-    assert [(r.label, r.count) for r in programme.rows] == [("Mercomuna", 3), ("Utopías", 1)]
-    assert programme.missing == 1
+    assert [(r.label, r.count) for r in programme.rows] == [("Mercomuna", 3), ("Utopías", 2)]
+    assert programme.missing == 0
     assert [f.key for f in report.figures][2:5] == ["area", "programme", "campaign"]
     assert per_chart.months == {(2025, 2): (1, 1), (2025, 3): (4, 3)}
     assert report.material == 5 and report.events == 4
