@@ -2,9 +2,9 @@
 
 ``stop()`` closes the listening socket and every live connection (both ends), so clients get
 "connection refused" or a reset, as when the network path goes away; ``start()`` listens again
-on the same port. ``hang()`` keeps accepting connections but forwards nothing (a path that drops
-packets), so clients wait for their own timeouts; ``start()`` ends that too. Threads, one pair
-per connection; everything is on 127.0.0.1.
+on the same port. ``pause()`` keeps connections open and accepts new ones but forwards nothing
+(a path that stalls), so clients wait, up to their own timeouts; ``resume()`` lets what was held
+through. Threads, one per connection and direction; everything is on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 
 BUFFER = 65536
+POLL = 0.05
 
 
 class TcpProxy:
@@ -28,7 +29,7 @@ class TcpProxy:
         self._live: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        self._hanging = False
+        self._flowing = threading.Event()
 
     @property
     def address(self) -> str:
@@ -41,13 +42,13 @@ class TcpProxy:
     def start(self) -> TcpProxy:
         """Listen (again, on the same port once one was chosen) and forward."""
         self.stop()
-        self._hanging = False
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self.port = listener.getsockname()[1]
         self._listener = listener
+        self._flowing.set()
         self._thread = threading.Thread(target=self._accept, args=(listener,),
                                         name=f"tcp-proxy-{self.port}", daemon=True)
         self._thread.start()
@@ -63,20 +64,17 @@ class TcpProxy:
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
-        self._close_live()
-
-    def hang(self) -> None:
-        """Keep accepting, forward nothing: live and new connections stall (no answer)."""
-        self._hanging = True
-        self._close_live()
-
-    def _close_live(self) -> None:
         with self._lock:
             live, self._live = self._live, set()
         for sock in live:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+            _close(sock)
+
+    def pause(self) -> None:
+        """Forward nothing (connections stay open and new ones are accepted) until resumed."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -85,27 +83,42 @@ class TcpProxy:
             except OSError:
                 return  # the listener was closed
             self.connections += 1
-            if self._hanging:
-                self._track(client)  # held open, never answered, closed by start() or stop()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            self._track(client, upstream)
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+            self._track(client)
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
 
-    def _track(self, *sockets: socket.socket) -> None:
+    def _wait_flowing(self, sock: socket.socket) -> bool:
+        """Wait while paused; False once ``sock`` was closed by stop()."""
+        while not self._flowing.wait(POLL):
+            if sock.fileno() == -1:
+                return False
+        return sock.fileno() != -1
+
+    def _connect(self, client: socket.socket) -> None:
+        if not self._wait_flowing(client):
+            return
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            self._untrack(client)
+            _close(client)
+            return
+        upstream.settimeout(None)
+        self._track(upstream)
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _track(self, sock: socket.socket) -> None:
         with self._lock:
-            self._live.update(sockets)
+            self._live.add(sock)
+
+    def _untrack(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            self._live.difference_update(sockets)
 
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(BUFFER):
-                if self._hanging:
+                if not self._wait_flowing(sink):
                     break
                 sink.sendall(data)
         except OSError:
@@ -114,10 +127,14 @@ class TcpProxy:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-            with self._lock:
-                self._live.discard(source)
-                self._live.discard(sink)
+            self._untrack(source, sink)
             source.close()
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
 
 
 @contextlib.contextmanager

@@ -1,5 +1,5 @@
 """The test TCP proxy: forwards, refuses when stopped (closing live connections), comes back on
-the same port, and stalls when hanging."""
+the same port, holds everything while paused."""
 
 from __future__ import annotations
 
@@ -52,14 +52,19 @@ def test_stop_refuses_and_cuts_live_connections_start_comes_back_on_the_same_por
         live.close()
 
 
-def test_hang_accepts_but_never_answers(echo: tuple[str, int]) -> None:
+def test_pause_holds_everything_and_resume_lets_it_through(echo: tuple[str, int]) -> None:
     with tcp_proxy(echo) as proxy:
-        proxy.hang()
-        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as stalled:
-            stalled.settimeout(0.3)
-            stalled.sendall(b"hola")
-            with pytest.raises(TimeoutError):
-                stalled.recv(1024)
-        proxy.start()
-        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as again:
-            assert _round_trip(again, b"otra vez") == b"otra vez"
+        live = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+        assert _round_trip(live, b"hola") == b"hola"
+        proxy.pause()
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as new:
+            for sock, data in ((live, b"sigue"), (new, b"nueva")):
+                sock.settimeout(0.3)
+                sock.sendall(data)
+                with pytest.raises(TimeoutError):
+                    sock.recv(1024)
+            proxy.resume()
+            for sock, data in ((live, b"sigue"), (new, b"nueva")):
+                sock.settimeout(5)
+                assert sock.recv(1024) == data
+        live.close()
