@@ -226,7 +226,8 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         60,
         "How long a claimed job is held before another worker "
-        "may take it over (renewed while the job runs).",
+        "may take it over (renewed while the job runs). A running gallery publication holds "
+        "such a lease too: another node may publish once it runs out.",
     ),
     Setting(
         "job_timeout_seconds", int, 600, "A job running longer than this is killed and retried."
