@@ -431,6 +431,7 @@ def test_a_node_cut_off_from_the_store_fails_fast_and_recovers(
         print(f"an original from the cut-off node: {status} in {took:.2f} s")
         assert status == 503 and took < CUT_OFF_ANSWER_SECONDS
         assert "El almacén de archivos no responde" in body.decode()
+        assert _get(on_a, f"/material/{before}/jpeg")[0] == 503  # the press JPEG
         upload, took = _timed(lambda: _start_upload_chunk(on_a, data))
         assert upload == 503 and took < CUT_OFF_ANSWER_SECONDS
 
