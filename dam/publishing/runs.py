@@ -111,7 +111,8 @@ def fail_abandoned_runs(session: Session, now: dt.datetime, within: dt.timedelta
     seen, and one that renews later finds its run failed and stops.
     """
     running = session.scalars(select(PublishRun).where(
-        PublishRun.status == PublishStatus.RUNNING.value).with_for_update())
+        PublishRun.status == PublishStatus.RUNNING.value)
+        .order_by(PublishRun.id).with_for_update())  # in one order: no deadlock
     stale = [run for run in running if abandoned(run, now, within)]
     for run in stale:
         run.status = PublishStatus.FAILED.value
