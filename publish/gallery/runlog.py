@@ -18,7 +18,7 @@ from dam.db import serialize_on
 from dam.enums import PublishStatus, WorkflowState
 from dam.faults import is_catalog_error
 from dam.models import PublishRun, utcnow
-from dam.publishing.runs import fail_abandoned_runs, lease, renew_lease
+from dam.publishing.runs import ALIVE, fail_abandoned_runs, lease, renew_lease
 from publish.gallery.plan import Plan, PublishRefusedError
 from publish.gallery.targets import TargetBusyError
 
@@ -104,7 +104,7 @@ def start_run(ctx: Context, actor: Actor, url: str, notice: bool, now: dt.dateti
             session.add(run)
         run.target, run.started_at = url, now
         run.status = PublishStatus.RUNNING.value
-        run.stats = {**(run.stats or {}), "alive_at": utcnow().isoformat()}
+        run.stats = {**(run.stats or {}), ALIVE: utcnow().isoformat()}
         if busy is not None:
             run.status, run.finished_at = PublishStatus.FAILED.value, now
             run.error = f"publication {busy.id} is already writing to {url}"

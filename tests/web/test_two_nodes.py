@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import secrets
 import shutil
@@ -92,12 +93,20 @@ class Cluster:
 
     def start_worker(self) -> None:
         self.worker = run_dam(self.base / "c", "worker", "-n", "1", env=self.proxied,
-                              log=self.base / f"worker-{time.monotonic_ns()}.log")
+                              log=self.base / f"worker-{time.monotonic_ns()}.log",
+                              new_session=True)
 
-    def stop_worker(self, sig: int = signal.SIGTERM) -> None:
+    def stop_worker(self) -> None:
         if self.worker is not None and self.worker.poll() is None:
-            self.worker.send_signal(sig)
+            self.worker.terminate()
             self.worker.wait(30)
+        self.worker = None
+
+    def kill_worker_node(self) -> None:
+        """The worker machine goes away: SIGKILL to `dam worker` and its processes at once."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(30)
         self.worker = None
 
     def catalog(self) -> Catalog:
@@ -331,7 +340,7 @@ def test_a_publication_whose_node_died_gives_way_after_its_lease(cluster: Cluste
         first = _publish(on_a)
         assert _wait_status(cluster, first, {"running"}, 60) == "running"
         assert _form(on_b, "/publicacion/galeria")[0] == 409
-        cluster.stop_worker(signal.SIGKILL)  # the machine publishing it goes away
+        cluster.kill_worker_node()  # the machine publishing it goes away
         killed = time.monotonic()
     finally:
         cluster.store_proxy.resume()
