@@ -51,7 +51,8 @@ def make_client(endpoint_url: str | None = None, region: str | None = None,
     limits = limits or S3Limits()
     options: dict[str, Any] = {
         "signature_version": "s3v4",
-        "retries": {"max_attempts": limits.attempts, "mode": "standard"},
+        # total_max_attempts counts the first try too (botocore's max_attempts does not).
+        "retries": {"total_max_attempts": limits.attempts, "mode": "standard"},
         "connect_timeout": limits.connect_seconds,
         "read_timeout": limits.read_seconds,
     }
