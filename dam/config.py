@@ -103,6 +103,26 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("s3_endpoint_url", str, "", "S3 endpoint (MinIO, moto, ...). Empty: AWS default."),
     Setting("s3_region", str, "", "S3 region. Empty: from the usual boto3 sources."),
+    Setting(
+        "s3_connect_timeout_seconds",
+        float,
+        3.0,
+        "How long an S3 request waits to connect to the endpoint before it gives up (and is "
+        "tried again, up to `s3_max_attempts`).",
+    ),
+    Setting(
+        "s3_read_timeout_seconds",
+        float,
+        30.0,
+        "How long an S3 request waits for the endpoint to answer (each part of an answer).",
+    ),
+    Setting(
+        "s3_max_attempts",
+        int,
+        3,
+        "Tries of each S3 request, the first included; then the store is reported unavailable "
+        "(at worst after about attempts x (connect + read timeout)).",
+    ),
     Setting("index_path", str, "", "Search index folder. Empty: `<data_dir>/index`."),
     Setting(
         "search_engine",
@@ -206,7 +226,8 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         60,
         "How long a claimed job is held before another worker "
-        "may take it over (renewed while the job runs).",
+        "may take it over (renewed while the job runs). A running gallery publication holds "
+        "such a lease too: another node may publish once it runs out.",
     ),
     Setting(
         "job_timeout_seconds", int, 600, "A job running longer than this is killed and retried."
@@ -451,6 +472,9 @@ class Settings:
     store_url: str
     s3_endpoint_url: str
     s3_region: str
+    s3_connect_timeout_seconds: float
+    s3_read_timeout_seconds: float
+    s3_max_attempts: int
     index_path: Path
     search_engine: str
     search_sync_seconds: float
@@ -645,6 +669,11 @@ def validate(settings: Settings) -> None:
         _fail(settings, "store_url", "an s3:// URL needs a bucket: s3://bucket/prefix")
     if store.scheme == "file" and not store.path.startswith("/"):
         _fail(settings, "store_url", "a file:// URL needs an absolute path: file:///srv/acervo")
+    for name in ("s3_connect_timeout_seconds", "s3_read_timeout_seconds"):
+        if not 0.1 <= getattr(settings, name) <= 3600:
+            _fail(settings, name, "must be between 0.1 and 3600 seconds")
+    if not 1 <= settings.s3_max_attempts <= 20:
+        _fail(settings, "s3_max_attempts", "must be between 1 and 20")
     if settings.workers < 1:
         _fail(settings, "workers", "must be at least 1")
     if settings.search_engine not in {"whoosh", "tantivy"}:

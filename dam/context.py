@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dam.config import Settings
 from dam.db import Catalog, check_ready
-from storage import ObjectStore, open_store
+from storage import ObjectStore, S3Limits, open_store
 
 SECRET_FILE = "secret.key"
 
@@ -39,15 +39,26 @@ def signing_key(settings: Settings, *, create: bool = False) -> bytes | None:
     return key
 
 
+def s3_limits(settings: Settings) -> S3Limits:
+    """The S3 timeouts and tries the settings ask for."""
+    return S3Limits(connect_seconds=settings.s3_connect_timeout_seconds,
+                    read_seconds=settings.s3_read_timeout_seconds,
+                    attempts=settings.s3_max_attempts)
+
+
+def open_configured_store(settings: Settings, url: str | None = None, *,
+                          signing_key: bytes | None = None) -> ObjectStore:
+    """The store at ``url`` (default: ``store_url``) with the S3 endpoint, region, timeouts
+    and tries of ``settings``."""
+    return open_store(url or settings.store_url, endpoint_url=settings.s3_endpoint_url or None,
+                      region=settings.s3_region or None, signing_key=signing_key,
+                      s3_limits=s3_limits(settings))
+
+
 def open_context(settings: Settings, *, check: bool = True) -> Context:
     """Open the catalog and the store; unless ``check`` is False, insist the schema is current."""
     catalog = Catalog(settings.catalog_url)
     if check:
         check_ready(catalog)
-    store = open_store(
-        settings.store_url,
-        endpoint_url=settings.s3_endpoint_url or None,
-        region=settings.s3_region or None,
-        signing_key=signing_key(settings),
-    )
+    store = open_configured_store(settings, signing_key=signing_key(settings))
     return Context(settings=settings, catalog=catalog, store=store)

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from dam.config import Settings
-from dam.context import signing_key
+from dam.context import open_configured_store, signing_key
 from dam.curation.versions import earlier_originals
 from dam.db import Catalog
 from dam.fixity import FixityProblem, check_asset, hash_object, still_kept
 from dam.models import Asset, FixityCheck, utcnow
-from storage import ObjectStore, open_store, original_key
+from storage import ObjectStore, original_key
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ def replica_store(settings: Settings) -> ObjectStore | None:
     if not url:
         return None
     if url not in _replicas:
-        _replicas[url] = open_store(url, endpoint_url=settings.s3_endpoint_url or None,
-                                    region=settings.s3_region or None,
-                                    signing_key=signing_key(settings))
+        _replicas[url] = open_configured_store(settings, url, signing_key=signing_key(settings))
     return _replicas[url]
 
 

@@ -21,12 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dam.changes import pending_after
 from dam.config import Settings
-from dam.context import signing_key
+from dam.context import open_configured_store, signing_key
 from dam.db import Catalog, _display, current_revision, head_revision
 from dam.search.engine import SCHEMA_VERSION
 from dam.search.store import IndexLocation, read_meta
 from dam.shared_keys import local_keys, recorded_fingerprints
-from storage import ObjectStore, open_store
+from storage import ObjectStore
 
 #: The most the node's clock may differ from the catalog server's (signed links, leases, TTLs).
 MAX_CLOCK_SKEW_SECONDS = 2.0
@@ -90,8 +90,7 @@ def _schema(catalog: Catalog) -> Finding:
 
 
 def _open(url: str, settings: Settings) -> ObjectStore:
-    return open_store(url, endpoint_url=settings.s3_endpoint_url or None,
-                      region=settings.s3_region or None, signing_key=signing_key(settings))
+    return open_configured_store(settings, url, signing_key=signing_key(settings))
 
 
 def _stores(settings: Settings) -> Iterator[Finding]:

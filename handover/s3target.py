@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from dam.config import Settings
+from dam.context import s3_limits
 from handover.payload import CHUNK, HandoverError, Local, Payload, _Copied, hash_file
 
 if TYPE_CHECKING:  # boto3 loads only for an S3 target (a folder export starts faster)
@@ -45,7 +46,7 @@ def open_target(settings: Settings, url: str, endpoint_url: str | None = None) -
         raise HandoverError(f"not an S3 target: {url!r} (expected s3://bucket/prefix)")
     return S3Store(parts.netloc, unquote(parts.path).strip("/"),
                    endpoint_url=endpoint_url or settings.s3_endpoint_url or None,
-                   region=settings.s3_region or None)
+                   region=settings.s3_region or None, limits=s3_limits(settings))
 
 
 class _HashingReader(io.RawIOBase):

@@ -47,7 +47,7 @@ def run_queued_publications(ctx: Context) -> list[int]:
     """Run every queued publication in order; the ids of the runs taken (each records how it
     went: done, refused or failed, with its reason)."""
     with ctx.catalog.write() as session:
-        fail_stale_runs(session, utcnow())
+        fail_stale_runs(ctx, session, utcnow())
     taken = []
     while (claim := _claim_next(ctx)) is not None:
         run_id, actor, target, notice = claim

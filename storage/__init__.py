@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from storage.base import ObjectInfo, ObjectStore
+from storage.base import ObjectInfo, ObjectStore, S3Limits
 from storage.errors import StoreError, StoreUnavailableError
 from storage.keys import original_key, rendition_key, validate_key
 from storage.local import LocalStore
@@ -13,6 +13,7 @@ __all__ = [
     "LocalStore",
     "ObjectInfo",
     "ObjectStore",
+    "S3Limits",
     "StoreError",
     "StoreUnavailableError",
     "open_store",
@@ -28,11 +29,13 @@ def open_store(
     endpoint_url: str | None = None,
     region: str | None = None,
     signing_key: bytes | None = None,
+    s3_limits: S3Limits | None = None,
 ) -> ObjectStore:
     """Open the store at ``url``: "file:///abs/path" or "s3://bucket[/prefix]".
 
-    ``endpoint_url`` and ``region`` apply to S3 only (credentials come from the usual boto3
-    sources); ``signing_key`` signs the local store's download URLs.
+    ``endpoint_url``, ``region`` and ``s3_limits`` (timeouts and tries) apply to S3 only
+    (credentials come from the usual boto3 sources); ``signing_key`` signs the local store's
+    download URLs.
     """
     parts = urlsplit(url)
     if parts.query or parts.fragment:
@@ -48,7 +51,8 @@ def open_store(
         # Imported here so that code using only local stores never loads boto3.
         from storage.s3 import S3Store
 
-        return S3Store(parts.netloc, unquote(parts.path), endpoint_url=endpoint_url, region=region)
+        return S3Store(parts.netloc, unquote(parts.path), endpoint_url=endpoint_url, region=region,
+                       limits=s3_limits)
     raise ValueError(
         f"unsupported store URL {url!r}: expected file:///absolute/path or s3://bucket[/prefix]"
     )

@@ -30,6 +30,16 @@ class ObjectInfo:
     content_type: str | None = None
 
 
+@dataclass(frozen=True)
+class S3Limits:
+    """How long an S3 request may wait, and how often it is tried, before the store is reported
+    unavailable: at worst about ``attempts`` x (``connect_seconds`` + ``read_seconds``)."""
+
+    connect_seconds: float = 3.0  # to open a connection to the endpoint
+    read_seconds: float = 30.0  # for each answer (or part of one) once the request is sent
+    attempts: int = 3  # tries of each request, the first included
+
+
 class ObjectStore(ABC):
     """A flat namespace of immutable-by-convention objects addressed by '/'-separated keys.
 

@@ -23,7 +23,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from storage.base import ObjectInfo, ObjectStore, Source, check_expires_in
+from storage.base import ObjectInfo, ObjectStore, S3Limits, Source, check_expires_in
 from storage.errors import StoreError, StoreUnavailableError
 from storage.keys import validate_key, validate_prefix
 
@@ -44,13 +44,17 @@ _session_lock = threading.Lock()
 _session: boto3.session.Session | None = None
 
 
-def make_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
-    """Return a boto3 S3 client that fails within seconds when the endpoint is unreachable."""
+def make_client(endpoint_url: str | None = None, region: str | None = None,
+                limits: S3Limits | None = None) -> Any:
+    """Return a boto3 S3 client that gives up within ``limits`` when the endpoint does not
+    answer (refused, unreachable or silent), instead of waiting for the OS's TCP timeouts."""
+    limits = limits or S3Limits()
     options: dict[str, Any] = {
         "signature_version": "s3v4",
-        "retries": {"max_attempts": 3, "mode": "standard"},
-        "connect_timeout": 5,
-        "read_timeout": 60,
+        # total_max_attempts counts the first try too (botocore's max_attempts does not).
+        "retries": {"total_max_attempts": limits.attempts, "mode": "standard"},
+        "connect_timeout": limits.connect_seconds,
+        "read_timeout": limits.read_seconds,
     }
     if endpoint_url:
         # S3-compatible servers (MinIO, Ceph, moto) expect path-style URLs, and several reject
@@ -85,6 +89,7 @@ class S3Store(ObjectStore):
         endpoint_url: str | None = None,
         region: str | None = None,
         client: Any = None,
+        limits: S3Limits | None = None,
         multipart_threshold: int = 16 * MiB,
         multipart_chunksize: int = 8 * MiB,
         max_concurrency: int = 4,
@@ -97,7 +102,8 @@ class S3Store(ObjectStore):
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
         self.url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
-        self._client = client if client is not None else make_client(endpoint_url, region)
+        self._client = (client if client is not None
+                        else make_client(endpoint_url, region, limits))
         self._where = f"{self.url} at {self._client.meta.endpoint_url}"
         self._transfer = TransferConfig(
             multipart_threshold=multipart_threshold,

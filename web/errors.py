@@ -11,11 +11,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from dam.errors import CatalogNotReadyError, DamError, NotFoundError
+from storage import StoreUnavailableError
 from web.access import is_api_request
 
 log = logging.getLogger(__name__)
 
 CATALOG_RETRY_SECONDS = 30  # Retry-After while the catalog does not answer
+STORE_RETRY_SECONDS = 30  # Retry-After while the object store does not answer
 
 
 class RequestError(Exception):
@@ -112,6 +114,13 @@ def init_errors(app: Flask) -> None:
         log.error("catalog unreachable: %s", str(exc).splitlines()[0][:300])
         return catalog_unavailable()
 
+    @app.errorhandler(StoreUnavailableError)
+    def _store_error(exc: StoreUnavailableError) -> Response:
+        # Within the S3 client's bounded timeouts and tries (s3_*_timeout_seconds,
+        # s3_max_attempts): the page says so at once instead of hanging or a bare 500.
+        log.error("object store unreachable: %s", str(exc).splitlines()[0][:300])
+        return store_unavailable()
+
     @app.errorhandler(DamError)
     def _dam_error(exc: DamError) -> Response:
         log.warning("request failed: %s", exc)
@@ -131,6 +140,15 @@ def catalog_unavailable() -> Response:
         "The catalog is not answering right now. Please try again in a minute."),
         retry_after=CATALOG_RETRY_SECONDS)
     response.headers["Retry-After"] = str(CATALOG_RETRY_SECONDS)
+    return response
+
+
+def store_unavailable() -> Response:
+    """503 with Retry-After: the object store does not answer this node."""
+    response = error_response(503, "store_unavailable", _(
+        "The file store is not answering right now. Please try again in a minute."),
+        retry_after=STORE_RETRY_SECONDS)
+    response.headers["Retry-After"] = str(STORE_RETRY_SECONDS)
     return response
 
 

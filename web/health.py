@@ -7,7 +7,10 @@ are for signed-in admins, and for the log.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +23,7 @@ from sqlalchemy import text
 from dam import queue
 from dam.db import check_ready
 from dam.fixity_schedule import fixity_status
+from storage import StoreUnavailableError
 from web.access import Need, allowed
 from web.i18n import fmt_bytes
 from web.state import get_ctx, get_search
@@ -42,8 +46,35 @@ def _catalog() -> str:
     return "ok"
 
 
+#: A store silent for longer is reported unavailable at once (under Caddy's 5 s health timeout),
+#: whatever the S3 client's own timeouts and tries (which may add up to minutes).
+STORE_PROBE_SECONDS = 4.0
+_probe_lock = threading.Lock()
+_probe: tuple[int, cf.ThreadPoolExecutor, cf.Future[bool] | None] | None = None
+
+
+def _store_probe() -> cf.Future[bool]:
+    """The probe of the store in flight, or a new one: one at a time per process, so a silent
+    store holds one thread, not one per health check."""
+    global _probe
+    store = get_ctx().store
+    with _probe_lock:
+        if _probe is None or _probe[0] != os.getpid():  # threads do not survive a fork
+            _probe = (os.getpid(), cf.ThreadPoolExecutor(1, "store-probe"), None)
+        pid, pool, future = _probe
+        if future is None or future.done():
+            # reaches the backend; the answer does not matter
+            future = pool.submit(store.exists, "healthz/probe")
+            _probe = (pid, pool, future)
+        return future
+
+
 def _store() -> str:
-    get_ctx().store.exists("healthz/probe")  # reaches the backend; the answer does not matter
+    try:
+        _store_probe().result(timeout=STORE_PROBE_SECONDS)
+    except cf.TimeoutError:
+        raise StoreUnavailableError(f"{get_ctx().store.url} is unavailable: no answer in "
+                                    f"{STORE_PROBE_SECONDS:g} s") from None
     return "ok"
 
 

@@ -23,8 +23,10 @@ from dam.publishing.gallery_collections import (
 )
 from dam.publishing.runs import (
     NoBlackoutError,
+    PublicationRunningError,
     PublishPermissionError,
     get_run,
+    lease,
     pending_run,
     recent_runs,
     request_publication,
@@ -180,7 +182,7 @@ def index() -> str:
         if latest_done is not None:
             latest_done.held = _held_rows(session, latest_done.stats.get("held") or [])
         rows = _gallery_rows(session)
-        pending = pending_run(session)
+        pending = pending_run(session, within=lease(get_ctx().settings))
     return render_template(
         "publishing.html", period=period, runs=runs, latest_done=latest_done, rows=rows,
         pending=pending, refresh=REFRESH_SECONDS if pending else None,
@@ -212,6 +214,8 @@ def publish() -> Response:
             refusal = blackout_text(period) if period else run.error
     except PublishPermissionError:
         abort(403)
+    except PublicationRunningError as busy:
+        return _running_elsewhere(busy)
     except NoBlackoutError:
         flash(_("No electoral blackout is in force: there is no notice to publish."), "error")
         return redirect(url_for("publishing.index"), 303)
@@ -225,6 +229,20 @@ def publish() -> Response:
     else:
         flash(_("The gallery will be published in a moment."), "info")
     return redirect(url_for("publishing.run", run_id=run_id), 303)
+
+
+def _running_elsewhere(busy: PublicationRunningError) -> Response:
+    """409: another publication is running (asked on this node or another); who and since when."""
+    with reading(get_ctx().catalog) as session:
+        who = _names(session, [busy.requested_by]).get(busy.requested_by or 0)
+    message = _("The gallery is being published already: %(who)s started publication "
+                "%(run)s at %(when)s. Publish again when it has finished.",
+                who=who or _("the system"), run=busy.run_id, when=fmt_moment(busy.started_at))
+    log.info("gallery publication refused: %s", busy)
+    flash(message, "error")
+    response = Response(index(), status=409, mimetype="text/html")
+    response.headers["Retry-After"] = str(REFRESH_SECONDS)
+    return response
 
 
 @bp.post("/colecciones/<int:collection_id>/galeria")

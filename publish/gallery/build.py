@@ -8,6 +8,7 @@ A failure anywhere before the switch leaves the previous gallery exactly as it w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -137,9 +138,10 @@ def publish_gallery(ctx: Context, actor: Actor, *, target: str | None = None,
         result.run_id = run_id
     plan: Plan | None = None
     try:
-        with gallery.lock():
+        with gallery.lock(), _lease(ctx, run_id) as lease:
             plan = _plan(ctx, actor, now, notice, dry_run)
-            _publish(ctx, plan, gallery, result, now, f"{now:%Y%m%dT%H%M%S}-{run_id or 'dry'}")
+            _publish(ctx, plan, gallery, result, now, f"{now:%Y%m%dT%H%M%S}-{run_id or 'dry'}",
+                     lease)
     except BaseException as exc:
         result.seconds = time.monotonic() - started
         if run_id is not None:
@@ -152,6 +154,11 @@ def publish_gallery(ctx: Context, actor: Actor, *, target: str | None = None,
              gallery.url, len(result.written), result.unchanged, len(result.removed),
              len(result.held))
     return result
+
+
+def _lease(ctx: Context, run_id: int | None) -> contextlib.AbstractContextManager[Any]:
+    """The run's lease, renewed while it publishes (nothing for a dry run)."""
+    return runlog.Lease(ctx, run_id) if run_id is not None else contextlib.nullcontext()
 
 
 def _plan(ctx: Context, actor: Actor, now: dt.datetime, notice: bool, dry_run: bool) -> Plan:
@@ -169,7 +176,7 @@ def _band(session: Any, ctx: Context) -> bytes | None:
 
 
 def _publish(ctx: Context, plan: Plan, gallery: GalleryTarget, result: PublishResult,
-             now: dt.datetime, name: str) -> None:
+             now: dt.datetime, name: str, lease: runlog.Lease | None) -> None:
     result.held = plan.held
     result.promoted = len(plan.promoted)
     live = gallery.live_files()
@@ -188,6 +195,8 @@ def _publish(ctx: Context, plan: Plan, gallery: GalleryTarget, result: PublishRe
         manifest = _manifest(ctx, writer, site.generated_at, site.base_url)
         for path, data in manifest.items():
             release.write(path, data)
+        if lease is not None:
+            lease.check()  # taken over as abandoned: another run may be writing; go no further
         removed = release.commit(set(writer.entries) | set(manifest))
     except BaseException:
         if release is not None:

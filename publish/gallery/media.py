@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dam.config import Settings
+from dam.context import open_configured_store
 from publish.credentials import load_signer
 from publish.embed import PressInfo
 from publish.export import ContentSigner, ExportedImage, FileFacts, export_images
 from publish.gallery.site import MediaFile
 from publish.gallery.targets import LiveFile
 from publish.profiles import ExportProfile
-from storage import ObjectStore, open_store
+from storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,7 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(settings: Settings, media: MediaContext) -> None:
-    _worker["store"] = open_store(settings.store_url, endpoint_url=settings.s3_endpoint_url or None,
-                                  region=settings.s3_region or None)
+    _worker["store"] = open_configured_store(settings)
     _worker["media"] = media
     _worker["signer"] = _load_signer(settings)
 

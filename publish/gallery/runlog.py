@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -14,7 +16,9 @@ from dam.curation.actor import Actor
 from dam.curation.workflow import change_state
 from dam.db import serialize_on
 from dam.enums import PublishStatus, WorkflowState
+from dam.faults import is_catalog_error
 from dam.models import PublishRun, utcnow
+from dam.publishing.runs import ALIVE, fail_abandoned_runs, lease, renew_lease
 from publish.gallery.plan import Plan, PublishRefusedError
 from publish.gallery.targets import TargetBusyError
 
@@ -24,27 +28,64 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GALLERY = "gallery"
-# A run "running" for longer than this was abandoned (its process died): it is marked failed.
-STALE_AFTER = dt.timedelta(hours=3)
 ERROR_CHARS = 2000
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+def fail_stale_runs(ctx: Context, session: Session, now: dt.datetime) -> list[int]:
+    """Mark runs whose publisher stopped renewing their lease as failed; their ids."""
+    return fail_abandoned_runs(session, now, lease(ctx.settings))
 
 
-def fail_stale_runs(session: Session, now: dt.datetime) -> list[int]:
-    """Mark runs left "running" for too long as failed; their ids."""
-    stale = [run for run in session.scalars(select(PublishRun).where(
-        PublishRun.status == PublishStatus.RUNNING.value))
-        if _aware(run.started_at) < now - STALE_AFTER]
-    for run in stale:
-        run.status = PublishStatus.FAILED.value
-        run.finished_at = now
-        run.error = (f"abandoned: still running after {STALE_AFTER} (the process publishing it "
-                     "stopped); the previous gallery stayed in place")
-        log.warning("publication %s was abandoned; marked failed", run.id)
-    return [run.id for run in stale]
+class LeaseLostError(TargetBusyError):
+    """The run was taken over as abandoned (its lease ran out): this publisher must stop."""
+
+
+class Lease:
+    """Renews a running run's lease from a thread, every third of ``job_lease_seconds``.
+
+    :meth:`check` renews it at once and raises LeaseLostError when the run was taken over
+    (called before the release is made live).
+    """
+
+    def __init__(self, ctx: Context, run_id: int) -> None:
+        self.ctx, self.run_id = ctx, run_id
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"publish-lease-{run_id}",
+                                        daemon=True)
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def renew(self) -> bool:
+        with self.ctx.catalog.write() as session:
+            kept = renew_lease(session, self.run_id, utcnow())
+        self.lost = self.lost or not kept
+        return kept
+
+    def check(self) -> None:
+        if not self.renew():
+            raise LeaseLostError(f"publication {self.run_id} was taken over as abandoned (its "
+                                 "lease ran out): nothing of it was made live")
+
+    def _loop(self) -> None:
+        every = max(lease(self.ctx.settings).total_seconds() / 3, 0.2)
+        while not self._stop.wait(every):
+            try:
+                if not self.renew():
+                    return
+            except Exception as exc:  # the catalog away: try again; the lease may run out
+                if not is_catalog_error(exc):
+                    log.exception("publication %s: the lease was not renewed", self.run_id)
+                else:
+                    log.warning("publication %s: the lease was not renewed: %s", self.run_id,
+                                exc)
 
 
 def start_run(ctx: Context, actor: Actor, url: str, notice: bool, now: dt.datetime,
@@ -53,7 +94,7 @@ def start_run(ctx: Context, actor: Actor, url: str, notice: bool, now: dt.dateti
     publication is running on ``url``."""
     with ctx.catalog.write() as session:
         serialize_on(session, f"gallery target {url}")  # two starts cannot both find it free
-        fail_stale_runs(session, now)
+        fail_stale_runs(ctx, session, utcnow())  # leases run on the real clock
         busy = session.scalars(select(PublishRun).where(
             PublishRun.status == PublishStatus.RUNNING.value, PublishRun.target == url,
             PublishRun.id != (run_id or -1))).first()
@@ -63,6 +104,7 @@ def start_run(ctx: Context, actor: Actor, url: str, notice: bool, now: dt.dateti
             session.add(run)
         run.target, run.started_at = url, now
         run.status = PublishStatus.RUNNING.value
+        run.stats = {**(run.stats or {}), ALIVE: utcnow().isoformat()}
         if busy is not None:
             run.status, run.finished_at = PublishStatus.FAILED.value, now
             run.error = f"publication {busy.id} is already writing to {url}"

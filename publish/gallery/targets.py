@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dam.config import Settings
+from dam.context import s3_limits
 from dam.errors import DamError
 from storage.local import fsync_dir
 
@@ -140,7 +141,7 @@ def open_target(url: str, settings: Settings) -> GalleryTarget:
         from publish.gallery.targets_s3 import S3Target
 
         return S3Target(url, endpoint_url=settings.s3_endpoint_url or None,
-                        region=settings.s3_region or None)
+                        region=settings.s3_region or None, limits=s3_limits(settings))
     if "://" in url and not url.startswith("file://"):
         raise TargetError(f"unsupported gallery target {url!r}: use a folder or s3://bucket/prefix")
     return FolderTarget(Path(url.removeprefix("file://")))

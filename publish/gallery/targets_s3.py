@@ -27,6 +27,7 @@ from publish.gallery.targets import (
     TargetError,
     parse_manifest,
 )
+from storage import S3Limits
 from storage.s3 import make_client
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,14 @@ class S3Target(GalleryTarget):
     """The gallery under ``s3://bucket/prefix``; the bucket's website serves ``prefix/``."""
 
     def __init__(self, url: str, *, endpoint_url: str | None = None, region: str | None = None,
-                 client: Any = None) -> None:
+                 limits: S3Limits | None = None, client: Any = None) -> None:
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not bucket:
             raise TargetError(f"no bucket in the gallery target {url!r}")
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.prefix}"
-        self.client = client if client is not None else make_client(endpoint_url, region)
+        self.client = client if client is not None else make_client(endpoint_url, region, limits)
 
     def key(self, path: str) -> str:
         return self.prefix + path

@@ -14,6 +14,7 @@ from dam.context import Context, open_context
 from dam.curation.actor import SYSTEM, Actor
 from dam.enums import BlackoutException, PublishStatus, Role
 from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, PublishRun, User
+from dam.publishing.runs import fail_abandoned_runs, lease
 from publish.gallery import targets_s3
 from publish.gallery.build import publish_gallery
 from publish.gallery.plan import PublishRefusedError
@@ -111,6 +112,33 @@ def test_a_run_left_running_is_marked_failed(ctx: Context, gallery: Gallery) -> 
     with ctx.catalog.read() as session:
         run = session.scalars(select(PublishRun)).one()
         assert run.status == PublishStatus.FAILED and "abandoned" in (run.error or "")
+
+
+def test_a_publisher_whose_run_was_taken_over_makes_nothing_live(
+        ctx: Context, gallery: Gallery, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its lease ran out (say, the catalog was away for longer), another node failed the run:
+    this publisher finds out before the switch and stops, the live gallery untouched."""
+    from publish.gallery import build
+    from publish.gallery.runlog import LeaseLostError
+
+    first = publish_gallery(ctx, SYSTEM, target=str(gallery.target), now=NOW)
+    live = (gallery.target / "current").resolve()
+    real_build_site = build.build_site
+
+    def taken_over_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        with ctx.catalog.write() as session:  # what another node's request does then
+            assert fail_abandoned_runs(session, later, lease(ctx.settings))
+        return real_build_site(*args, **kwargs)
+
+    monkeypatch.setattr(build, "build_site", taken_over_meanwhile)
+    with pytest.raises(LeaseLostError, match="taken over"):
+        publish_gallery(ctx, SYSTEM, target=str(gallery.target), now=NOW)
+    assert (gallery.target / "current").resolve() == live
+    with ctx.catalog.read() as session:
+        runs = session.scalars(select(PublishRun).order_by(PublishRun.id)).all()
+        assert [r.id for r in runs][0] == first.run_id and runs[-1].status == "failed"
+        assert "taken over" in (runs[-1].error or "")
 
 
 # -- S3 -----------------------------------------------------------------------------------

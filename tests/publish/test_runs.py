@@ -15,10 +15,12 @@ from dam.models import AuditEntry, Job, PublishRun
 from dam.publishing.blackout import add_period
 from dam.publishing.runs import (
     NoBlackoutError,
+    PublicationRunningError,
     PublishPermissionError,
     get_run,
     pending_run,
     recent_runs,
+    renew_lease,
     request_publication,
 )
 from tests.curation.conftest import make_actors
@@ -64,13 +66,23 @@ def test_a_request_queues_a_run_and_its_job(ctx: Context, actors: dict[str, Acto
         assert entry.username == "editora"
 
 
-def test_a_second_request_returns_the_pending_run(ctx: Context, actors: dict[str, Actor]) -> None:
+def _start(ctx: Context, run_id: int, alive: dt.datetime | None = None) -> None:
+    """What the worker does when it takes the run: running, its lease renewed at ``alive``."""
+    with ctx.catalog.write() as session:
+        get_run(session, run_id).status = PublishStatus.RUNNING.value
+        assert renew_lease(session, run_id, alive or dt.datetime.now(dt.UTC))
+
+
+def test_a_second_request_returns_the_queued_run_and_is_refused_while_it_runs(
+        ctx: Context, actors: dict[str, Actor]) -> None:
     first, *_ = _request(ctx, actors["editora"])
     again, *_ = _request(ctx, actors["admin"])
-    assert again == first
-    with ctx.catalog.write() as session:  # the worker took it: still pending
-        get_run(session, first).status = PublishStatus.RUNNING.value
-    assert _request(ctx, actors["editora"])[0] == first
+    assert again == first  # not planned yet: it publishes what the admin asked for too
+    _start(ctx, first)  # the worker took it: its plan is made, it is writing
+    with pytest.raises(PublicationRunningError) as refused:
+        _request(ctx, actors["admin"])
+    assert refused.value.run_id == first
+    assert refused.value.requested_by == actors["editora"].user_id
     assert len(_jobs(ctx)) == 1
     with ctx.catalog.write() as session:
         get_run(session, first).status = PublishStatus.DONE.value
@@ -137,6 +149,24 @@ def test_an_abandoned_run_does_not_block_a_new_one(ctx: Context,
     second, status, *_ = _request(ctx, actors["editora"])
     assert second != first and status == PublishStatus.QUEUED
     assert len(_jobs(ctx)) == 2  # the new job wakes the worker, which fails the old run
+
+
+def test_a_running_run_whose_lease_ran_out_is_failed_and_a_new_one_queued(
+        ctx: Context, actors: dict[str, Actor]) -> None:
+    lease = dt.timedelta(seconds=ctx.settings.job_lease_seconds)
+    first, *_ = _request(ctx, actors["editora"])
+    now = dt.datetime.now(dt.UTC)
+    _start(ctx, first, alive=now - lease + dt.timedelta(seconds=2))  # renewed in time
+    with pytest.raises(PublicationRunningError):
+        _request(ctx, actors["admin"])
+    _start(ctx, first, alive=now - lease - dt.timedelta(seconds=1))  # its node died
+    second, status, *_ = _request(ctx, actors["admin"])
+    assert second != first and status == PublishStatus.QUEUED
+    with ctx.catalog.write() as session:
+        old = get_run(session, first)
+        assert old.status == PublishStatus.FAILED and "abandoned" in (old.error or "")
+        assert old.finished_at is not None
+        assert not renew_lease(session, first, now)  # its publisher, if alive, learns it lost
 
 
 def test_a_queued_run_whose_job_was_lost_gets_a_new_job(ctx: Context,

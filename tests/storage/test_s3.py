@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from storage import StoreError, StoreUnavailableError, open_store
+from storage import S3Limits, StoreError, StoreUnavailableError, open_store
 from storage.s3 import S3Store, _BodyReader
 from tests.conftest_s3 import fake_aws_env, make_test_client
 
@@ -51,6 +51,27 @@ def test_unreachable_endpoint_fails_fast_with_store_unavailable() -> None:
     assert isinstance(excinfo.value, OSError)
     message = str(excinfo.value)
     assert endpoint in message and "s3://acervo/pre" in message
+
+
+def test_a_silent_endpoint_is_given_up_within_the_limits() -> None:
+    """Connections accepted, never answered: each request is tried ``attempts`` times, each
+    waiting ``read_seconds``, then the store is reported unavailable (no hang)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel accepts; nobody reads or answers
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        limits = S3Limits(connect_seconds=1, read_seconds=0.5, attempts=2)
+        with fake_aws_env():
+            store = open_store("s3://acervo/pre", endpoint_url=endpoint, s3_limits=limits)
+            assert isinstance(store, S3Store)
+            config = store.client.meta.config
+            assert (config.connect_timeout, config.read_timeout) == (1, 0.5)
+            assert config.retries["total_max_attempts"] == 2  # the first try included
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailableError, match="Read timeout"):
+                store.stat("a/k")
+            elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 6  # two tries of 0.5 s, and botocore's backoff between them
 
 
 def test_missing_bucket_is_store_unavailable(any_s3_server: str) -> None:

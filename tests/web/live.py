@@ -49,8 +49,9 @@ def free_port() -> int:
 
 
 def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
-            log: Path | None = None) -> subprocess.Popen[str]:
-    """Run `dam ARGS` in ``base`` (its data under base/var); output goes to ``log``."""
+            log: Path | None = None, new_session: bool = False) -> subprocess.Popen[str]:
+    """Run `dam ARGS` in ``base`` (its data under base/var); output goes to ``log``;
+    ``new_session``: in a process group of its own (to kill it with its children at once)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
     environment.update({"DAM_DATA_DIR": str(base / "var"), "PYTHONPATH": str(ROOT),
                         "DAM_FACES": "false"})  # dlib costs each worker ~1 s: faces tests opt in
@@ -58,11 +59,13 @@ def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
     if log is None:
         return subprocess.Popen([sys.executable, "-c", "from dam.cli import main; main()", *args],
                                 cwd=base, env=environment, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True,
+                                start_new_session=new_session)
     with open(log, "w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-c", "from dam.cli import main; main()",
                                  *args], cwd=base, env=environment, stdout=out,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True,
+                                start_new_session=new_session)
 
 
 def start_server(base: Path, *, workers: int = 1, env: dict[str, str] | None = None,

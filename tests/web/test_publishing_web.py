@@ -106,6 +106,29 @@ def test_the_button_queues_one_run_and_its_job(app: Flask) -> None:
     assert re.search(r"<button type=\"submit\" disabled[^>]*>Publish gallery", index)
 
 
+def test_a_request_while_a_publication_runs_is_refused_with_who_and_when(app: Flask) -> None:
+    editora, admin = signed_in(app, "editora"), signed_in(app, "admin")
+    assert post_form(editora, "/publicacion/galeria").status_code == 303
+    (run,) = _runs(app)
+    with ctx_of(app).catalog.write() as session:  # a worker (on any node) took it
+        started = session.get(PublishRun, run.id)
+        assert started is not None
+        started.status, started.started_at = PublishStatus.RUNNING.value, utcnow()
+    refused = post_form(admin, "/publicacion/galeria")
+    assert refused.status_code == 409 and refused.headers["Retry-After"] == "5"
+    page = refused.get_data(as_text=True)
+    assert (f"The gallery is being published already: Editora started publication {run.id} at"
+            in page)
+    assert "Publish again when it has finished." in page
+    assert len(_runs(app)) == 1 and len(_jobs(app)) == 1
+    with ctx_of(app).catalog.write() as session:
+        finished = session.get(PublishRun, run.id)
+        assert finished is not None
+        finished.status = PublishStatus.DONE.value
+    assert post_form(admin, "/publicacion/galeria").status_code == 303  # then it is queued
+    assert len(_runs(app)) == 2
+
+
 def _asset(app: Flask, headline: str) -> int:
     with ctx_of(app).catalog.write() as session:
         asset = Asset(sha256=secrets.token_hex(32), media_type=MediaType.PHOTO, byte_size=1,

@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -372,3 +373,39 @@ def test_serve_runs_housekeeping_on_its_own_and_dam_housekeeping_runs_it_once(
     assert result.exit_code == 0, result.output
     assert "expired uploads removed: 1" in result.output
     assert client.get(upload["url"]).json["state"] == "failed"
+
+
+def test_healthz_gives_a_silent_store_a_few_seconds_and_probes_it_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that never answers (S3 behind a dead link, before the client's own timeouts):
+    /healthz says unavailable within STORE_PROBE_SECONDS, and checks piling up share one probe."""
+    from web import health
+
+    store = ctx_of(app).store
+    released = threading.Event()
+    probes: list[str] = []
+
+    def silent(key: str) -> bool:
+        probes.append(key)
+        released.wait(30)
+        return False
+
+    monkeypatch.setattr(store, "exists", silent)
+    monkeypatch.setattr(health, "STORE_PROBE_SECONDS", 0.5)
+    admin = app.test_client()
+    login(admin, "admin")
+    try:
+        for _ in range(2):
+            started = time.monotonic()
+            answer = admin.get("/healthz")
+            assert time.monotonic() - started < 5
+            assert answer.status_code == 503 and answer.json["status"] == "unavailable"
+            assert "no answer in 0.5 s" in answer.json["checks"]["store"]["error"]
+        assert probes == ["healthz/probe"]  # the second check waited on the same probe
+    finally:
+        released.set()
+    deadline = time.monotonic() + 10
+    while app.test_client().get("/healthz").status_code != 200:  # the next probe is new
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
