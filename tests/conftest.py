@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from dam.config import Settings, load_settings
 from dam.context import Context, open_context
 from dam.db import Catalog, migrate
+from tests import changefeed_check
 from tests.conftest_s3 import any_s3_bucket, any_s3_server, s3_bucket, s3_server  # noqa: F401
 from tests.conftest_seaweedfs import seaweedfs_bucket, seaweedfs_server  # noqa: F401
 
@@ -24,6 +25,21 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # The shared corpus beside the project (DAM_TEST_CORPUS names another place, e.g. from a worktree).
 CORPUS = Path(os.environ.get("DAM_TEST_CORPUS") or ROOT.parent / "shared" / "corpus").resolve()
 POSTGRES_ENV = "DAM_TEST_POSTGRES_URL"
+
+# Every transaction of the tests must record in the change feed what it changes of an asset.
+changefeed_check.install()
+
+
+@pytest.fixture(autouse=True)
+def _every_change_recorded() -> Iterator[None]:
+    """Fail a test whose code changed an asset without recording it, even if the error was
+    caught on the way (a job's failure, a web error page)."""
+    changefeed_check.VIOLATIONS.clear()
+    yield
+    if changefeed_check.VIOLATIONS:
+        found = list(changefeed_check.VIOLATIONS)
+        changefeed_check.VIOLATIONS.clear()
+        pytest.fail(f"{len(found)} unrecorded change(s); the first:\n{found[0]}", pytrace=False)
 
 
 def make_settings(base: Path, **overrides: object) -> Settings:

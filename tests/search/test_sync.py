@@ -16,6 +16,7 @@ from dam.enums import MediaType
 from dam.models import Asset
 from dam.search.service import SearchService
 from dam.search.sync import ChangeFollower
+from tests.changefeed_check import record_fixture_writes
 
 
 def _add(ctx: Context, caption: str) -> int:
@@ -25,6 +26,7 @@ def _add(ctx: Context, caption: str) -> int:
                       caption=caption, creator="Ana Peña", area="Dirección General de Obras")
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 
@@ -49,8 +51,10 @@ def test_new_edited_and_deleted_assets_follow_the_catalog(any_ctx: Context,
     assert _ids(service, "mercado") == {first, second}
     with any_ctx.catalog.write() as session:
         session.get(Asset, first).caption = "Jornada de bacheo"
+        record_fixture_writes(session)
     with any_ctx.catalog.write() as session:
         session.delete(session.get(Asset, second))
+        record_fixture_writes(session)
     service.sync()
     assert _ids(service, "mercado") == set()
     assert _ids(service, "bacheo") == {first}
@@ -223,6 +227,7 @@ def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
         for asset_id, (rating, pick, color) in zip(ids, marks, strict=True):
             asset = session.get(Asset, asset_id)
             asset.rating, asset.cull_mark, asset.color_label = rating, pick, color
+        record_fixture_writes(session)
     service.rebuild()  # built from the catalog's columns
     assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1]}
     assert _ids(service, "feria -seleccion:descartada") == {ids[0], ids[1], ids[3]}
@@ -239,6 +244,7 @@ def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
     with any_ctx.catalog.write() as session:  # marked again in the loupe
         session.get(Asset, ids[3]).cull_mark = 1
         session.get(Asset, ids[0]).rating = 1
+        record_fixture_writes(session)
     service.sync()  # followed through the change feed
     assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1], ids[3]}
     assert _ids(service, "feria estrellas:4") == {ids[2]}
@@ -257,6 +263,7 @@ def test_an_embargo_that_ends_is_reflected_without_any_edit(
     ends = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     with any_ctx.catalog.write() as session:
         session.get(Asset, asset_id).embargo_until = ends
+        record_fixture_writes(session)
     service.rebuild()
     assert _ids(service, "conferencia estado:embargado") == {asset_id}
     service.sync()  # following the feed does not end it before its time
