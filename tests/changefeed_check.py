@@ -11,6 +11,7 @@ test swallows the error (tests/conftest.py checks it after every test).
 
 from __future__ import annotations
 
+import os
 import traceback
 import weakref
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,10 @@ _ABOVE = "tests.changefeed.above"  # (transaction, lowest id an asset bulk inser
 #: Batch columns nobody inherits or keeps: the uploading account (accounts are not in the store).
 UNFOLLOWED_BATCH_COLUMNS = frozenset({"id", "user_id"})
 VIOLATIONS: list[str] = []
+_LOG: list[str] = []  # in a child process: the file its violations are appended to
+SEPARATOR = "-" * 40
+#: Put on PYTHONPATH, this folder's sitecustomize installs the check in child processes.
+SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "changefeed_site")
 
 
 def _required(session: Session) -> dict[int, str]:
@@ -173,11 +178,17 @@ def _before_commit(session: Session) -> None:
                + "; ".join(f"asset {a}: {why}" for a, why in sorted(missing.items()))
                + "\n" + where)
     VIOLATIONS.append(message)
+    if _LOG:
+        with open(_LOG[0], "a", encoding="utf-8") as log:
+            log.write(f"(in process {os.getpid()}) {message}\n{SEPARATOR}\n")
     raise AssertionError(message)
 
 
-def install() -> None:
-    """Watch every ORM session of this process (once)."""
+def install(log: str | None = None) -> None:
+    """Watch every ORM session of this process (once); a child process also writes what it
+    catches to ``log`` (its parent's test reads it)."""
+    if log:
+        _LOG[:] = [log]
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _on_execute)
