@@ -39,6 +39,7 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in values.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 def _asset(app: Flask, asset_id: int) -> Asset:

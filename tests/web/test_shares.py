@@ -23,6 +23,7 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in values.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 _made_page: list[str] = []  # the page the editor saw when the last link was made
