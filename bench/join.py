@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from reindex import load  # noqa: E402
 
+from dam import changes  # noqa: E402
 from dam.config import load_settings  # noqa: E402
 from dam.db import Catalog  # noqa: E402
 from dam.enums import MediaType  # noqa: E402
@@ -87,6 +88,9 @@ def main() -> None:
                               byte_size=1, original_filename=f"late_{n}.jpg",
                               original_key=f"originals/late/{n}", batch_id=1,
                               caption=f"Material llegado después de la instantánea {n}"))
+        session.flush()
+        changes.record(session, [a for a in session.identity_map.values()
+                                 if isinstance(a, Asset)], "created")
 
     second = work / f"index-b-{time.time_ns()}"
     settings = load_settings(env={}, base_dir=work, data_dir=str(work / "node-b"),

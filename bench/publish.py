@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dam import changes  # noqa: E402
 from dam.config import load_settings  # noqa: E402
 from dam.context import Context, open_context  # noqa: E402
 from dam.curation.actor import SYSTEM  # noqa: E402
@@ -112,6 +113,7 @@ def make_catalog(folder: Path, count: int) -> Context:
                 workflow_state=WorkflowState.APPROVED)
             session.add(asset)
             session.flush()
+            changes.record(session, [asset.id], "created")
             session.add(CollectionItem(collection_id=album.id, asset_id=asset.id, position=n))
     return ctx
 
@@ -154,6 +156,7 @@ def timed_publish(ctx: Context, target: Path) -> tuple[float, dict[str, object]]
 def change_caption(ctx: Context, asset_id: int, text: str) -> None:
     with ctx.catalog.write() as session:
         session.get(Asset, asset_id).caption = text
+        changes.record(session, [asset_id], "updated")
 
 
 def main() -> None:

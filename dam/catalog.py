@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from dam import changes
 from dam.db import Catalog
 from dam.enums import AssetState, IntakeOutcome, JobKind, MediaType
 from dam.errors import NotFoundError
@@ -93,6 +94,7 @@ def record_new(
             )
             session.add(asset)
             session.flush()
+            changes.record(session, [asset.id], "created")
             enqueue(session, JobKind.PROCESS_ASSET, asset.id, max_attempts=max_attempts)
             _add_item(session, batch_id, facts, IntakeOutcome.NEW, asset.id)
             return IntakeResult(IntakeOutcome.NEW, facts.source_path, asset.id)
@@ -277,6 +279,7 @@ def reprocess(catalog: Catalog, *, only_failed: bool, max_attempts: int) -> int:
             if only_failed:
                 query = query.where(Asset.state == AssetState.FAILED)
             page = list(session.scalars(query))
+            changes.record(session, [a.id for a in page], "updated")
             for asset in page:
                 asset.state = AssetState.PENDING
                 asset.error = None

@@ -170,6 +170,4 @@ def _display(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-# The change feed hooks every ORM session; importing it here installs it wherever dam.db is used.
-from dam import changes as _changes  # noqa: E402,F401
 from dam.curation import audit as _audit  # noqa: E402,F401

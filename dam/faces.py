@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import delete, select, true, update
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.enums import FaceSource
 from dam.models import Asset, Face, FaceGroup, VocabularyTerm, utcnow
 
@@ -232,8 +233,8 @@ def people_of(session: Session, asset_ids: Sequence[int]) -> dict[int, list[str]
 
 
 def refresh_face_people(session: Session, asset_ids: Iterable[int]) -> None:
-    """Bring ``assets.face_people`` in step with their named faces (the change feed records
-    each asset that changes, so the search index follows)."""
+    """Bring ``assets.face_people`` in step with their named faces, recording each asset that
+    changes in the change feed (so the search index follows)."""
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -242,6 +243,7 @@ def refresh_face_people(session: Session, asset_ids: Iterable[int]) -> None:
         for asset in session.scalars(select(Asset).where(Asset.id.in_(chunk))):
             if list(asset.face_people or []) != names[asset.id]:
                 asset.face_people = names[asset.id]
+                changes.record(session, [asset.id], "updated")
 
 
 def assets_of_group(session: Session, group_id: int) -> list[int]:

@@ -525,8 +525,8 @@ class AssetChange(Base):
     """The catalog's change feed: one row, with a growing sequence number, per asset write.
 
     Projections such as each node's search index follow it from the last sequence they applied.
-    Rows are appended by a session hook (dam.changes), so no write path can forget them; a write
-    of the fixity check's bookkeeping alone is not a change (dam.changes.UNFOLLOWED_COLUMNS).
+    Rows are appended by the services that change assets, in the transaction of the change
+    (dam.changes.record); a write of the fixity check's bookkeeping alone is not a change.
     """
 
     __tablename__ = "asset_changes"

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dam import changes
 from dam.enums import JobKind, JobState, MediaType, OcrState
 from dam.models import Asset, Job, OcrPage, utcnow
 from dam.queue import enqueue
@@ -171,6 +172,7 @@ def compose_text(session: Any, asset: Asset, max_chars: int) -> None:
         text = text[:max_chars]
         meta["ocr_text_truncated"] = True
     asset.document_text = text if text.strip(PAGE_BREAK + " \n") else None
+    changes.record(session, [asset.id], "updated")
     meta["ocr"] = _summary(rows)
     if asset.media_type != MediaType.PHOTO and isinstance(meta.get("pdf"), dict):
         meta["pdf"] = {**meta["pdf"], "text_page_offsets": offsets}
@@ -186,6 +188,7 @@ def forget_ocr(session: Any, asset: Asset) -> None:
         session.delete(row)
     if asset.media_type == MediaType.PHOTO:
         asset.document_text = None
+        changes.record(session, [asset.id], "updated")
         asset.metadata_json = {k: v for k, v in (asset.metadata_json or {}).items() if k != "ocr"}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from dam import changes
 from dam.db import Catalog
 from dam.enums import AssetState, JobKind, JobState
 from dam.models import Asset, Job, utcnow
@@ -201,6 +202,7 @@ def _mark_failed(session, job: Job, error: str) -> None:  # type: ignore[no-unty
         if asset is not None and asset.state != AssetState.READY:
             asset.state = AssetState.FAILED
             asset.error = error
+            changes.record(session, [asset.id], "updated")
     log.warning("job %s failed for good after %s tries: %s", job.id, job.attempts, error)
 
 

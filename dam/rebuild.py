@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.db import Catalog
 from dam.errors import DamError
 from dam.models import Asset, User
-from dam.rows import advance_sequences, insert_rows, record_created, table
+from dam.rows import advance_sequences, insert_rows, table
 from dam.storemeta import GROUPS, PREFIX, TOMBSTONES_KEY
 from storage import ObjectStore
 
@@ -80,7 +81,7 @@ def rebuild_from_store(catalog: Catalog, store: ObjectStore) -> RebuildReport:
         for key, names in GROUPS.items():
             _insert_group(session, store, key, names, known, report)
         report.rows["erasures"] += _insert_tombstones(session, store)
-        record_created(session, asset_ids)
+        changes.record(session, asset_ids, "created")
         advance_sequences(session, TABLES)
     return report
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Enum, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from dam.models import AssetChange, Base
+from dam.models import Base
 
 #: Rows read or written per statement.
 PAGE = 500
@@ -92,13 +92,6 @@ def insert_rows(session: Session, name: str, rows: Iterable[Mapping[str, Any]]) 
         session.execute(insert(tbl), page)
         count += len(page)
     return count
-
-
-def record_created(session: Session, asset_ids: Iterable[int]) -> None:
-    """Tell the change feed these assets appeared (rows inserted directly bypass its hook)."""
-    page = [{"asset_id": a, "kind": "created"} for a in asset_ids]
-    for start in range(0, len(page), PAGE):
-        session.execute(insert(AssetChange), page[start : start + PAGE])
 
 
 def advance_sequences(session: Session, names: Iterable[str]) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.context import Context
 from dam.models import Asset, User
-from dam.rows import advance_sequences, insert_rows, record_created, table
+from dam.rows import advance_sequences, insert_rows, table
 from handover.payload import HandoverError, read_jsonl
 from handover.verify import CATALOG, open_bag
 
@@ -97,7 +98,7 @@ def import_bag(ctx: Context, root: Path, *, validate: bool = True,
         summary.rows = {"users": len(users)}
         for name in ORDER[1:]:
             summary.rows[name] = insert_rows(session, name, _rows(root, name, users, assets))
-        record_created(session, sorted(assets))
+        changes.record(session, sorted(assets), "created")
         advance_sequences(session, ORDER)
     return summary
 

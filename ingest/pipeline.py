@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dam import changes
 from dam.context import Context
 from dam.curation.versions import KEPT_ON_REPLACE
 from dam.enums import AssetState, JobKind, MediaType, RenditionKind
@@ -139,6 +140,7 @@ def record(state: ProcessState) -> None:
         if asset is None:
             state.done = True
             return
+        changes.record(session, [asset.id], "updated")
         if asset.sha256 != state.sha256:
             # The file was replaced while this ran: process the new one instead.
             asset.state, asset.error = AssetState.PENDING, None
@@ -280,6 +282,7 @@ def process_asset(ctx: Context, asset_id: int) -> AssetState | None:
         if asset.state == AssetState.READY:
             return AssetState.READY
         asset.state = AssetState.PROCESSING
+        changes.record(session, [asset_id], "updated")
         snapshot = (asset.sha256, asset.mime_type, asset.media_type, asset.original_key)
         origin = (asset.batch_id, asset.original_filename)
     sha256, mime_type, media_type, key = snapshot

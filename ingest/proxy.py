@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dam import changes
 from dam.context import Context
 from dam.enums import AssetState, MediaType, RenditionKind
 from dam.errors import IngestError
@@ -148,6 +149,7 @@ def _record(ctx: Context, asset_id: int, row: Rendition | None, report: dict[str
         asset = session.get(Asset, asset_id)
         if asset is None:
             return
+        changes.record(session, [asset_id], "updated")
         if row is not None:
             old = _proxy_row(session, asset_id)
             if old is not None:

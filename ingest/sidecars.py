@@ -17,6 +17,7 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.catalog import IntakeResult
 from dam.context import Context
 from dam.curation.removal import KEY_SOURCES
@@ -75,6 +76,7 @@ def take_sidecar(ctx: Context, batch_id: int, source_path: str, filename: str,
         asset = session.get(Asset, asset_id) if asset_id is not None else None
         if asset is not None and asset.state in (AssetState.READY, AssetState.FAILED):
             asset.state, asset.error = AssetState.PENDING, None
+            changes.record(session, [asset.id], "updated")
             requeue_for_asset(session, asset.id, JobKind.PROCESS_ASSET,
                               ctx.settings.job_max_attempts)
         session.add(IntakeItem(batch_id=batch_id, source_path=source_path,

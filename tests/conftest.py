@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from dam.config import Settings, load_settings
 from dam.context import Context, open_context
 from dam.db import Catalog, migrate
+from tests import changefeed_check
 from tests.conftest_s3 import any_s3_bucket, any_s3_server, s3_bucket, s3_server  # noqa: F401
 from tests.conftest_seaweedfs import seaweedfs_bucket, seaweedfs_server  # noqa: F401
 
@@ -24,6 +27,32 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # The shared corpus beside the project (DAM_TEST_CORPUS names another place, e.g. from a worktree).
 CORPUS = Path(os.environ.get("DAM_TEST_CORPUS") or ROOT.parent / "shared" / "corpus").resolve()
 POSTGRES_ENV = "DAM_TEST_POSTGRES_URL"
+
+# Every transaction of the tests, and of the processes they start, must record in the change
+# feed what it changes of an asset (tests/changefeed_check.py).
+changefeed_check.install()
+CHANGEFEED_LOG = Path(tempfile.gettempdir()) / f"acervo-changefeed-{os.getpid()}.log"
+CHANGEFEED_LOG.write_text("")
+atexit.register(lambda: CHANGEFEED_LOG.unlink(missing_ok=True))
+os.environ["ACERVO_CHANGEFEED_LOG"] = str(CHANGEFEED_LOG)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [changefeed_check.SITE_DIR, *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+@pytest.fixture(autouse=True)
+def _every_change_recorded() -> Iterator[None]:
+    """Fail a test whose code (or a process it started) changed an asset without recording it,
+    even if the error was caught on the way (a job's failure, a web error page)."""
+    changefeed_check.VIOLATIONS.clear()
+    start = CHANGEFEED_LOG.stat().st_size
+    yield
+    found = list(changefeed_check.VIOLATIONS)
+    changefeed_check.VIOLATIONS.clear()
+    with CHANGEFEED_LOG.open(encoding="utf-8") as log:
+        log.seek(start)
+        found += [m for m in log.read().split(changefeed_check.SEPARATOR + "\n") if m.strip()]
+    if found:
+        pytest.fail(f"{len(found)} unrecorded change(s); the first:\n{found[0]}", pytrace=False)
 
 
 def make_settings(base: Path, **overrides: object) -> Settings:

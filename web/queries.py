@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from dam import changes
 from dam.db import Catalog
 from dam.enums import AssetState, CollectionKind, JobKind, JobState, RenditionKind, UploadState
 from dam.models import (
@@ -343,6 +344,7 @@ def retry_asset(catalog: Catalog, asset_id: int, max_attempts: int) -> int:
         if asset is None or asset.state != AssetState.FAILED:
             return 0
         asset.state, asset.error = AssetState.PENDING, None
+        changes.record(session, [asset.id], "updated")
         requeue_for_asset(session, asset.id, JobKind.PROCESS_ASSET, max_attempts)
         return 1
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation.actor import Actor
 from dam.curation.edit_fields import (
     EditError,
@@ -174,6 +175,7 @@ def batch_edit(
                                  for o in ops])
     session.add(edit)
     session.flush()
+    changes.record(session, ids, "updated")  # one statement for all (apply_value's are no-ops)
     for asset in assets:
         batch = batches.get(asset.batch_id) if asset.batch_id else None
         changed = False
@@ -228,6 +230,7 @@ def undo_batch_edit(session: Session, actor: Actor, batch_edit_id: int) -> UndoR
     asset_ids = sorted({e.asset_id for e in entries if e.asset_id is not None})
     touched = _touched_since(session, asset_ids, max((e.id for e in entries), default=0))
     assets = _locked(session, asset_ids)
+    changes.record(session, list(assets), "updated")
     report = UndoReport(edit)
     bumped: set[int] = set()
     for entry in reversed(entries):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import Session
 
+from dam import changes as change_feed
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.enums import CollectionKind, ColorLabel, CullMark, Role
@@ -135,6 +136,7 @@ def set_marks(
         if old == new:
             continue
         setattr(asset, field, new)
+        change_feed.record(session, [asset_id], "updated")
         audit.record(session, actor, "cull", asset_id=asset_id, field=field, old=old, new=new)
     return marks_of(asset)
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dam import changes as change_feed
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.edit_fields import (
@@ -98,6 +99,7 @@ def apply_value(
     if old == value:
         return False
     setattr(asset, name, list(value) if isinstance(value, list) else value)
+    change_feed.record(session, [asset.id], "updated")
     audit.record(session, actor, entry.pop("action", "edit"), asset_id=asset.id, field=name,
                  old=old, new=value, **entry)
     if name not in (asset.edited_fields or []):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam import faces as catalog_faces
 from dam.curation import audit
 from dam.curation.actor import Actor
@@ -218,6 +219,7 @@ def mark_minor(session: Session, actor: Actor, face_id: int, minor: bool) -> Fac
         audit.record(session, actor, "rights", asset_id=asset.id, field="contains_minors",
                      old=False, new=True, detail=f"face #{face.id} marked as a minor's")
         asset.contains_minors = True
+        changes.record(session, [asset.id], "updated")
     return face
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation import versions
 from dam.db import Catalog
 from dam.models import Asset, IntakeItem, Rendition, ShareLink
@@ -109,8 +110,8 @@ DEPENDENTS: list[Callable[[Session, set[int]], None]] = [_unlink_intake_items, _
 def delete_asset_rows(session: Session, asset_ids: Iterable[int]) -> int:
     """Delete the assets and everything that hangs on them; how many assets went.
 
-    Assets are deleted through the ORM so the change feed records "deleted" (the search index
-    and the store metadata follow it); the database cascades the rest.
+    The change feed records each as "deleted" (the search index and the store metadata follow
+    it); the database cascades the rest.
     """
     ids = set(asset_ids)
     if not ids:
@@ -118,6 +119,7 @@ def delete_asset_rows(session: Session, asset_ids: Iterable[int]) -> int:
     for clear in DEPENDENTS:
         clear(session, ids)
     assets = list(session.scalars(select(Asset).where(Asset.id.in_(ids))))
+    changes.record(session, [a.id for a in assets], "deleted")
     for asset in assets:
         session.delete(asset)
     session.flush()

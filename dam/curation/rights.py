@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from dam import changes as change_feed
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.enums import Role, WorkflowState
@@ -325,5 +326,6 @@ def set_rights(
                 result.changed.append(asset_id)
             else:
                 result.unchanged.append(asset_id)
+    change_feed.record(session, result.changed, "updated")
     session.flush()
     return result

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.edits import can_edit
@@ -95,6 +96,7 @@ def apply_shift(session: Session, actor: Actor, batch_id: int, delta: dt.timedel
     session.flush()
     assets = {a.id: a for a in session.scalars(select(Asset).where(
         Asset.id.in_([i.asset_id for i in plan.items])).with_for_update())}
+    changes.record(session, list(assets), "updated")
     for item in plan.items:
         asset = assets[item.asset_id]
         asset.taken_at = item.new
@@ -146,6 +148,7 @@ def undo_shift(session: Session, actor: Actor, shift_id: int) -> UndoReport:
                      new=old, detail=f"{ACTION}:{shift_id}")
         asset.taken_at = old
         asset.edit_version += 1
+        changes.record(session, [asset.id], "updated")
         report.restored += 1
     audit.record(session, actor, UNDO, detail=f"{ACTION}:{shift_id}",
                  new={"batch_id": (summary.new_value or {}).get("batch_id"),

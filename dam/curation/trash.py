@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation import audit
 from dam.curation.actor import SYSTEM, Actor
 from dam.curation.removal import Removal, delete_asset_rows, delete_keys, store_keys_of
@@ -66,6 +67,7 @@ def trash_assets(session: Session, actor: Actor, asset_ids: Sequence[int],
                 result.skipped.append(asset_id)
                 continue
             asset.trashed_at, asset.trashed_by = now, actor.user_id
+            changes.record(session, [asset_id], "updated")
             audit.record(session, actor, "trash", asset_id=asset_id, field="trashed_at",
                          new=now)
             result.changed.append(asset_id)
@@ -85,6 +87,7 @@ def restore_assets(session: Session, actor: Actor, asset_ids: Sequence[int]) -> 
                 continue
             old = asset.trashed_at
             asset.trashed_at, asset.trashed_by = None, None
+            changes.record(session, [asset_id], "updated")
             audit.record(session, actor, "restore", asset_id=asset_id, field="trashed_at",
                          old=old)
             result.changed.append(asset_id)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.edit_fields import FIELDS
@@ -166,6 +167,7 @@ def _switch(session: Session, asset: Asset, sha256: str, byte_size: int, mime_ty
     asset.byte_size, asset.mime_type, asset.original_filename = byte_size, mime_type, filename
     asset.state, asset.error = AssetState.PENDING, None
     asset.fixity_checked_at = asset.fixity_ok = None
+    changes.record(session, [asset.id], "updated")
     # The web proxy was made from the earlier file: the proxy job makes it again.
     for proxy in session.scalars(select(Rendition).where(
             Rendition.asset_id == asset.id, Rendition.kind == RenditionKind.PROXY)):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from dam import changes
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.curation.rights import (
@@ -74,6 +75,7 @@ def _move(session: Session, actor: Actor, asset: Asset, target: S) -> None:
     old = asset.workflow_state
     asset.workflow_state = target
     asset.edit_version = (asset.edit_version or 1) + 1
+    changes.record(session, [asset.id], "updated")
     audit.record(session, actor, "state", asset_id=asset.id, field="workflow_state",
                  old=old, new=target)
 

@@ -7,6 +7,7 @@ import math
 
 from sqlalchemy.orm import Session
 
+from dam import changes
 from dam.curation import audit
 from dam.curation.actor import Actor
 from dam.enums import Role
@@ -58,6 +59,7 @@ def set_point_of_interest(session: Session, actor: Actor, asset_id: int,
     if old == new:
         return asset
     asset.poi_x, asset.poi_y = point if point is not None else (None, None)
+    changes.record(session, [asset_id], "updated")
     asset.edit_version += 1
     audit.record(session, actor, "edit", asset_id=asset_id, field="poi", old=old, new=new)
     log.info("asset %s: point of interest %s -> %s by %s", asset_id, old, new, actor.username)

@@ -15,6 +15,7 @@ from dam.curation.audit import LogFilter, search_log
 from dam.enums import CollectionKind, MediaType, Role
 from dam.errors import NotFoundError
 from dam.models import Asset, Collection, CollectionItem
+from tests.changefeed_check import record_fixture_writes
 
 EDITOR = Actor(user_id=None, username="editora", role=Role.EDITOR)
 PHOTOGRAPHER = Actor(user_id=None, username="fotografa", role=Role.PHOTOGRAPHER)
@@ -32,6 +33,7 @@ def _assets(ctx: Context, count: int, event: str | None = None,
         ]
         session.add_all(assets)
         session.flush()
+        record_fixture_writes(session)
         return [a.id for a in assets]
 
 

@@ -23,6 +23,7 @@ from dam.curation.culling import (
 from dam.enums import CollectionKind, ColorLabel, CullMark
 from dam.errors import NotFoundError
 from dam.models import Asset, Batch, Collection, CollectionItem
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 
 
@@ -43,6 +44,7 @@ def _assets(ctx: Context, taken: list[dt.datetime | None], owner: int | None = N
                  "taken_at": moment, "keywords": [], "persons_shown": [], "edited_fields": []}
                 for i, moment in enumerate(taken)]
         session.execute(insert(Asset), rows)
+        record_fixture_writes(session)
         return list(session.scalars(select(Asset.id).where(Asset.batch_id == batch.id)
                                     .order_by(Asset.id)))
 

@@ -21,6 +21,7 @@ from dam.errors import NotFoundError
 from dam.models import Asset, AuditEntry, Batch, BatchEdit, VocabularyTerm
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 from tests.media import make_photo
 
@@ -41,6 +42,7 @@ def _assets(ctx: Context, count: int, owner: int | None = None, **values: object
                  "keywords": ["Mercado"], "persons_shown": [], "edited_fields": [], **values}
                 for i in range(count)]
         session.execute(insert(Asset), rows)
+        record_fixture_writes(session)
         return list(session.scalars(select(Asset.id).where(Asset.batch_id == batch.id)
                                     .order_by(Asset.id)))
 
@@ -152,6 +154,7 @@ def test_batch_edit_sets_adds_removes_and_fills_templates(any_ctx, actors) -> No
                   sublocation="San Lorenzo Tezonco", city="Iztapalapa")
     with any_ctx.catalog.write() as session:
         session.get(Asset, ids[0]).taken_at = dt.datetime(2025, 4, 9, 10, 0)
+        record_fixture_writes(session)
     ops = [
         {"field": "keywords", "op": "add", "value": ["limpieza", "mercado"]},
         {"field": "keywords", "op": "remove", "value": ["MERCADO"]},
@@ -248,6 +251,7 @@ def test_reprocessing_keeps_what_people_edited(ctx: Context, tmp_path: Path) -> 
         edit_asset(session, Actor(None, "system", Role.ADMIN), asset_id,
                    {"caption": "Pie corregido", "event": None}, 1)
         session.get(Asset, asset_id).state = AssetState.PENDING
+        record_fixture_writes(session)
     assert process_asset(ctx, asset_id) == AssetState.READY
     asset = _get(ctx, asset_id)
     assert (asset.caption, asset.event) == ("Pie corregido", None)

@@ -23,6 +23,7 @@ from dam.enums import WorkflowState as S
 from dam.errors import NotFoundError
 from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, CollectionItem
 from dam.publishing.blackout import add_period
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.test_workflow import make_assets, make_users
 
 NOW = dt.datetime(2025, 3, 14, 18, 0, tzinfo=dt.UTC)
@@ -66,6 +67,7 @@ def test_a_photographer_adds_restrictions_but_lifts_none(
     [draft, published] = make_assets(any_ctx, 2, owner=photographer)
     with any_ctx.catalog.write() as session:
         session.get(Asset, published).workflow_state = S.PUBLISHED
+        record_fixture_writes(session)
     (name, added), = start.items()
     # Adding is the photographer's to do, on any of their assets and in a selection at once.
     assert _rights(any_ctx, photographer, [draft, published], **start).changed == [
@@ -117,6 +119,7 @@ def test_a_photographer_cannot_clear_minors_on_cleared_material(
                                  persons_shown=["Luis Peña"])
     with any_ctx.catalog.write() as session:
         session.get(Asset, shown).workflow_state = state
+        record_fixture_writes(session)
     minor = _form(any_ctx, photographer, doc, covers_minor=True, guardian="Rosa Peña")
     with pytest.raises(ConsentError) as refused:
         _cover(any_ctx, photographer, minor, [shown])
@@ -191,6 +194,7 @@ def _published_at(ctx: Context, asset_id: int, at: dt.datetime) -> None:
         session.add(AuditEntry(at=at, username="editora", action="state", asset_id=asset_id,
                                field="workflow_state", old_value="aprobado",
                                new_value="publicado"))
+        record_fixture_writes(session)
 
 
 def test_the_public_does_not_see_what_was_published_during_a_blackout(
@@ -198,6 +202,7 @@ def test_the_public_does_not_see_what_was_published_during_a_blackout(
     [before, during, health, unlogged] = make_assets(any_ctx, 4)
     with any_ctx.catalog.write() as session:
         session.get(Asset, unlogged).workflow_state = S.PUBLISHED  # e.g. imported published
+        record_fixture_writes(session)
     _published_at(any_ctx, before, NOW - dt.timedelta(days=3))
     for asset_id in (during, health):
         _published_at(any_ctx, asset_id, NOW - dt.timedelta(hours=2))
@@ -208,6 +213,7 @@ def test_the_public_does_not_see_what_was_published_during_a_blackout(
     assert _public(any_ctx, NOW + dt.timedelta(days=1)) == {before, during, health, unlogged}
     with any_ctx.catalog.write() as session:
         session.delete(session.get(BlackoutPeriod, period))
+        record_fixture_writes(session)
     assert during in _public(any_ctx)
 
 

@@ -16,6 +16,7 @@ from dam.enums import IntakeOutcome, PublicationKind, Tone
 from dam.models import Asset, AuditEntry, Batch, IntakeItem
 from dam.sheets import Sheet, decode_csv, read_sheets
 from ingest.import_cli import import_group
+from tests.changefeed_check import record_fixture_writes
 
 HEADER = ["Archivo", "Pie de foto", "Fotógrafo", "Crédito", "Lugar", "Personas", "Derechos",
           "Observaciones"]
@@ -42,6 +43,7 @@ def _assets(ctx: Context) -> dict[str, int]:
             session.add(IntakeItem(batch_id=batch.id, source_path=path, original_filename=name,
                                    outcome=IntakeOutcome.NEW, asset_id=asset.id))
             ids[path] = asset.id
+            record_fixture_writes(session)
     return ids
 
 

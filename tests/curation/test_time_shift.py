@@ -18,6 +18,7 @@ from dam.curation.time_shift import (
 )
 from dam.errors import NotFoundError
 from dam.models import Asset, Batch
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 
 TAKEN = dt.datetime(2025, 3, 14, 11, 30)
@@ -34,6 +35,7 @@ def _batch(ctx: Context, owner: int, times: list[dt.datetime | None]) -> tuple[i
              "original_key": f"originals/{first + i}", "batch_id": batch.id, "taken_at": t,
              "keywords": [], "persons_shown": [], "edited_fields": []}
             for i, t in enumerate(times)])
+        record_fixture_writes(session)
         ids = list(session.scalars(select(Asset.id).where(Asset.batch_id == batch.id)
                                    .order_by(Asset.id)))
         return batch.id, ids
@@ -62,6 +64,7 @@ def test_a_shift_moves_dated_assets_and_its_undo_spares_later_changes(
     assert _times(any_ctx, ids) == [TAKEN + delta, TAKEN + dt.timedelta(minutes=365), None]
     with any_ctx.catalog.write() as session:  # someone fixes one photo by hand afterwards
         session.get(Asset, ids[1]).taken_at = dt.datetime(2025, 3, 15, 9, 0)
+        record_fixture_writes(session)
     with any_ctx.catalog.write() as session:
         report = undo_shift(session, actors["editora"], shift_id)
     assert (report.restored, report.skipped) == (1, [ids[1]])

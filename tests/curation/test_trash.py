@@ -35,6 +35,7 @@ from dam.search.sync import apply_changes
 from dam.storemeta import catch_up, meta_key
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 from tests.media import make_photo
 
@@ -100,6 +101,7 @@ def test_trash_is_hidden_from_collections_public_and_search(ctx: Context, tmp_pa
         session.add_all([CollectionItem(collection_id=album.id, asset_id=i, position=n)
                          for n, i in enumerate((first, second))])
         trash.trash_assets(session, actors["editora"], [first])
+        record_fixture_writes(session)
     with ctx.catalog.read() as session:
         album = session.scalars(select(Collection)).one()
         assert collection_assets(session, album).asset_ids == [second]
@@ -198,6 +200,7 @@ def test_a_file_another_asset_still_uses_is_kept(ctx: Context, tmp_path: Path) -
         shared = session.get(Asset, first).original_key
         session.get(Asset, second).original_key = shared  # the same object, two rows
         trash.trash_assets(session, actors["editora"], [first], NOW)
+        record_fixture_writes(session)
     report = trash.empty_trash(ctx.catalog, [ctx.store], actors["admin"])
     assert report.purged == [first]
     assert report.removal.kept == [shared]

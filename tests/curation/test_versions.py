@@ -29,6 +29,7 @@ from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
 from ingest.replace import replace_asset_file, restore_asset_version
 from storage import original_key
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 from tests.handover.archive import cli
 from tests.media import make_photo
@@ -45,6 +46,7 @@ def _ingest(ctx: Context, path: Path, batch_user: int | None = None) -> int:
     with ctx.catalog.write() as session:
         asset = session.get(Asset, asset_id)
         asset.batch.user_id = batch_user
+        record_fixture_writes(session)
     assert process_asset(ctx, asset_id) == AssetState.READY
     return asset_id
 
@@ -78,6 +80,7 @@ def test_replace_keeps_description_and_albums_and_the_file_facts_follow(
         asset.keywords, asset.licence = ["salud"], "CC-BY-4.0"
         album = collections.create_album(session, actors["editora"], "Salud", "")
         collections.add_items(session, actors["editora"], album.id, [asset_id])
+        record_fixture_writes(session)
     version = replace_asset_file(ctx, actors["editora"], asset_id, photos["edit"],
                                  "Corrección de color")
     assert version.number == 2

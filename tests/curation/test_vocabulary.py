@@ -19,6 +19,7 @@ from dam.curation.vocabulary import VocabularyError, VocabularyPermissionError
 from dam.enums import Role, VocabularyKind
 from dam.errors import NotFoundError
 from dam.models import AuditEntry, CaptionTemplate, User, VocabularyTerm
+from tests.changefeed_check import record_fixture_writes
 
 ADMIN = Actor(1, "admin", Role.ADMIN)
 EDITOR = Actor(2, "editora", Role.EDITOR)
@@ -209,8 +210,10 @@ def test_the_audit_log_refuses_update_and_delete(any_ctx: Context) -> None:
         entry_id = audit.search_log(session, LogFilter())[0].id
     with pytest.raises(AuditLogError), any_ctx.catalog.write() as session:
         session.get(AuditEntry, entry_id).new_value = "falsificado"
+        record_fixture_writes(session)
     with pytest.raises(AuditLogError), any_ctx.catalog.write() as session:
         session.delete(session.get(AuditEntry, entry_id))
+        record_fixture_writes(session)
     for statement in ("UPDATE audit_log SET new_value = NULL",
                       "DELETE FROM audit_log"):
         with pytest.raises(DatabaseError, match="append-only"), \

@@ -15,6 +15,7 @@ from dam.curation.workflow import TRANSITIONS, change_state, next_states
 from dam.enums import Role
 from dam.enums import WorkflowState as S
 from dam.models import Asset, Batch
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 
 NOW = dt.datetime(2025, 3, 14, 18, 0, tzinfo=dt.UTC)
@@ -36,6 +37,7 @@ def make_assets(ctx: Context, count: int, owner: Actor | None = None, **values: 
                   for i in range(count)]
         session.add_all(assets)
         session.flush()
+        record_fixture_writes(session)
         return [a.id for a in assets]
 
 

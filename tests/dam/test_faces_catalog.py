@@ -14,6 +14,7 @@ from dam.curation.actor import SYSTEM
 from dam.curation.faces import name_group, person_term, reject_face
 from dam.enums import MediaType
 from dam.models import Asset, AssetChange, Face, FaceGroup
+from tests.changefeed_check import record_fixture_writes
 
 
 def _vector(seed: int, noise: float = 0.0) -> np.ndarray:
@@ -28,6 +29,7 @@ def _asset(ctx: Context) -> int:
                       original_filename="x.jpg", original_key="originals/x")
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 
@@ -81,6 +83,7 @@ def test_grouping_naming_regrouping_and_erasure(any_ctx: Context) -> None:
 
     with ctx.catalog.write() as session:
         session.delete(session.get(Asset, both))
+        record_fixture_writes(session)
     with ctx.catalog.read() as session:
         assert session.scalar(select(func.count()).where(Face.asset_id == both)) == 0
 

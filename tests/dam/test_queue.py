@@ -12,6 +12,7 @@ from dam import queue
 from dam.context import Context
 from dam.enums import AssetState, JobKind, JobState, MediaType
 from dam.models import Asset, Job, utcnow
+from tests.changefeed_check import record_fixture_writes
 
 
 def _add_jobs(ctx: Context, n: int, priority: int = 100) -> list[int]:
@@ -32,6 +33,7 @@ def _add_jobs(ctx: Context, n: int, priority: int = 100) -> list[int]:
                     session, JobKind.PROCESS_ASSET, asset.id, priority=priority, max_attempts=3
                 ).asset_id
             )
+        record_fixture_writes(session)
     return ids
 
 

@@ -18,6 +18,7 @@ from dam.reports.figures import (
     dated_material,
 )
 from dam.reports.period import PeriodError, day_range, month, parse_period, quarter, year
+from tests.changefeed_check import record_fixture_writes
 
 
 def _fill(ctx: Context) -> None:
@@ -38,6 +39,7 @@ def _fill(ctx: Context) -> None:
                               workflow_state=WorkflowState.PUBLISHED if n % 2 else
                               WorkflowState.DRAFT, campaign="Limpieza" if n == 0 else " ",
                               programme=programmes[n]))
+        record_fixture_writes(session)
 
 
 def test_one_pass_and_one_query_per_chart_agree(any_ctx: Context) -> None:
@@ -116,6 +118,7 @@ def test_the_printed_archive_by_series_medium_and_tone(any_ctx: Context) -> None
                 publication_kind=kind, series=series, medium=medium, tone=tone,
                 workflow_state=WorkflowState.PUBLISHED if published else WorkflowState.DRAFT,
                 trashed_at=dt.datetime(2025, 3, 24) if trashed else None))
+        record_fixture_writes(session)
     now = dt.datetime.now(dt.UTC)
     with any_ctx.catalog.read() as session:
         staff = build_report(session, month(2025, 3), now=now)

@@ -15,6 +15,7 @@ from dam.curation import audit, collections, consent, rights
 from dam.enums import AssetState, MediaType, RenditionKind
 from dam.models import Asset, Batch, Rendition
 from storage.keys import original_key, rendition_key
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 
 
@@ -47,6 +48,7 @@ def add_asset(ctx: Context, content: bytes, filename: str, batch_id: int | None 
             session.add(Rendition(asset_id=asset.id, kind=RenditionKind.THUMBNAIL, key=key,
                                   mime_type="image/webp", width=10, height=8,
                                   byte_size=len(b"thumb-" + content[:10])))
+        record_fixture_writes(session)
         return asset.id
 
 

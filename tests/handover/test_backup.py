@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from dam.context import Context, open_context
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.handover.archive import add_asset, build_archive, cli, listing
 
 
@@ -30,6 +31,7 @@ def test_restore_drill(any_ctx: Context, tmp_path: Path) -> None:
     add_asset(any_ctx, b"after the backup", "tarde.jpg")
     with any_ctx.catalog.write() as session:
         session.get(Asset, before[0]["id"]).caption = "changed after the backup"
+        record_fixture_writes(session)
     any_ctx.catalog.dispose()
     result = CliRunner().invoke(cli(), ["restore", str(folder), "--yes"],
                                 obj={"settings": any_ctx.settings})

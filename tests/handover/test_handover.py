@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from dam.context import Context, open_context
 from dam.curation.audit import LogFilter, search_log
 from dam.models import Collection, ConsentForm
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import init_catalog, make_settings
 from tests.handover.archive import build_archive, cli, listing, original_hashes
 
@@ -184,6 +185,7 @@ def test_a_period_imports_though_an_album_cover_is_outside_it(ctx: Context, tmp_
     ids = build_archive(ctx)
     with ctx.catalog.write() as session:
         session.get(Collection, ids["album"]).cover_asset_id = ids["late"]  # taken in 2026
+        record_fixture_writes(session)
     export(ctx, tmp_path / "p", "--from", "2025-01-01", "--to", "2025-12-31")
     settings = make_settings(tmp_path / "fresh")
     init_catalog(settings)

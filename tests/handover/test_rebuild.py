@@ -11,6 +11,7 @@ from dam.config import Settings
 from dam.context import Context, open_context
 from dam.models import Asset, Collection, ConsentForm
 from dam.storemeta import meta_key
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import init_catalog, make_settings
 from tests.handover.archive import build_archive, cli, listing
 from web.housekeeping import run_housekeeping
@@ -35,6 +36,7 @@ def test_ingest_edit_lose_the_catalog_rebuild_from_the_store(ctx: Context,
         asset.caption, asset.embargo_until = "Pie corregido", None
         asset.keywords = ["salud", "brigadas"]
         sha = asset.sha256
+        record_fixture_writes(session)
     assert run_housekeeping(ctx).store_meta >= 1
     record = json.loads(ctx.store.read_bytes(meta_key(sha)))
     assert record["asset"]["caption"] == "Pie corregido"

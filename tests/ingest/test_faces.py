@@ -26,6 +26,7 @@ from dam.search.service import SearchService
 from ingest.batching import ingest_paths
 from ingest.faces import find_faces
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import CORPUS, init_catalog, make_settings
 from tests.curation.conftest import make_actors
 
@@ -134,6 +135,7 @@ def test_finding_again_replaces_detected_faces_and_keeps_confirmed_ones(
         face = session.scalars(select(Face).where(Face.asset_id == asset_id)).one()
         face.source = FaceSource.CONFIRMED
         kept, group_id = face.id, face.group_id
+        record_fixture_writes(session)
     assert find_faces(ctx, asset_id) == 0  # the same face again: the confirmed one stays
     with ctx.catalog.read() as session:
         faces = session.scalars(select(Face).where(Face.asset_id == asset_id)).all()

@@ -23,6 +23,7 @@ from ingest.ocr import tessdata_path
 from ingest.ocr_job import run_ocr_job
 from ingest.pipeline import process_asset
 from ingest.worker import run_workers
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo, save_oriented
 from tests.scans import TEXT_A, TEXT_B, draw_page, save_pdf, soiled
 
@@ -57,6 +58,7 @@ def test_a_photo_arriving_stops_the_page_being_read(ctx: Context, tmp_path: Path
                                   .order_by(Job.id)).first()
         ocr_job.state, ocr_job.lease_owner = JobState.RUNNING, "prueba"
         claimed = queue.ClaimedJob(ocr_job.id, JobKind.OCR_PAGES, document, 1, 4)
+        record_fixture_writes(session)
     reading = threading.Thread(target=run_ocr_job, args=(ctx, claimed))
     reading.start()
     while _page_states(ctx, document)[0] != OcrState.RUNNING:

@@ -19,6 +19,7 @@ from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
 from ingest.publications import hamming, near_values, quarter_radius
 from ingest.worker import run_workers
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import FIXTURES
 
 PHOTOS = FIXTURES / "photos"
@@ -134,6 +135,7 @@ def test_a_photo_catalogued_after_the_publication_is_linked_too(
     with ctx.catalog.write() as session:
         session.execute(delete(IntakeItem).where(IntakeItem.asset_id == publication))
         session.delete(session.get(Asset, publication))
+        record_fixture_writes(session)
     assert _links(ctx) == set()
     with ctx.catalog.read() as session:
         assert session.scalar(select(func.count()).select_from(PublicationImage)) == 0

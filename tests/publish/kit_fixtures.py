@@ -14,6 +14,7 @@ from dam.enums import WorkflowState
 from dam.models import Asset, BlackoutPeriod
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo
 
 INFO = BatchInfo(event="Jornada de salud", area="Comunicación Social",
@@ -43,6 +44,7 @@ def add_described_photos(ctx: Context, folder: Path, count: int = 3,
             asset.headline = f"Jornada de salud {n}"
             asset.credit = f"Foto: Ana Peña {n} / Alcaldía"
             asset.workflow_state = WorkflowState.APPROVED
+        record_fixture_writes(session)
     return ids
 
 

@@ -22,6 +22,7 @@ from publish.clearance import faces_to_blur
 from publish.presskit import PressKitEmptyError, press_kit
 from publish.profiles import default_profile
 from publish.social import social_image
+from tests.changefeed_check import record_fixture_writes
 from tests.publish.kit_fixtures import NOW, ingest
 from tests.publish.test_gallery_publish import Gallery, add_collection, publish
 
@@ -67,12 +68,14 @@ def minor_photo(ctx: Context, tmp_path: Path) -> int:
         session.flush()
         mark_minor(session, SYSTEM, face.id, True)
         assert asset.contains_minors  # marking the face marks the photo
+        record_fixture_writes(session)
     return asset_id
 
 
 def _policy(ctx: Context, collection_id: int, blur: bool) -> None:
     with ctx.catalog.write() as session:
         session.get(Collection, collection_id).blur_minors = blur
+        record_fixture_writes(session)
 
 
 def _asset(ctx: Context, asset_id: int) -> Asset:
@@ -157,6 +160,7 @@ def test_a_video_with_a_minor_is_held_back_whatever_the_policy(ctx: Context,
 
     with ctx.catalog.write() as session:
         session.get(Asset, minor_photo).media_type = MediaType.VIDEO  # its frames cannot be blurred
+        record_fixture_writes(session)
     with ctx.catalog.read() as session:
         asset = session.get(Asset, minor_photo)
         cleared, held = clear_for_export(session, [asset], default_profile("publico"), NOW,

@@ -20,6 +20,7 @@ from dam.models import Asset, Collection, CollectionItem, PublishRun
 from publish.gallery import targets
 from publish.gallery.build import publish_gallery
 from publish.keys import init_keys
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo
 from tests.publish.kit_fixtures import ingest
 
@@ -79,6 +80,7 @@ def make_gallery(ctx: Context, folder: Path, clean: int = 2) -> Gallery:
         session.get(Asset, held["embargoed"]).embargo_until = NOW + dt.timedelta(days=10)
         session.get(Asset, held["minor"]).contains_minors = True
         session.get(Asset, held["draft"]).workflow_state = WorkflowState.DRAFT
+        record_fixture_writes(session)
     collection_id = add_collection(ctx, "entrega-de-apoyos", ids)
     return Gallery(ids[:clean], held, collection_id, folder / "galeria")
 
@@ -173,6 +175,7 @@ def test_caption_change_rewrites_only_that_photo(ctx: Context, gallery: Gallery)
     changed, other = gallery.clean
     with ctx.catalog.write() as session:
         session.get(Asset, changed).caption = "Pie de foto corregido"
+        record_fixture_writes(session)
     result = publish(ctx, gallery, now=NOW + dt.timedelta(hours=1))
 
     assert result.encoded == 1
@@ -190,6 +193,7 @@ def test_collection_taken_out_of_the_gallery_is_removed(ctx: Context, gallery: G
     publish(ctx, gallery)
     with ctx.catalog.write() as session:
         session.get(Collection, gallery.collection_id).published_at = None
+        record_fixture_writes(session)
     result = publish(ctx, gallery, now=NOW + dt.timedelta(hours=1))
 
     files = site_files(gallery.current)
@@ -206,6 +210,7 @@ def test_failure_mid_write_leaves_the_live_gallery_intact(
     before = site_files(gallery.current)
     with ctx.catalog.write() as session:
         session.get(Asset, gallery.clean[0]).caption = "Un cambio que no llegará"
+        record_fixture_writes(session)
     written = []
     original = targets.FolderRelease.write
 

@@ -19,6 +19,7 @@ from publish.gallery import targets_s3
 from publish.gallery.build import publish_gallery
 from publish.gallery.plan import PublishRefusedError
 from publish.jobs import run_queued_publications
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import init_catalog, make_settings
 from tests.conftest_s3 import make_test_client
 from tests.publish.test_gallery_publish import NOW, Gallery, add_collection, make_gallery
@@ -186,6 +187,7 @@ def test_s3_publish_republish_and_withdraw(s3_ctx, tmp_path: Path,  # type: igno
     changed = gallery.clean[0]
     with ctx.catalog.write() as session:
         session.get(Asset, changed).caption = "Pie corregido"
+        record_fixture_writes(session)
     again = publish_gallery(ctx, SYSTEM, now=NOW + dt.timedelta(hours=1))
     manifest_files = {"manifest-sha256.json", "manifest-sha256.json.sig",
                       "clave-publica-ed25519.pem"}
@@ -198,6 +200,7 @@ def test_s3_publish_republish_and_withdraw(s3_ctx, tmp_path: Path,  # type: igno
 
     with ctx.catalog.write() as session:
         session.get(Collection, gallery.collection_id).published_at = None
+        record_fixture_writes(session)
     publish_gallery(ctx, SYSTEM, now=NOW + dt.timedelta(hours=2))
     final = objects(endpoint, bucket)
     assert not any(k.startswith("galeria/fotos/") or k.startswith("galeria/media/") for k in final)
@@ -212,6 +215,7 @@ def test_s3_failure_while_staging_leaves_live_untouched(
     before = {k: o["ETag"] for k, o in objects(endpoint, bucket).items()}
     with ctx.catalog.write() as session:
         session.get(Asset, gallery.clean[0]).caption = "No llegará"
+        record_fixture_writes(session)
     calls = []
     original = targets_s3.S3Release.write_stream
 

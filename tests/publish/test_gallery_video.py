@@ -16,6 +16,7 @@ from dam.models import Asset
 from ingest.proxy import make_proxy
 from publish.gallery.build import publish_gallery
 from publish.keys import init_keys
+from tests.changefeed_check import record_fixture_writes
 from tests.publish.kit_fixtures import ingest
 from tests.publish.test_gallery_publish import NOW, add_collection
 
@@ -32,6 +33,7 @@ def test_a_video_is_published_as_its_proxy_with_a_poster(ctx: Context, tmp_path:
         asset = session.get(Asset, asset_id)
         asset.caption = "Recorrido por el mercado <Centro>"
         asset.workflow_state = WorkflowState.APPROVED
+        record_fixture_writes(session)
     add_collection(ctx, "recorrido", [asset_id])
     target = tmp_path / "galeria"
     result = publish_gallery(ctx, SYSTEM, target=str(target), now=NOW)

@@ -20,6 +20,7 @@ from dam.enums import BlackoutException, WorkflowState
 from dam.models import Asset, Collection
 from publish import presskit
 from publish.presskit import PressKitBlackoutError, PressKitEmptyError, press_kit
+from tests.changefeed_check import record_fixture_writes
 from tests.media import QUADRANTS, quadrant_image, write_picture
 from tests.publish.kit_fixtures import NOW, add_blackout, add_described_photos, ingest
 
@@ -107,6 +108,7 @@ def test_held_back_assets_are_left_out_and_counted(ctx: Context, photos: list[in
     with ctx.catalog.write() as session:
         session.get(Asset, photos[0]).embargo_until = NOW + dt.timedelta(days=2)
         session.get(Asset, photos[2]).workflow_state = WorkflowState.DRAFT
+        record_fixture_writes(session)
     kit = press_kit(ctx, _assets(ctx, photos), title="x", now=NOW)
     assert kit.count == 1
     assert {h.asset_id: h.reasons for h in kit.held} == {photos[0]: ("embargoed",),
@@ -122,6 +124,7 @@ def test_nothing_cleared_is_refused(ctx: Context, photos: list[int]) -> None:
     with ctx.catalog.write() as session:
         for asset_id in photos:
             session.get(Asset, asset_id).internal_only = True
+        record_fixture_writes(session)
     with pytest.raises(PressKitEmptyError) as refused:
         press_kit(ctx, _assets(ctx, photos), title="x", now=NOW)
     assert len(refused.value.held) == 3
@@ -143,6 +146,7 @@ def test_a_blackout_refuses_kits_unless_the_collection_is_excepted(
         session.flush()
         session.expunge(row)
         album = row
+        record_fixture_writes(session)
     kit = press_kit(ctx, _assets(ctx, photos), title="x", now=NOW, collection=album)
     assert kit.count == 3
     # After the blackout, no exception is needed.
@@ -178,6 +182,7 @@ def test_a_kit_takes_any_rendered_type_from_its_original(ctx: Context, tmp_path:
     with ctx.catalog.write() as session:
         asset = session.get(Asset, asset_id)
         asset.workflow_state = WorkflowState.APPROVED
+        record_fixture_writes(session)
     kit = press_kit(ctx, _assets(ctx, [asset_id]), title="Originales", now=NOW)
     archive = _zip(kit)
     assert kit.count == 1, kit.held

@@ -12,6 +12,7 @@ from dam.models import Asset
 from publish.keys import init_keys
 from publish.profiles import default_profile
 from publish.public_view import OPTIONAL_FACTS, public_facts, public_fields
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo
 from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets, add_named_face
 from tests.publish.kit_fixtures import ingest
@@ -32,6 +33,7 @@ def _private_photo(ctx: Context, folder: Path) -> tuple[int, Secrets]:
         asset.cull_mark, asset.rating = CullMark.REJECTED, 1
         asset.workflow_state = WorkflowState.APPROVED
         assert asset.gps_latitude is not None and asset.camera_serial
+        record_fixture_writes(session)
         return asset_id, Secrets(asset.sha256, asset.original_key, asset.batch_id or 0)
 
 

@@ -23,6 +23,7 @@ from dam.publishing.runs import (
     renew_lease,
     request_publication,
 )
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 
 START = dt.datetime(2027, 4, 1, 6, 0, tzinfo=dt.UTC)
@@ -71,6 +72,7 @@ def _start(ctx: Context, run_id: int, alive: dt.datetime | None = None) -> None:
     with ctx.catalog.write() as session:
         get_run(session, run_id).status = PublishStatus.RUNNING.value
         assert renew_lease(session, run_id, alive or dt.datetime.now(dt.UTC))
+        record_fixture_writes(session)
 
 
 def test_a_second_request_returns_the_queued_run_and_is_refused_while_it_runs(
@@ -86,6 +88,7 @@ def test_a_second_request_returns_the_queued_run_and_is_refused_while_it_runs(
     assert len(_jobs(ctx)) == 1
     with ctx.catalog.write() as session:
         get_run(session, first).status = PublishStatus.DONE.value
+        record_fixture_writes(session)
     later, status, *_ = _request(ctx, actors["editora"])
     assert later != first and status == PublishStatus.QUEUED
     assert len(_jobs(ctx)) == 2
@@ -146,6 +149,7 @@ def test_an_abandoned_run_does_not_block_a_new_one(ctx: Context,
         run = get_run(session, first)
         run.status = PublishStatus.RUNNING.value
         run.started_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=4)
+        record_fixture_writes(session)
     second, status, *_ = _request(ctx, actors["editora"])
     assert second != first and status == PublishStatus.QUEUED
     assert len(_jobs(ctx)) == 2  # the new job wakes the worker, which fails the old run
@@ -174,6 +178,7 @@ def test_a_queued_run_whose_job_was_lost_gets_a_new_job(ctx: Context,
     first, *_ = _request(ctx, actors["editora"])
     with ctx.catalog.write() as session:
         session.scalars(select(Job)).one().state = JobState.FAILED
+        record_fixture_writes(session)
     assert _request(ctx, actors["editora"])[0] == first
     assert sorted(state for _, state, _ in _jobs(ctx)) == [JobState.FAILED, JobState.QUEUED]
     assert _request(ctx, actors["editora"])[0] == first

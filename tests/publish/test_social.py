@@ -22,6 +22,7 @@ from dam.publishing.point_of_interest import (
 )
 from publish.focus import focus_for, guess_focus
 from publish.social import PRESETS, HeldBackError, UnknownPresetError, social_image
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 from tests.publish.kit_fixtures import NOW, add_described_photos, bright_corner_photo, ingest
 
@@ -46,6 +47,7 @@ def corner_photo(ctx: Context, tmp_path: Path) -> int:
         asset = session.get(Asset, asset_id)
         asset.workflow_state = WorkflowState.APPROVED
         asset.caption = "Entrega de apoyos"
+        record_fixture_writes(session)
     return asset_id
 
 
@@ -119,6 +121,7 @@ def test_setting_and_resetting_the_point_is_audited(ctx: Context, corner_photo: 
 def test_a_held_back_asset_gets_no_social_format(ctx: Context, corner_photo: int) -> None:
     with ctx.catalog.write() as session:
         session.get(Asset, corner_photo).contains_minors = True
+        record_fixture_writes(session)
     with pytest.raises(HeldBackError) as refused:
         social_image(ctx, _asset(ctx, corner_photo), "cuadrado", NOW)
     assert refused.value.held.reasons == ("minors_without_consent",)

@@ -9,6 +9,7 @@ from dam.enums import MediaType, WorkflowState
 from dam.models import Asset, Batch
 from dam.search.catalog_reader import document_chunks
 from dam.search.documents import build_document
+from tests.changefeed_check import record_fixture_writes
 
 
 def _fill(ctx: Context, count: int = 23) -> None:
@@ -34,6 +35,7 @@ def _fill(ctx: Context, count: int = 23) -> None:
                 contains_minors=i % 8 == 0,
                 embargo_until=dt.datetime(2099, 1, 1) if i % 9 == 0 else None,
             ))
+        record_fixture_writes(session)
 
 
 def _by_orm(ctx: Context) -> dict[int, object]:

@@ -16,6 +16,7 @@ from dam.models import Asset
 from dam.search import snapshot
 from dam.search.service import SearchService
 from dam.search.store import IndexLocation, read_meta
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import init_catalog
 from web.housekeeping import publish_search_snapshot
 
@@ -27,6 +28,7 @@ def _add(ctx: Context, caption: str) -> int:
                       caption=caption, creator="Ana Peña")
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 

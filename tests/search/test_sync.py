@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import shutil
@@ -10,21 +11,29 @@ import threading
 import pytest
 from click.testing import CliRunner
 
+from dam import changes
 from dam.cli import get_cli
 from dam.context import Context
+from dam.curation.actor import SYSTEM
+from dam.curation.batch_edits import batch_edit
+from dam.curation.edits import edit_asset
+from dam.curation.removal import delete_asset_rows
 from dam.enums import MediaType
-from dam.models import Asset
+from dam.models import Asset, Batch
 from dam.search.service import SearchService
 from dam.search.sync import ChangeFollower
+from tests.changefeed_check import record_fixture_writes
 
 
-def _add(ctx: Context, caption: str) -> int:
+def _add(ctx: Context, caption: str, **values: object) -> int:
     with ctx.catalog.write() as session:
         asset = Asset(sha256=secrets.token_hex(32), media_type=MediaType.PHOTO, byte_size=1,
                       original_filename="DSC_0001.JPG", original_key="originals/x",
-                      caption=caption, creator="Ana Peña", area="Dirección General de Obras")
+                      caption=caption, creator="Ana Peña", area="Dirección General de Obras",
+                      **values)
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 
@@ -48,13 +57,41 @@ def test_new_edited_and_deleted_assets_follow_the_catalog(any_ctx: Context,
     assert service.sync() >= 1
     assert _ids(service, "mercado") == {first, second}
     with any_ctx.catalog.write() as session:
-        session.get(Asset, first).caption = "Jornada de bacheo"
+        edit_asset(session, SYSTEM, first, {"caption": "Jornada de bacheo"}, 1)
     with any_ctx.catalog.write() as session:
-        session.delete(session.get(Asset, second))
+        delete_asset_rows(session, [second])
     service.sync()
     assert _ids(service, "mercado") == set()
     assert _ids(service, "bacheo") == {first}
     assert service.sync() == 0
+
+
+def test_a_batch_edit_and_a_batch_change_reindex_their_assets(any_ctx: Context,
+                                                              service: SearchService) -> None:
+    """A batch edit records every asset it changes; a change to an upload batch records every
+    asset of the batch, since those without an event of their own are found by the batch's."""
+    with any_ctx.catalog.write() as session:
+        batch = Batch(event="Jornada vecinal", event_date=dt.date(2025, 3, 14))
+        session.add(batch)
+        session.flush()
+        batch_id = batch.id
+    picked = [_add(any_ctx, f"Foto {i}") for i in range(3)]
+    inherited = [_add(any_ctx, f"Foto {i}", batch_id=batch_id) for i in range(2)]
+    service.sync()
+    assert _ids(service, 'evento:"jornada vecinal"') == set(inherited)
+
+    with any_ctx.catalog.write() as session:
+        batch_edit(session, SYSTEM, picked[:2],
+                   [{"field": "event", "op": "set", "value": "Feria del empleo"}])
+    service.sync()
+    assert _ids(service, 'evento:"feria del empleo"') == set(picked[:2])
+
+    with any_ctx.catalog.write() as session:
+        session.get(Batch, batch_id).event = "Feria de la salud"
+        changes.record_batch(session, batch_id)
+    assert service.sync() == 2
+    assert _ids(service, 'evento:"feria de la salud"') == set(inherited)
+    assert _ids(service, 'evento:"jornada vecinal"') == set()
 
 
 def test_background_thread_makes_changes_searchable_within_seconds(
@@ -223,6 +260,7 @@ def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
         for asset_id, (rating, pick, color) in zip(ids, marks, strict=True):
             asset = session.get(Asset, asset_id)
             asset.rating, asset.cull_mark, asset.color_label = rating, pick, color
+        record_fixture_writes(session)
     service.rebuild()  # built from the catalog's columns
     assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1]}
     assert _ids(service, "feria -seleccion:descartada") == {ids[0], ids[1], ids[3]}
@@ -239,6 +277,7 @@ def test_culling_marks_are_searchable_and_follow_the_loupe(any_ctx: Context,
     with any_ctx.catalog.write() as session:  # marked again in the loupe
         session.get(Asset, ids[3]).cull_mark = 1
         session.get(Asset, ids[0]).rating = 1
+        record_fixture_writes(session)
     service.sync()  # followed through the change feed
     assert _ids(service, "feria seleccion:elegida") == {ids[0], ids[1], ids[3]}
     assert _ids(service, "feria estrellas:4") == {ids[2]}
@@ -257,6 +296,7 @@ def test_an_embargo_that_ends_is_reflected_without_any_edit(
     ends = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     with any_ctx.catalog.write() as session:
         session.get(Asset, asset_id).embargo_until = ends
+        record_fixture_writes(session)
     service.rebuild()
     assert _ids(service, "conferencia estado:embargado") == {asset_id}
     service.sync()  # following the feed does not end it before its time

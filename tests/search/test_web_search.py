@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, ctx_of, login, state_of
 
 
@@ -12,6 +13,7 @@ def _captions(app: Flask, archive: Archive, captions: list[str]) -> None:
     with ctx_of(app).catalog.write() as session:
         for asset_id, caption in zip(archive.asset_ids, captions, strict=False):
             session.get(Asset, asset_id).caption = caption
+        record_fixture_writes(session)
     state_of(app).search.sync()
 
 

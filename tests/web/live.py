@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests import changefeed_check
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -53,7 +55,10 @@ def run_dam(base: Path, *args: str, env: dict[str, str] | None = None,
     """Run `dam ARGS` in ``base`` (its data under base/var); output goes to ``log``;
     ``new_session``: in a process group of its own (to kill it with its children at once)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DAM_")}
-    environment.update({"DAM_DATA_DIR": str(base / "var"), "PYTHONPATH": str(ROOT),
+    # The change feed's check goes with the tests into the server (tests/changefeed_check.py).
+    path = [changefeed_check.SITE_DIR] if os.environ.get("ACERVO_CHANGEFEED_LOG") else []
+    environment.update({"DAM_DATA_DIR": str(base / "var"),
+                        "PYTHONPATH": os.pathsep.join([*path, str(ROOT)]),
                         "DAM_FACES": "false"})  # dlib costs each worker ~1 s: faces tests opt in
     environment.update(env or {})
     if log is None:

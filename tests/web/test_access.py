@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dam.models import User
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import ROLES, Archive, add_photos, ctx_of, state_of
 from web.access import ROUTES, Need, allowed
 from web.accounts import CurrentUser, create_token
@@ -41,6 +42,7 @@ def _url_values(app: Flask, archive: Archive, users: dict[str, CurrentUser]) -> 
         from dam.models import Batch
 
         session.get(Batch, archive.batch_id).user_id = photographer.id
+        record_fixture_writes(session)
     return {"asset_id": archive.asset_ids[0], "batch_id": batch_id, "upload_id": upload.id,
             "user_id": users["prensa"].id, "token_id": token_id, "key": key,
             "token": "not-an-invitation", "year": 2025, "month": 3, "filename": "app.css",

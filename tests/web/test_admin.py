@@ -8,6 +8,7 @@ from flask import Flask
 
 from dam.enums import AssetState
 from dam.models import Asset, User
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import PASSWORD, add_photos, csrf, ctx_of, login
 
 
@@ -72,6 +73,7 @@ def test_queue_page_shows_failures_and_retries_them(app: Flask, tmp_path: Path) 
     with ctx.catalog.write() as session:
         asset = session.get(Asset, archive.asset_ids[0])
         asset.state, asset.error = AssetState.FAILED, "decoder <b>crashed</b>"
+        record_fixture_writes(session)
     admin = app.test_client()
     login(admin, "admin", PASSWORD)
     page = admin.get("/admin/cola")

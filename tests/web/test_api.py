@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, add_photos, ctx_of, login
 
 
@@ -53,6 +54,7 @@ def test_asset_listing_follows_keys(app: Flask, tmp_path: Path) -> None:
 def test_json_never_carries_raw_markup(app: Flask, archive: Archive) -> None:
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, archive.asset_ids[0]).caption = "</script><img src=x onerror=alert(1)>"
+        record_fixture_writes(session)
     client = _api(app)
     response = client.get(f"/api/v1/assets/{archive.asset_ids[0]}")
     assert b"<" not in response.data and b">" not in response.data

@@ -25,6 +25,7 @@ from dam.db import Catalog
 from dam.enums import AssetState, Role, WorkflowState
 from dam.models import Asset, AuditEntry, ShareLink
 from ingest.batching import ingest_paths
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import make_settings
 from tests.media import make_photo
 from tests.web.live import LiveServer, chromium_page, start_server
@@ -132,6 +133,7 @@ def _wait_processed(site: Site) -> None:
                 asset.headline = f"Tianguis, puesto {asset_id}"
                 asset.caption = ("Comerciantes del tianguis de Santa Cruz Meyehualco instalan "
                                  "sus puestos por la mañana.")
+            record_fixture_writes(session)
     finally:
         catalog.dispose()
 
@@ -257,6 +259,7 @@ def test_a_journalist_opens_a_share_link_without_signing_in(site: Site, page) ->
                 share = session.scalars(select(ShareLink).where(
                     ShareLink.title == "Enlace que vence")).one()
                 share.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+                record_fixture_writes(session)
         finally:
             catalog.dispose()
         response = journalist.goto(expired)

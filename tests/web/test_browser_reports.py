@@ -13,6 +13,7 @@ import pytest
 from dam.db import Catalog
 from dam.enums import AssetState, VocabularyKind, WorkflowState
 from dam.models import Asset, PublishingSetting, VocabularyTerm
+from tests.changefeed_check import record_fixture_writes
 from tests.web.live import CHROMIUM, LiveServer, chromium_page, start_server
 from tests.web.test_browser import ADMIN_PASSWORD, shot
 from tests.web.test_browser_phone import FITS, PHONE
@@ -58,6 +59,7 @@ def _archive(base: Path) -> None:
                 taken_at=dt.datetime(2025, 3, 1 + n % 28, 10), event=f"Evento {n % 7}",
                 area=f"Dirección General de Área número {n % 5}", sublocation=f"Colonia {n % 3}",
                 creator=f"Fotógrafa {n % 4}", workflow_state=list(WorkflowState)[n % 5]))
+        record_fixture_writes(session)
     catalog.dispose()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from dam.db import Catalog
 from dam.enums import WorkflowState
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import init_catalog, make_settings
 from tests.web.conftest import PASSWORD, ROLES, add_photos, ctx_of, login, state_of
 from web import create_app
@@ -115,6 +116,7 @@ def test_every_role_gets_503_with_retry_after_then_the_app_recovers(
     asset_id = add_photos(app, tmp_path / "tarjeta", count=1).asset_ids[0]
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, asset_id).workflow_state = WorkflowState.PUBLISHED
+        record_fixture_writes(session)
     visits = _visits(app, asset_id)
     signing_in = app.test_client()
     signing_in.get("/entrar")

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dam.models import Asset, AuditEntry, Batch, User
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, add_photos, csrf, ctx_of, login, use_english
 from web.accounts import create_token
 
@@ -59,6 +60,7 @@ def _own_batch(app: Flask, batch_id: int, username: str) -> None:
     with ctx_of(app).catalog.write() as session:
         user = session.query(User).filter_by(username=username).one()
         session.get(Batch, batch_id).user_id = user.id
+        record_fixture_writes(session)
 
 
 def test_the_loupe_shows_a_batch_in_order_with_its_filmstrip(app: Flask, archive: Archive
@@ -257,6 +259,7 @@ def test_long_captions_with_emoji_and_rtl_text(app: Flask, tmp_path: Path) -> No
     caption = ("مرحبا بالعالم 🎉 <b>Inauguración</b> " * 1500)[:50_000]
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, archive.asset_ids[0]).caption = caption
+        record_fixture_writes(session)
     page = _client(app).get(f"/seleccion/lupa?source=batch:{archive.batch_id}").text
     shown = re.search(r'id="loupe-caption" dir="auto">(.*?)</figcaption>', page, re.S).group(1)
     assert html.unescape(shown) == caption and "<b>" not in shown

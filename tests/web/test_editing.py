@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dam.models import Asset, Batch, CaptionTemplate, User
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, csrf, ctx_of, login, use_english
 
 
@@ -45,6 +46,7 @@ def _give_batch_to(app: Flask, archive: Archive, username: str) -> None:
     with ctx_of(app).catalog.write() as session:
         user = session.query(User).filter_by(username=username).one()
         session.get(Batch, archive.batch_id).user_id = user.id
+        record_fixture_writes(session)
 
 
 def test_an_editor_edits_an_asset_and_sees_its_history(app: Flask, archive: Archive) -> None:

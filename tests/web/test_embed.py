@@ -21,6 +21,7 @@ from ingest.pipeline import process_asset
 from publish.embed import EmbedError, PressInfo, original_plan, press_jpeg, stream_plan
 from publish.embed.jpeg import scan_jpeg
 from publish.embed.xmp import STANDARD_LIMIT, split_xmp
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import FIXTURES, require_corpus
 from tests.web.conftest import INFO, Archive, ctx_of, login, state_of
 
@@ -91,6 +92,7 @@ def _describe(app: Flask, asset_id: int, **fields: Any) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in {**FIELDS, **fields}.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 def _stored(app: Flask, asset_id: int) -> bytes:

@@ -25,6 +25,7 @@ from dam.enums import WorkflowState
 from dam.models import Asset
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import make_settings
 from tests.media import make_photo
 from tests.web.conftest import INFO, csrf, ctx_of, login, post_form, state_of
@@ -186,6 +187,7 @@ def _fuzz_app(tmp_path_factory: pytest.TempPathFactory, template_catalog: Path
     with ctx.catalog.write() as session:
         for asset_id in ids:
             session.get(Asset, asset_id).workflow_state = WorkflowState.PUBLISHED
+        record_fixture_writes(session)
     state_of(app).search.sync()
     clients = {"anonymous": app.test_client()}
     for role in ROLES[1:]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, ctx_of, signed_in
 
 
@@ -16,6 +17,7 @@ def test_admins_see_fixity_progress_and_damage_the_public_only_the_verdict(
     damaged = archive.asset_ids[1]
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, damaged).fixity_ok = False
+        record_fixture_writes(session)
     details = admin.get("/healthz").json
     assert details["status"] == "degraded"
     assert details["checks"]["fixity"]["status"] == "degraded"

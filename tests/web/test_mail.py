@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dam.config import Settings
 from dam.enums import JobKind, JobState
 from dam.models import Job, MailMessage, User
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import make_settings
 from tests.web.conftest import PASSWORD, ctx_of, login, post_form, signed_in
 from tests.web.mailbox import (
@@ -43,6 +44,7 @@ def web_settings(tmp_path: Path, smtp: tuple[Mailbox, int]) -> Settings:
 def _set_email(app: Flask, username: str, address: str) -> None:
     with ctx_of(app).catalog.write() as session:
         session.scalars(select(User).where(User.username == username)).one().email = address
+        record_fixture_writes(session)
 
 
 def _path(url: str) -> str:
@@ -158,6 +160,7 @@ def test_mail_waits_while_the_server_is_down(app: Flask, smtp: tuple[Mailbox, in
         stored = session.get(Job, job.id)
         assert stored is not None
         stored.run_after = stored.created_at
+        record_fixture_writes(session)
     monkeypatch.undo()
     send_queued_mail(ctx, monkeypatch)
     assert len(box.to("prensa@example.org")) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, ctx_of, signed_in
 
 
@@ -12,6 +13,7 @@ def test_the_map_shows_the_positions_of_the_search(app: Flask, archive: Archive)
     with ctx_of(app).catalog.write() as session:  # one photo without a position
         asset = session.get(Asset, archive.asset_ids[2])
         asset.gps_latitude = asset.gps_longitude = None
+        record_fixture_writes(session)
     press = signed_in(app, "prensa")
     page = press.get("/mapa?q=mercado&pagina=3")
     assert page.status_code == 200

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from dam.config import Settings
 from dam.enums import AssetState, WorkflowState
 from dam.models import Asset, AuditEntry, Batch, SavedSearch, User
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import make_settings
 from tests.web.conftest import Archive, csrf, ctx_of, post_form, signed_in
 from tests.web.mailbox import Mailbox, body, send_queued_mail, smtp_server
@@ -40,6 +41,7 @@ def _emails(app: Flask) -> dict[str, int]:
         users = {u.username: u for u in session.scalars(select(User))}
         for name, user in users.items():
             user.email = f"{name}@example.org"
+        record_fixture_writes(session)
         return {name: user.id for name, user in users.items()}
 
 
@@ -56,6 +58,7 @@ def test_batch_finished_once_with_failures_and_a_link(
     with ctx_of(app).catalog.write() as session:
         session.get(Batch, archive.batch_id).user_id = ids["fotografa"]  # type: ignore[union-attr]
         session.get(Asset, archive.asset_ids[0]).state = AssetState.FAILED  # type: ignore[union-attr]
+        record_fixture_writes(session)
     now = dt.datetime.now(dt.UTC)
     _pass(app, monkeypatch, now)
     assert box.to("fotografa@example.org") == []  # the last file arrived just now: wait
@@ -82,6 +85,7 @@ def test_each_notice_can_be_turned_off(app: Flask, archive: Archive, smtp: tuple
     assert client.get("/cuenta").get_data(as_text=True).count("checked") == 1
     with ctx_of(app).catalog.write() as session:
         session.get(Batch, archive.batch_id).user_id = ids["fotografa"]  # type: ignore[union-attr]
+        record_fixture_writes(session)
     _pass(app, monkeypatch, dt.datetime.now(dt.UTC) + LATER)
     assert box.to("fotografa@example.org") == []
 
@@ -92,6 +96,7 @@ def test_share_link_opened(app: Flask, archive: Archive, smtp: tuple[Mailbox, in
     _emails(app)
     with ctx_of(app).catalog.write() as session:
         session.execute(update(Asset).values(workflow_state=WorkflowState.APPROVED))
+        record_fixture_writes(session)
     editor = signed_in(app, "editora")
     expires = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     made = editor.post("/compartir", data={
@@ -123,6 +128,7 @@ def test_embargo_of_material_i_approved_ends_tomorrow(
                                    new_value="approved"))
         session.get(Asset, asset_id).embargo_until = now + dt.timedelta(hours=20)  # type: ignore[union-attr]
         session.get(Asset, later_id).embargo_until = now + dt.timedelta(days=3)  # type: ignore[union-attr]
+        record_fixture_writes(session)
     _pass(app, monkeypatch, now)
     _pass(app, monkeypatch, now)
     [message] = box.to("editora@example.org")
@@ -142,6 +148,7 @@ def test_daily_digest_of_a_saved_search(app: Flask, archive: Archive,
                                 created_at=now - dt.timedelta(days=2),
                                 last_seen_at=now - dt.timedelta(days=2)))
         session.execute(update(Asset).values(created_at=now - dt.timedelta(hours=1)))
+        record_fixture_writes(session)
     _pass(app, monkeypatch, now)
     _pass(app, monkeypatch, now + dt.timedelta(hours=2))  # not a day since: no second digest
     [message] = box.to("prensa@example.org")

@@ -10,6 +10,7 @@ from flask import Flask
 from dam.catalog import BatchInfo
 from dam.models import Asset, Rendition
 from ingest.metadata import extract_metadata
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, add_photos, ctx_of, login, state_of
 
 EVIL = '<script>alert("x")</script> Inauguración del <b>mercado</b>'
@@ -24,6 +25,7 @@ def _signed_in(app: Flask, name: str = "prensa"):  # type: ignore[no-untyped-def
 def _set_caption(app: Flask, asset_id: int, caption: str) -> None:
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, asset_id).caption = caption
+        record_fixture_writes(session)
 
 
 def test_browse_grid_pages_by_key(app: Flask, tmp_path: Path) -> None:
@@ -189,6 +191,7 @@ def test_search_filters_by_culling_marks(app: Flask, archive: Archive) -> None:
                                             strict=True):
             asset = session.get(Asset, asset_id)
             asset.rating, asset.cull_mark = rating, pick
+        record_fixture_writes(session)
     state_of(app).search.sync()
     client = _signed_in(app)
     page = client.get("/buscar?q=inauguracion").text
@@ -207,6 +210,7 @@ def test_search_results_mark_the_words_that_matched(app: Flask, archive: Archive
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, first).caption = (
             "Inauguración del mercado <script>alert(1)</script> en Santa Cruz Meyehualco")
+        record_fixture_writes(session)
     state_of(app).search.sync()
     client = _signed_in(app)
     page = client.get("/buscar?q=inauguracion meyehualco").text

@@ -14,6 +14,7 @@ from dam.curation import collections as coll
 from dam.curation.actor import SYSTEM
 from dam.enums import BlackoutException, WorkflowState
 from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, User, utcnow
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, csrf, ctx_of, post_form, signed_in, use_english
 from web.accounts import create_token
 
@@ -29,6 +30,7 @@ def album(app: Flask, archive: Archive) -> int:
             asset.caption = f"Pie de la foto {asset_id} <b>&</b>"
         created = coll.create_album(session, SYSTEM, "Inauguración del mercado")
         coll.add_items(session, SYSTEM, created.id, archive.asset_ids)
+        record_fixture_writes(session)
         return created.id
 
 
@@ -107,6 +109,7 @@ def test_a_blackout_refuses_unless_excepted(app: Flask, album: int) -> None:
     assert "Electoral blackout until" in shown and "paquete-para-prensa.zip" not in shown
     with ctx.catalog.write() as session:
         session.get(Collection, album).blackout_exception = BlackoutException.CIVIL_PROTECTION
+        record_fixture_writes(session)
     assert client.get(f"/colecciones/{album}/paquete-para-prensa.zip").status_code == 200
 
 

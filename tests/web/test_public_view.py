@@ -23,6 +23,7 @@ from dam.enums import CullMark, WorkflowState
 from dam.models import Asset
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo
 from tests.public_leaks import FILE_STEM, GPS, PERSON, TAGS, Secrets, add_named_face
 from tests.web.conftest import csrf, ctx_of, signed_in, state_of
@@ -58,6 +59,7 @@ def _published_photos(app: Flask, folder: Path) -> tuple[int, Secrets]:
         first = session.get(Asset, ids[0])
         secrets.sha256, secrets.original_key = first.sha256, first.original_key
         secrets.batch_id = first.batch_id or 0
+        record_fixture_writes(session)
     state_of(app).search.sync()
     return ids[0], secrets
 
@@ -260,6 +262,7 @@ def test_a_shared_store_streams_video_proxies_to_the_public_in_ranges(
         session.add(Rendition(asset_id=asset_id, kind=RenditionKind.PROXY, key=key,
                               mime_type="video/mp4", width=640, height=360,
                               byte_size=len(body)))
+        record_fixture_writes(session)
     ctx.store = _SharedStore(ctx.store)  # type: ignore[assignment]
     client = app.test_client()
     url = f"/files/material/{asset_id}/proxy"

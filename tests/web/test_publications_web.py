@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from dam.enums import PublicationKind, Tone
 from dam.models import Asset, AuditEntry, Batch
+from tests.changefeed_check import record_fixture_writes
 from tests.conftest import FIXTURES
 from tests.web.conftest import csrf, ctx_of, signed_in, use_english
 
@@ -31,6 +32,7 @@ def _add(app: Flask, **values: object) -> int:
                       original_key=f"originals/{start}", **values)
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 

@@ -19,6 +19,7 @@ from dam.models import Asset, AuditEntry, Collection, Job, PublishRun, User, utc
 from dam.publishing.blackout import add_period, set_exception
 from publish.jobs import run_queued_publications
 from publish.keys import init_keys
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import add_photos, ctx_of, post_form, signed_in, use_english
 
 ADMIN = Actor(None, "admin", Role.ADMIN)
@@ -135,6 +136,7 @@ def _asset(app: Flask, headline: str) -> int:
                       original_filename="f.jpg", original_key="originals/x", headline=headline)
         session.add(asset)
         session.flush()
+        record_fixture_writes(session)
         return asset.id
 
 

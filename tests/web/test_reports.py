@@ -15,6 +15,7 @@ from dam.enums import AssetState, MediaType, Role, VocabularyKind, WorkflowState
 from dam.models import Asset, Batch, PublishingSetting, VocabularyTerm
 from dam.search.documents import WORKFLOW_SLUGS
 from publish.gallery.plan import published_report
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import csrf, ctx_of, post_form, signed_in, state_of
 
 _serial = count(1)
@@ -31,6 +32,7 @@ def _asset(session, *, taken: dt.datetime | None, batch: Batch | None = None,  #
                                                                         MediaType.PHOTO),
                   state=AssetState.READY, taken_at=taken, batch=batch, **fields)
     session.add(asset)
+    record_fixture_writes(session)
     return asset
 
 
@@ -132,6 +134,7 @@ def test_periods_are_mexico_city_days(app: Flask) -> None:
                            (dt.datetime(2025, 3, 1, 6, 0, tzinfo=dt.UTC), "presskit")):
             entry = record(session, actor, action)
             entry.at = at
+        record_fixture_writes(session)
     activity = _report_rows(app, "activity")
     assert activity["share_view"] == 1 and activity["presskit"] == 1
     html = signed_in(app, "admin").get(

@@ -27,6 +27,7 @@ from dam.models import (
     utcnow,
 )
 from dam.publishing.blackout import add_period
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import PASSWORD, Archive, csrf, ctx_of, post_form, signed_in
 from web.accounts import create_user
 
@@ -38,6 +39,7 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in values.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 def _asset(app: Flask, asset_id: int) -> Asset:
@@ -55,6 +57,7 @@ def _user_id(app: Flask, username: str) -> int:
 def _own(app: Flask, archive: Archive, username: str = "fotografa") -> None:
     with ctx_of(app).catalog.write() as session:
         session.get(Batch, archive.batch_id).user_id = _user_id(app, username)
+        record_fixture_writes(session)
 
 
 def _rights_form(client: FlaskClient, **values: str) -> MultiDict:
@@ -230,6 +233,7 @@ def test_the_public_does_not_see_what_was_published_during_a_blackout(
         assert anonymous.get(f"/material/{shown}").status_code == 200
     with ctx_of(app).catalog.write() as session:  # the blackout ends
         session.get(BlackoutPeriod, period).ends_at = utcnow() - dt.timedelta(seconds=1)
+        record_fixture_writes(session)
     assert anonymous.get(f"/material/{during}").status_code == 200
 
 

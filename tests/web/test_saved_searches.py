@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from dam.models import Asset, SavedSearch
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, add_photos, ctx_of, post_form, signed_in
 
 
@@ -21,6 +22,7 @@ def _age_everything(app: Flask, days: int = 2) -> None:
             asset.created_at = then
         for saved in session.scalars(select(SavedSearch)):
             saved.last_seen_at = then + dt.timedelta(hours=1)
+        record_fixture_writes(session)
 
 
 def _item(page: str, search_id: int) -> str:

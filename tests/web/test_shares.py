@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from dam.enums import WorkflowState
 from dam.models import Asset, AuditEntry, BlackoutPeriod, Collection, ShareLink
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, ctx_of, post_form, signed_in
 
 
@@ -22,6 +23,7 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in values.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 _made_page: list[str] = []  # the page the editor saw when the last link was made
@@ -111,6 +113,7 @@ def test_revoked_expired_and_unknown_links_answer_404(app: Flask, archive: Archi
     with ctx_of(app).catalog.write() as session:
         link = session.scalars(select(ShareLink).order_by(ShareLink.id.desc())).first()
         link.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        record_fixture_writes(session)
     expired = anonymous.get(path)
     assert expired.status_code == 404 and "venció" in expired.get_data(as_text=True)
     assert anonymous.get(f"{path}/todo.zip").status_code == 404

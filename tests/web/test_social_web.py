@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from dam.enums import WorkflowState
 from dam.models import Asset, AuditEntry
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, csrf, ctx_of, post_form, signed_in, use_english
 
 
 def _approve(app: Flask, asset_id: int) -> None:
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, asset_id).workflow_state = WorkflowState.APPROVED
+        record_fixture_writes(session)
 
 
 def _point(app: Flask, asset_id: int) -> tuple[float | None, float | None]:
@@ -46,6 +48,7 @@ def test_held_back_answers_409_with_reasons(app: Flask, archive: Archive) -> Non
     _approve(app, asset_id)
     with ctx_of(app).catalog.write() as session:
         session.get(Asset, asset_id).internal_only = True
+        record_fixture_writes(session)
     client = signed_in(app, "prensa")
     response = client.get(f"/material/{asset_id}/redes/vertical.jpg",
                           headers={"Accept": "application/json"})

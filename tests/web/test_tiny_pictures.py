@@ -15,6 +15,7 @@ from dam.models import Asset
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
 from publish.focus import guess_focus
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import INFO, ctx_of, post_form, signed_in, state_of
 
 SIZES = ((1, 1), (1, 2), (2, 1), (2, 2))
@@ -42,6 +43,7 @@ def _tiny_photos(app: Flask, folder: Path) -> dict[str, int]:
     with ctx.catalog.write() as session:
         for asset_id in ids.values():
             session.get(Asset, asset_id).workflow_state = WorkflowState.APPROVED
+        record_fixture_writes(session)
     state_of(app).search.sync()
     return ids
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dam.enums import WorkflowState
 from dam.models import Asset, AuditEntry, Erasure
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, add_photos, ctx_of, post_form, signed_in, state_of
 
 REASON = "Solicitud ARCO de la persona retratada, folio 2026-114"
@@ -18,6 +19,7 @@ def _publish(app: Flask, ids: list[int]) -> None:
     with ctx_of(app).catalog.write() as session:
         for asset in session.scalars(select(Asset).where(Asset.id.in_(ids))):
             asset.workflow_state = WorkflowState.PUBLISHED
+        record_fixture_writes(session)
 
 
 def _stored(app: Flask) -> set[str]:

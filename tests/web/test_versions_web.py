@@ -12,6 +12,7 @@ from flask import Flask
 
 from dam.models import Asset, Batch, User
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.media import make_photo
 from tests.web.conftest import Archive, csrf, ctx_of, signed_in, use_english
 
@@ -88,6 +89,7 @@ def test_the_photographer_replaces_her_own_and_duplicates_are_named(
     with ctx.catalog.write() as session:
         owner = session.query(User).filter_by(username="fotografa").one()
         session.get(Batch, archive.batch_id).user_id = owner.id
+        record_fixture_writes(session)
     assert _replace(photographer, mine, edit, "nueva.jpg", "Recorte").status_code == 302
     with ctx.catalog.read() as session:
         other_file = ctx.store.read_bytes(session.get(Asset, other).original_key)

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from dam.enums import WorkflowState
 from dam.models import Asset, AuditEntry, Batch, Rendition, User
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, csrf, ctx_of, login, use_english
 
 
@@ -26,6 +27,7 @@ def _set(app: Flask, asset_id: int, **values: object) -> None:
         asset = session.get(Asset, asset_id)
         for name, value in values.items():
             setattr(asset, name, value)
+        record_fixture_writes(session)
 
 
 def _asset(app: Flask, asset_id: int) -> Asset:
@@ -43,6 +45,7 @@ def _give_batch_to(app: Flask, archive: Archive, username: str) -> None:
     with ctx_of(app).catalog.write() as session:
         user = session.query(User).filter_by(username=username).one()
         session.get(Batch, archive.batch_id).user_id = user.id
+        record_fixture_writes(session)
 
 
 def test_an_editor_takes_a_photo_to_published(client: FlaskClient, app: Flask,
