@@ -19,6 +19,7 @@ from dam.enums import AssetState, Role, VocabularyKind
 from dam.models import Asset, AuditEntry, Batch, VocabularyTerm
 from ingest.batching import ingest_paths
 from ingest.pipeline import process_asset
+from tests.changefeed_check import record_fixture_writes
 from tests.curation.conftest import make_actors
 from tests.media import make_photo
 
@@ -33,6 +34,7 @@ def _assets(ctx: Context, count: int) -> list[int]:
                               original_key=f"originals/{n}", batch_id=batch.id,
                               campaign="Iztapalapa limpia"))
         session.flush()
+        record_fixture_writes(session)
         return list(session.scalars(select(Asset.id).order_by(Asset.id)))
 
 
@@ -91,6 +93,7 @@ def test_assets_inherit_the_batch_programme_unless_emptied_on_purpose(ctx: Conte
     with ctx.catalog.write() as session:  # emptied on purpose: reprocessing keeps it empty
         edit_asset(session, Actor(None, "system", Role.ADMIN), second, {"programme": ""}, 1)
         session.get(Asset, second).state = AssetState.PENDING
+        record_fixture_writes(session)
     process_asset(ctx, second)
     assert _programmes(ctx, [first, second]) == ["Utopías", None]
     with ctx.catalog.read() as session:

@@ -155,6 +155,7 @@ def test_programmes_and_campaigns_agree_with_the_search_facets(any_ctx: Context,
             session.add(Asset(sha256=f"{200 + n:064x}", byte_size=1, original_filename="a.jpg",
                               original_key=f"q{n}", state=AssetState.READY, taken_at=taken,
                               batch=batch, programme=programme, campaign=campaign))
+        record_fixture_writes(session)
     service = SearchService(any_ctx.settings.replace(search_engine=engine), any_ctx.catalog,
                             refresh_seconds=0.0)
     try:

@@ -19,6 +19,7 @@ from dam.reports.material import Counts
 from dam.reports.period import Period, day_range, quarter
 from dam.search.documents import WORKFLOW_SLUGS
 from dam.search.service import SearchService
+from tests.changefeed_check import record_fixture_writes
 
 Q1 = quarter(2025, 1)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -52,6 +53,7 @@ def _fill(ctx: Context) -> dict[str, int]:
             session.flush()
             ids[name] = asset.id
         ids["feria"] = feria.id
+        record_fixture_writes(session)
     return ids
 
 
@@ -98,11 +100,13 @@ def test_counts_stay_exact_through_edits(any_ctx: Context, any_settings: Setting
 
     with any_ctx.catalog.write() as session:  # an edit of one photo
         session.get(Asset, ids["mercado"]).area = "Cultura"
+        record_fixture_writes(session)
     assert _counts(any_ctx, Q1).by_column["area"] == {"Obras": 2, "Cultura": 3, "Salud": 1}
 
     with any_ctx.catalog.write() as session:  # a batch edit: what undated photos inherit
         feria = session.get(Batch, ids["feria"])
         feria.area, feria.place, feria.event_date = "Deporte", "Xalpa", dt.date(2025, 2, 20)
+        record_fixture_writes(session)
     counts = _counts(any_ctx, Q1)
     assert counts.by_column["area"] == {"Obras": 2, "Cultura": 1, "Deporte": 2, "Salud": 1}
     assert counts.by_column["place"] == {"Centro": 3, "Xalpa": 3}
@@ -111,6 +115,7 @@ def test_counts_stay_exact_through_edits(any_ctx: Context, any_settings: Setting
     with any_ctx.catalog.write() as session:  # a date moved out of the quarter, one into it
         session.get(Asset, ids["febrero"]).taken_at = dt.datetime(2025, 4, 2, 9)
         session.get(Asset, ids["abril"]).taken_at = dt.datetime(2025, 1, 5, 9)
+        record_fixture_writes(session)
     counts = _counts(any_ctx, Q1)
     assert counts.months == {(2025, 1): (1, 1), (2025, 2): (2, 1), (2025, 3): (3, 2)}
     assert counts.by_column["event"] == {"Mercado": 2, "Recorrido": 1, "Abril": 1, "Feria": 2}
@@ -119,6 +124,7 @@ def test_counts_stay_exact_through_edits(any_ctx: Context, any_settings: Setting
     with any_ctx.catalog.write() as session:  # to the trash, and a batch photo given a date
         session.get(Asset, ids["mercado2"]).trashed_at = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
         session.get(Asset, ids["sin_fecha"]).taken_at = dt.datetime(2025, 3, 20, 10)
+        record_fixture_writes(session)
     counts = _counts(any_ctx, Q1)
     assert counts.months == {(2025, 1): (1, 1), (2025, 2): (1, 1), (2025, 3): (3, 3)}
     assert counts.by_column["event"] == {"Mercado": 1, "Recorrido": 1, "Abril": 1, "Feria": 2}
@@ -126,6 +132,7 @@ def test_counts_stay_exact_through_edits(any_ctx: Context, any_settings: Setting
     with any_ctx.catalog.write() as session:  # restored from the trash; one photo erased
         session.get(Asset, ids["mercado2"]).trashed_at = None
         session.delete(session.get(Asset, ids["recorrido"]))
+        record_fixture_writes(session)
     counts = _counts(any_ctx, Q1)
     assert counts.by_column["event"] == {"Mercado": 2, "Abril": 1, "Feria": 2}
     assert counts.by_column["media_type"] == {MediaType.PHOTO: 5}
@@ -134,6 +141,7 @@ def test_counts_stay_exact_through_edits(any_ctx: Context, any_settings: Setting
         session.execute(update(Asset).where(Asset.area == "Obras").values(
             workflow_state=WorkflowState.APPROVED, campaign="Limpieza",
             updated_at=dt.datetime.now(dt.UTC)))
+        record_fixture_writes(session)
     counts = _counts(any_ctx, Q1)
     assert counts.by_column["workflow"][WorkflowState.APPROVED] == 2
     assert counts.by_column["campaign"] == {"Limpieza": 2, None: 3}
@@ -159,6 +167,7 @@ def test_a_change_committed_during_a_recount_is_not_lost(any_ctx: Context) -> No
         # A recount while the change is not yet committed: it cannot see it, nor take its mark.
         with any_ctx.catalog.write() as session:
             session.get(Asset, ids["febrero"]).area = "Antes"
+            record_fixture_writes(session)
         assert rollup.refresh_days(engine, Q1.first, Q1.last) == 1  # 9 February only
         writer.commit()
     with any_ctx.catalog.read() as session:
@@ -179,6 +188,7 @@ def test_housekeeping_counts_every_dirty_day_in_steps(any_ctx: Context) -> None:
     assert rollup.refresh_days(engine, per_transaction=2) == 6
     with any_ctx.catalog.write() as session:
         session.execute(update(Asset).values(area="Otra"))
+        record_fixture_writes(session)
     assert count_report_days(any_ctx) == 6
     with any_ctx.catalog.read() as session:
         assert not rollup.has_dirty_days(session)
@@ -215,6 +225,7 @@ def test_the_migration_marks_every_day_of_an_existing_archive(postgres_url: str)
             session.add(Asset(sha256=f"{n:064x}", byte_size=1, original_filename="a.jpg",
                               original_key=f"k{n}", state=AssetState.READY, taken_at=taken,
                               batch=feria, event="Mercado" if n else None))
+        record_fixture_writes(session)
     migrate(catalog)
     with catalog.read() as session:
         assert rollup.has_dirty_days(session)

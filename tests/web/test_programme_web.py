@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from dam.models import Asset
+from tests.changefeed_check import record_fixture_writes
 from tests.web.conftest import Archive, csrf, ctx_of, signed_in, state_of, use_english
 
 
@@ -67,6 +68,7 @@ def test_the_search_page_facets_and_filters_by_programme_and_campaign(
         session.get(Asset, first).programme = "Utopías"
         session.get(Asset, second).programme = "Mercomuna"
         session.get(Asset, second).campaign = "Iztapalapa limpia"
+        record_fixture_writes(session)
     state_of(app).search.sync()
     client = signed_in(app, "prensa")
     page = client.get("/buscar").text
