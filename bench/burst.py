@@ -244,6 +244,7 @@ def main() -> None:
     print(json.dumps({
         "photographers": args.photographers, "photos": total, "megapixels": args.megapixels,
         "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
+        "loadavg_after": round(os.getloadavg()[0], 2),
         "folder_ingest_s": round(folder_s, 1), "burst_s": burst["seconds"],
         "ratio_folder_over_burst": round(folder_s / burst["seconds"], 2),  # type: ignore[operator]
         "target_ratio": 0.8, "viewer_search_p50_ms": burst["search_p50_ms"],
