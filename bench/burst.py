@@ -10,7 +10,7 @@ the same number of `dam worker` processes, until every photo is ready. The ratio
 burst (target >= 0.8) says what the web path costs over the folder path; the viewer's search p95
 during the burst (target < 300 ms) says whether staff can still work meanwhile.
 
-    python bench/burst.py [--photographers 4] [--photos 500] [--megapixels 6]
+    python bench/burst.py [--photographers 4] [--photos 500] [--megapixels 6] [--worker-nice N]
 
 Photos are generated (gradients, blobs and noise, JPEG q90) and cached in --cache. Prints one
 JSON object on its last line.
@@ -128,7 +128,8 @@ def viewer(url: str, token: str, stop: mp.Event, out: mp.Queue) -> None:  # type
     out.put(times)
 
 
-def run_burst(paths: list[Path], photographers: int, workdir: Path) -> dict[str, object]:
+def run_burst(paths: list[Path], photographers: int, workdir: Path,
+              env: dict[str, str]) -> dict[str, object]:
     base = workdir / "burst"
     base.mkdir(parents=True, exist_ok=True)
     assert run_dam(base, "init").wait(timeout=120) == 0
@@ -140,7 +141,7 @@ def run_burst(paths: list[Path], photographers: int, workdir: Path) -> dict[str,
     viewer_id = create_user(catalog, "prensa", Role.VIEWER, password="x" * 16).id
     viewer_token = create_token(catalog, viewer_id, "burst")
     server = start_server(base, workers=os.cpu_count() or 2,
-                          env={"DAM_SEARCH_SYNC_SECONDS": "1"})
+                          env={"DAM_SEARCH_SYNC_SECONDS": "1", **env})
     try:
         share = [paths[i::photographers] for i in range(photographers)]
         stop, out = mp.Event(), mp.Queue()
@@ -190,12 +191,12 @@ def _done(catalog: Catalog, url: str, token: str, total: int) -> bool:
     return status == 200 and found.get("total", 0) >= total
 
 
-def run_folder(paths: list[Path], workdir: Path) -> float:
+def run_folder(paths: list[Path], workdir: Path, env: dict[str, str]) -> float:
     """`dam ingest` of the same files with `dam worker` running, until every photo is ready."""
     base = workdir / "folder"
     base.mkdir(parents=True, exist_ok=True)
     assert run_dam(base, "init").wait(timeout=120) == 0
-    worker = run_dam(base, "worker", env={"DAM_WORKERS": str(os.cpu_count() or 2)},
+    worker = run_dam(base, "worker", env={"DAM_WORKERS": str(os.cpu_count() or 2), **env},
                      log=base / "worker.log")
     catalog = Catalog(f"sqlite:///{base / 'var' / 'catalog.sqlite3'}")
     time.sleep(3)  # worker processes start and import (not part of the work)
@@ -229,21 +230,26 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=500, help="per photographer")
     parser.add_argument("--megapixels", type=float, default=6.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "acervo-burst")
+    parser.add_argument("--worker-nice", type=int, default=None,
+                        help="the workers' niceness (setting worker_nice; default: its default)")
     args = parser.parse_args()
     total = args.photographers * args.photos
     paths = make_photos(args.cache / f"{args.megapixels}mp-{total}", total, args.megapixels)
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="acervo-burst-"))
+    env = {} if args.worker_nice is None else {"DAM_WORKER_NICE": str(args.worker_nice)}
     try:
-        folder_s = run_folder(paths, workdir)
+        folder_s = run_folder(paths, workdir, env)
         print(json.dumps({"folder_s": round(folder_s, 1)}), flush=True)
-        burst = run_burst(paths, args.photographers, workdir)
+        burst = run_burst(paths, args.photographers, workdir, env)
         print(json.dumps({"burst": burst}), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps({
         "photographers": args.photographers, "photos": total, "megapixels": args.megapixels,
+        "worker_nice": args.worker_nice,
         "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
+        "loadavg_after": round(os.getloadavg()[0], 2),
         "folder_ingest_s": round(folder_s, 1), "burst_s": burst["seconds"],
         "ratio_folder_over_burst": round(folder_s / burst["seconds"], 2),  # type: ignore[operator]
         "target_ratio": 0.8, "viewer_search_p50_ms": burst["search_p50_ms"],

@@ -144,6 +144,13 @@ SETTINGS: tuple[Setting, ...] = (
         "that a node joining later starts from it instead of rebuilding (0: never).",
     ),
     Setting("workers", int, 0, "Worker processes for `dam worker`. 0: one per CPU core."),
+    Setting(
+        "worker_nice",
+        int,
+        10,
+        "Niceness the worker processes take (0-19; 0: as the web): when the CPU is busy "
+        "making renditions, pages and searches are answered first.",
+    ),
     Setting("thumbnail_size", int, 400, "Long edge of thumbnails, in pixels."),
     Setting("preview_size", int, 1440, "Long edge of previews, in pixels."),
     Setting("rendition_format", str, "jpeg", "Format of renditions: `jpeg` or `webp`."),
@@ -480,6 +487,7 @@ class Settings:
     search_sync_seconds: float
     search_snapshot_hours: float
     workers: int
+    worker_nice: int
     thumbnail_size: int
     preview_size: int
     rendition_format: str
@@ -676,6 +684,8 @@ def validate(settings: Settings) -> None:
         _fail(settings, "s3_max_attempts", "must be between 1 and 20")
     if settings.workers < 1:
         _fail(settings, "workers", "must be at least 1")
+    if not 0 <= settings.worker_nice <= 19:
+        _fail(settings, "worker_nice", "must be between 0 and 19")
     if settings.search_engine not in {"whoosh", "tantivy"}:
         _fail(settings, "search_engine", "must be 'whoosh' or 'tantivy'")
     if settings.search_snapshot_hours < 0:

@@ -269,6 +269,8 @@ def _child_main(
     _STOPPING.append(stop)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    if settings.worker_nice and hasattr(os, "nice"):
+        os.nice(settings.worker_nice)  # renditions wait for pages and searches, not the reverse
     scratch = open_scratch(settings.data_dir)
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
     shift = Shift()

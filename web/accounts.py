@@ -135,7 +135,7 @@ def user_for_session(catalog: Catalog, token: str, max_age: dt.timedelta) -> Cur
     """
     now = utcnow()
     key = session_key(token)
-    with catalog.engine.connect() as conn:
+    with catalog.glance_engine.connect() as conn:
         row = conn.execute(
             select(*_SESSION_USER)
             .join(WebSession, WebSession.user_id == User.id)

@@ -28,9 +28,9 @@ from web.public_page import render_public_page
 from web.queries import (
     CollectionRef,
     collections_and_albums,
+    glancing,
     load_asset,
     load_asset_whole,
-    reading,
     related_items,
     rendition_ref,
 )
@@ -170,7 +170,7 @@ def asset_page(asset_id: int) -> dict[str, Any]:
     forms (for the rights panel). 404 when it does not exist or the user may not see it."""
     user = g.user
     visible = visible_clause(user)
-    with reading(get_ctx().catalog) as session:
+    with glancing(get_ctx().catalog) as session:
         asset, blackout = load_asset_whole(session, asset_id, utcnow())
         if asset is None or not can_view(user, asset):
             abort(404)

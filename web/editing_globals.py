@@ -84,7 +84,7 @@ def selection_albums() -> list[tuple[int, str]]:
     """Albums a selection can be added to (when the collections blueprint is installed)."""
     if "collections.add_items" not in current_app.view_functions:
         return []
-    with get_ctx().catalog.read() as session:
+    with get_ctx().catalog.glance() as session:
         rows = session.execute(select(Collection.id, Collection.title)
                                .where(Collection.kind == CollectionKind.ALBUM)
                                .order_by(Collection.title).limit(300))

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+from collections.abc import Callable
 
-from babel.dates import format_date, format_datetime
+from babel.dates import (
+    DateTimeFormat,
+    format_date,
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import Flask, g, request, session
@@ -40,10 +49,49 @@ def fmt_date(value: dt.date | dt.datetime | None, style: str = "medium") -> str:
 
 
 def fmt_taken(value: dt.datetime | None) -> str:
-    """A wall-clock time as the camera recorded it (no time zone conversion)."""
+    """A wall-clock time as the camera recorded it (no time zone conversion): Babel's medium
+    date and time, field by field from memory (a grid shows sixty; Babel takes ~50 us each)."""
     if value is None:
         return ""
-    return format_datetime(value.replace(tzinfo=None), "medium", locale=str(get_locale()))
+    locale = str(get_locale())
+    naive = value.replace(tzinfo=None)
+    compiled = _medium_pattern(locale)
+    if compiled is None:
+        return format_datetime(naive, "medium", locale=locale)
+    text, fields = compiled
+    return text % {name: _field_text(locale, name, naive) for name in fields}
+
+
+# The part of the moment each pattern field shows ("a": a.m. or p.m.); a pattern with any other
+# field is left to Babel whole.
+_FIELD_PARTS: dict[str, Callable[[dt.datetime], object]] = {
+    "d": lambda v: v.day, "M": lambda v: v.month, "L": lambda v: v.month,
+    "y": lambda v: v.year, "h": lambda v: v.hour, "H": lambda v: v.hour,
+    "K": lambda v: v.hour, "k": lambda v: v.hour, "m": lambda v: v.minute,
+    "s": lambda v: v.second, "a": lambda v: v.hour >= 12,
+}
+_FIELD_TEXTS: dict[tuple[str, str, object], str] = {}
+
+
+@functools.lru_cache(maxsize=16)
+def _medium_pattern(locale: str) -> tuple[str, tuple[str, ...]] | None:
+    """The locale's medium date-time pattern as one %-format and its field names, as Babel's
+    format_datetime composes it; None if a field is not one part of the moment."""
+    whole = get_datetime_format("medium", locale=locale).replace("'", "").replace("%", "%%")
+    text = (whole.replace("{0}", get_time_format("medium", locale=locale).format)
+            .replace("{1}", get_date_format("medium", locale=locale).format))
+    fields = tuple(dict.fromkeys(re.findall(r"%\((\w+)\)s", text)))
+    return (text, fields) if all(f[0] in _FIELD_PARTS for f in fields) else None
+
+
+def _field_text(locale: str, name: str, value: dt.datetime) -> str:
+    key = (locale, name, _FIELD_PARTS[name[0]](value))
+    found = _FIELD_TEXTS.get(key)
+    if found is None:
+        if len(_FIELD_TEXTS) > 10_000:  # years are the only open-ended part
+            _FIELD_TEXTS.clear()
+        found = _FIELD_TEXTS[key] = DateTimeFormat(value, locale)[name]
+    return found
 
 
 def fmt_moment(value: dt.datetime | None) -> str:

@@ -20,7 +20,7 @@ from dam.search.query import parse_query
 from web.access import visible_clause
 from web.links import asset_href
 from web.params import query_int
-from web.queries import GridItem, reading
+from web.queries import GridItem, glancing, reading
 from web.state import get_ctx
 
 bp = Blueprint("ocr", __name__)
@@ -53,7 +53,7 @@ def page_hits(query: str, items: list[GridItem]) -> dict[int, PageHit]:
     marker = _marker(query) if query else None
     if marker is None or not items:
         return {}
-    with reading(get_ctx().catalog) as session:
+    with glancing(get_ctx().catalog) as session:
         found = first_page_with(session, [item.id for item in items], marker.is_hit, _WORD)
     return {
         asset_id: PageHit(page, _page_href(asset_id, page, query),

@@ -51,3 +51,24 @@ def test_compiled_catalogs_match_their_sources() -> None:
 
 def _key(value: object) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, list | tuple) else (str(value),)
+
+
+def test_capture_times_read_exactly_as_babel_writes_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """fmt_taken remembers each field's text; what it writes is Babel's medium format."""
+    import datetime as dt
+
+    from babel.dates import format_datetime
+
+    import web.i18n as i18n
+
+    moments = [dt.datetime(2019, 1, 1) + dt.timedelta(minutes=37 * n, seconds=n % 60)
+               for n in range(0, 200_000, 397)]
+    moments += [dt.datetime(1999, 12, 31, 0, 0, 0), dt.datetime(2024, 2, 29, 12, 0, 5),
+                dt.datetime(2026, 7, 12, 23, 59, 59, tzinfo=dt.UTC)]
+    for locale in ("es_MX", "en"):
+        monkeypatch.setattr(i18n, "get_locale", lambda locale=locale: locale)
+        assert i18n._medium_pattern(locale) is not None  # the quick path, not the fallback
+        for moment in moments:
+            assert i18n.fmt_taken(moment) == format_datetime(
+                moment.replace(tzinfo=None), "medium", locale=locale), (locale, moment)
+    assert i18n.fmt_taken(None) == ""
