@@ -5,14 +5,19 @@ and repeated so machine noise hits every variant alike:
 
 * ``vips``: the best libvips path (what Immich and PhotoPrism build on): ``Image.thumbnail`` to
   the preview size with shrink-on-load, then the thumbnail from that preview, both encoded to
-  JPEG, in P processes. Renditions only: no hashing, metadata, catalog or storage.
+  JPEG, in P processes. Renditions only: no hashing, metadata, catalog or storage. Every
+  process imports pyvips and renders one photo before the clock starts (until 2026-12-05 only
+  one of them did: the other's import and first photo, ~26 ms of CPU, were timed).
 * ``ours``: Acervo's whole pipeline on the embedded default (SQLite, local store): intake (sniff,
   hash, dedup, store the original, record) then P real worker processes (metadata, both
   renditions, perceptual hash, rendition storage, catalog), timed from the first file taken in
   to the last asset ready.
 * ``ours_prefilled``: the same into a catalog already holding M assets (inserted directly).
 
-Prints a table, then one JSON object on the last line with the medians and the ratios.
+Prints a table, then one JSON object on the last line with the medians and the ratios, and the
+CPU time per image of each side (all their processes and threads): on a busy machine the wall
+ratio mostly measures who gets the cores (libvips' thread pool takes a larger share of contended
+cores than our single-threaded workers), the CPU one what each side costs.
 Usage: python bench/ingest.py [--images 40] [--processes 2] [--repeat 3] [--prefill 200000]
 """
 
@@ -75,23 +80,36 @@ def make_photos(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def _vips_worker(paths: list[str], preview: int, thumb: int) -> int:
+def _vips_worker(paths: list[str], preview: int, thumb: int) -> float:
+    """Renders ``paths``; returns the CPU seconds this process (all its threads) spent."""
     import pyvips
 
+    cpu = time.process_time()
     for path in paths:
         image = pyvips.Image.thumbnail(path, preview).copy_memory()  # reused for the thumbnail
         image.jpegsave_buffer(Q=82)
         image.thumbnail_image(thumb).jpegsave_buffer(Q=82)
-    return len(paths)
+    return time.process_time() - cpu
 
 
-def run_vips(paths: list[Path], processes: int, preview: int, thumb: int) -> float:
+def _vips_warm_up(path: str, preview: int, thumb: int, ready) -> None:  # type: ignore[no-untyped-def]
+    _vips_worker([path], preview, thumb)
+    ready.release()
+
+
+def run_vips(paths: list[Path], processes: int, preview: int, thumb: int) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of all the processes."""
     chunks = [[str(p) for p in paths[i::processes]] for i in range(processes)]
-    with mp.get_context("spawn").Pool(processes) as pool:
-        pool.apply(_vips_worker, ([str(paths[0])], preview, thumb))  # warm up imports
+    spawn = mp.get_context("spawn")
+    ready = spawn.Semaphore(0)
+    # Every process imports pyvips and renders once before the clock starts, as our workers have
+    # started (and warmed up) before theirs does.
+    with spawn.Pool(processes, _vips_warm_up, (str(paths[0]), preview, thumb, ready)) as pool:
+        for _ in range(processes):
+            ready.acquire()
         started = time.perf_counter()
-        pool.starmap(_vips_worker, [(c, preview, thumb) for c in chunks])
-        return time.perf_counter() - started
+        cpu = pool.starmap(_vips_worker, [(c, preview, thumb) for c in chunks])
+        return time.perf_counter() - started, sum(cpu)
 
 
 def prefill(settings, count: int) -> None:  # type: ignore[no-untyped-def]
@@ -146,9 +164,71 @@ def peak_rss_mb(pid: int) -> list[float]:
     return peaks
 
 
+def wait_for_workers(pid: int, processes: int, catalog_file: Path) -> None:
+    """Until ``processes`` workers under ``pid`` have the catalog file open (at most 60 s)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready = 0
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                try:
+                    fds = list(Path(f"/proc/{child}/fd").iterdir())
+                    ready += any(fd.resolve() == catalog_file for fd in fds)
+                except OSError:
+                    continue
+        if ready >= processes:
+            return
+        time.sleep(0.1)
+    raise SystemExit("the workers did not start within 60 s")
+
+
+def wait_until_ready(ctx) -> None:  # type: ignore[no-untyped-def]
+    """Until no asset is pending or processing. The count is asked again only once the catalog
+    changed (SQLite's data_version, read every 5 ms): the clock stops within ~5 ms of the last
+    asset's record, as the libvips side's stops when its last rendition is made (polling the
+    count every 50 ms, as until 2026-12-05, added 25 ms to each run on average)."""
+    from sqlalchemy import func, select
+
+    from dam.models import Asset
+
+    raw = ctx.catalog.engine.raw_connection()
+    try:
+        seen = None
+        while True:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA data_version")
+            version = cursor.fetchone()[0]
+            cursor.close()
+            if version != seen:
+                seen = version
+                with ctx.catalog.read() as session:
+                    pending = session.scalar(
+                        select(func.count()).where(
+                            Asset.state.in_([AssetState.PENDING, AssetState.PROCESSING])
+                        )
+                    )
+                if not pending:
+                    return
+            time.sleep(0.005)
+    finally:
+        raw.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").glob("*/children")
+            for child in task.read_text().split()]
+
+
 def run_ours(
     paths: list[Path], processes: int, prefilled: int, workdir: Path
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], float]:
+    """Wall seconds, peak memory of each worker, CPU seconds of intake and the workers."""
     from ingest.batching import ingest_paths
 
     data = workdir / f"var_{secrets.token_hex(3)}"
@@ -163,26 +243,23 @@ def run_ours(
     env.update(DAM_DATA_DIR=str(data), DAM_WORKERS=str(processes), DAM_FACES="false")
     sup = subprocess.Popen([DAM, "worker"], env=env, cwd=workdir)
     ctx = open_context(settings)
-    time.sleep(3)  # let the worker processes start and import (not part of per-image cost)
+    # Let the worker processes start and import (not part of the per-image cost), as the libvips
+    # pool has: wait until each has the catalog open (a fixed 3 s was too short under load).
+    wait_for_workers(sup.pid, processes, (data / "catalog.sqlite3").resolve())
     try:
+        workers = {pid: cpu_seconds(pid) for pid in worker_pids(sup.pid)}
+        own_cpu = time.process_time()
         started = time.perf_counter()
         ingest_paths(ctx, paths, BatchInfo(event="bench"))
+        cpu = time.process_time() - own_cpu  # intake (not the wait, the bench's own)
+        wait_until_ready(ctx)
+        elapsed = time.perf_counter() - started
+        cpu += sum(cpu_seconds(pid) - before for pid, before in workers.items())
+        peaks = peak_rss_mb(sup.pid)
         from sqlalchemy import func, select
 
         from dam.models import Asset
 
-        while True:
-            with ctx.catalog.read() as session:
-                pending = session.scalar(
-                    select(func.count()).where(
-                        Asset.state.in_([AssetState.PENDING, AssetState.PROCESSING])
-                    )
-                )
-            if not pending:
-                break
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - started
-        peaks = peak_rss_mb(sup.pid)
         with ctx.catalog.read() as session:
             failed = session.scalar(select(func.count()).where(Asset.state == AssetState.FAILED))
         if failed:
@@ -192,7 +269,7 @@ def run_ours(
         sup.wait(timeout=60)
         ctx.close()
         shutil.rmtree(data, ignore_errors=True)
-    return elapsed, peaks
+    return elapsed, peaks, cpu
 
 
 def main() -> None:
@@ -212,18 +289,22 @@ def main() -> None:
         file=sys.stderr,
     )
     times: dict[str, list[float]] = {"vips": [], "ours": [], "ours_prefilled": []}
+    cpu: dict[str, list[float]] = {"vips": [], "ours": []}
     peaks: list[float] = []
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
         workdir = Path(tmp)
         for round_no in range(args.repeat):
-            times["vips"].append(
-                run_vips(paths, args.processes, settings.preview_size, settings.thumbnail_size)
+            elapsed, used = run_vips(
+                paths, args.processes, settings.preview_size, settings.thumbnail_size
             )
-            elapsed, round_peaks = run_ours(paths, args.processes, 0, workdir)
+            times["vips"].append(elapsed)
+            cpu["vips"].append(used)
+            elapsed, round_peaks, used = run_ours(paths, args.processes, 0, workdir)
             times["ours"].append(elapsed)
+            cpu["ours"].append(used)
             peaks.extend(round_peaks)
             if args.prefill:
-                elapsed, round_peaks = run_ours(paths, args.processes, args.prefill, workdir)
+                elapsed, round_peaks, _ = run_ours(paths, args.processes, args.prefill, workdir)
                 times["ours_prefilled"].append(elapsed)
                 peaks.extend(round_peaks)
             print(
@@ -243,6 +324,10 @@ def main() -> None:
         "ours_images_per_s": round(len(paths) / med["ours"], 2),
         "ratio_ours_vs_vips": round(med["vips"] / med["ours"], 3),
         "peak_rss_mb_per_worker": round(max(peaks), 1) if peaks else None,
+        # CPU per image of every process (libvips' pool; intake and the workers): what the
+        # ratio would be on idle cores with no waiting, and less sensitive to other load.
+        "vips_cpu_ms_per_image": round(statistics.median(cpu["vips"]) / len(paths) * 1000, 1),
+        "ours_cpu_ms_per_image": round(statistics.median(cpu["ours"]) / len(paths) * 1000, 1),
     }
     if "ours_prefilled" in med:
         result.update(

@@ -4,6 +4,7 @@ A worker claims the next due job (``SELECT ... FOR UPDATE SKIP LOCKED`` on Postg
 IMMEDIATE write transaction on SQLite), renews its lease while it works, and completes or fails
 it. A job whose lease expires (its worker was killed, or hung) is claimed again by another worker;
 the attempt count grows at every claim, so a job that keeps killing its worker ends failed too.
+Idle workers wait on the queue's bell (``dam.queue_bell``), which rings when a job is queued.
 
 A transient failure (store, catalog or disk unavailable: ``dam.faults``) gives its try back: the
 job waits with a capped, doubling backoff and is retried for as long as the trouble lasts, its
@@ -24,6 +25,7 @@ from dam import changes
 from dam.db import Catalog
 from dam.enums import AssetState, JobKind, JobState
 from dam.models import Asset, Job, utcnow
+from dam.queue_bell import ring
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ def enqueue(
     """Add a job in the caller's transaction (so the job exists iff the caller commits)."""
     job = Job(kind=kind, asset_id=asset_id, priority=priority, max_attempts=max_attempts)
     session.add(job)
+    ring(session)  # idle workers wake when this commits (dam.queue_bell)
     return job
 
 
@@ -180,6 +183,8 @@ def release(catalog: Catalog, owner: str) -> list[int]:
         for job in jobs:
             _requeue(job, 0.0)
             log.info("job %s given back by its stopping worker", job.id)
+        if jobs:
+            ring(session)
         return [job.id for job in jobs]
 
 

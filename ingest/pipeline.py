@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ from ingest.stages import run_stages
 from storage import rendition_key
 
 log = logging.getLogger(__name__)
+
+STORE_THREADS = 4  # renditions stored side by side
 
 
 @dataclass
@@ -109,12 +112,30 @@ def render(state: ProcessState) -> None:
 
 
 def store_renditions(state: ProcessState) -> None:
-    """Put each rendition in the store; the same key is overwritten on a retry."""
+    """Put each rendition in the store; the same key is overwritten on a retry.
+
+    The puts run side by side (up to STORE_THREADS): each waits mostly on its fsyncs (or on
+    S3), and waits that overlap cost one of them (a photo's two: ~16-28 ms in a row, ~10-13 ms
+    together on the project machine). A failed put fails the stage as before.
+    """
     photo = state.renditions.images if state.renditions is not None else []
-    for output in [*state.outputs, *photo]:
-        name = output.kind if not output.page else f"{output.kind}-{output.page:04d}"
-        key = rendition_key(state.sha256, name, output.extension)
-        state.ctx.store.put_bytes(key, output.data, content_type=output.mime_type)
+    outputs = [*state.outputs, *photo]
+    keys = [
+        rendition_key(state.sha256, o.kind if not o.page else f"{o.kind}-{o.page:04d}",
+                      o.extension)
+        for o in outputs
+    ]
+
+    def put(index: int) -> None:
+        output = outputs[index]
+        state.ctx.store.put_bytes(keys[index], output.data, content_type=output.mime_type)
+
+    if len(outputs) > 1:
+        with ThreadPoolExecutor(min(STORE_THREADS, len(outputs))) as pool:
+            list(pool.map(put, range(len(outputs))))  # re-raises the first failure
+    elif outputs:
+        put(0)
+    for key, output in zip(keys, outputs, strict=True):
         state.stored.append(
             Rendition(
                 kind=RenditionKind(output.kind),

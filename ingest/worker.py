@@ -33,13 +33,17 @@ from dam.context import Context, open_context
 from dam.enums import JobKind, JobState
 from dam.errors import IngestError
 from dam.faults import classify, is_catalog_error
+from dam.queue_bell import JobBell
 from ingest.lifeline import watch_parent
 from ingest.pipeline import process_asset
+from ingest.renditions import warm_up
 from ingest.scratch import close_scratch, open_scratch
 
 log = logging.getLogger(__name__)
 
-POLL_MIN, POLL_MAX = 0.05, 0.5  # an idle worker notices new work within half a second
+# An idle worker is woken by the queue's bell (dam.queue_bell) as soon as work is queued, and
+# claims at least this often anyway (jobs put back for later fall due silently).
+POLL_MIN, POLL_MAX = 0.05, 0.5
 _STOPPING: list[threading.Event] = []  # this worker process's stop event, once it has one
 
 
@@ -224,19 +228,34 @@ def work_loop(
     were cut off too and are about to renew them.
     """
     shift = shift or Shift()
+    bell = JobBell(ctx.catalog)
+    try:
+        return _work(ctx, options, stop, on_job, shift, bell)
+    finally:
+        bell.close()
+
+
+def _work(
+    ctx: Context,
+    options: LoopOptions,
+    stop: threading.Event,
+    on_job: Callable[[float], None] | None,
+    shift: Shift,
+    bell: JobBell,
+) -> int:
     ran, poll, trouble, quiet_until = 0, POLL_MIN, 0, 0.0
     settings = ctx.settings
     while not stop.is_set():
         if options.max_jobs is not None and ran >= options.max_jobs:
             break
         try:
+            bell.mark()  # what is queued after this wakes the wait below
             job = queue.claim(ctx.catalog, shift.owner, settings.job_lease_seconds,
                               take_over=time.monotonic() >= quiet_until)
             if job is None:
                 if options.until_idle and not queue.has_pending_work(ctx.catalog):
                     break
-                stop.wait(poll)
-                poll = min(poll * 2, POLL_MAX)
+                poll = POLL_MIN if bell.wait(poll, stop) else min(poll * 2, POLL_MAX)
                 continue
         except Exception as exc:
             if not is_catalog_error(exc):
@@ -272,6 +291,7 @@ def _child_main(
     if settings.worker_nice and hasattr(os, "nice"):
         os.nice(settings.worker_nice)  # renditions wait for pages and searches, not the reverse
     scratch = open_scratch(settings.data_dir)
+    warm_up()
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
     shift = Shift()
     watch_parent(parent, lambda: _orphaned(ctx, shift, stop, scratch))
