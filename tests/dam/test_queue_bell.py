@@ -14,6 +14,7 @@ from dam.enums import AssetState, JobKind, JobState, MediaType
 from dam.models import Asset, Job
 from dam.queue_bell import JobBell
 from ingest import worker
+from tests.changefeed_check import record_fixture_writes
 
 
 def _queue_one(ctx: Context) -> int:
@@ -26,6 +27,7 @@ def _queue_one(ctx: Context) -> int:
         session.flush()
         job = queue.enqueue(session, JobKind.PROCESS_ASSET, asset.id)
         session.flush()
+        record_fixture_writes(session)
         return job.id
 
 
