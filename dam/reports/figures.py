@@ -65,11 +65,7 @@ class Figure:
 
 def _ranked(counts: Counts, column: str, key: str) -> Figure:
     """Material per value of ``column``, most first (ties by name), the rest as "others"."""
-    found = dict(counts.by_column[column])
-    missing = found.pop(None, 0)
-    named = sorted(((str(k), v) for k, v in found.items()), key=lambda p: (-p[1], fold(p[0])))
-    return Figure(key, tuple(Row(label, n) for label, n in named[:TOP]),
-                  others=sum(n for _label, n in named[TOP:]), missing=missing)
+    return _named_rows(key, dict(counts.by_column[column]))
 
 
 def by_month(counts: Counts, period: Period) -> Figure:
