@@ -134,22 +134,25 @@ def internal_error(exc: Exception) -> Response:
     return error_response(500, "internal", _messages()[500])
 
 
-def catalog_unavailable() -> Response:
-    """503 with Retry-After: the catalog does not answer; the next request tries it again."""
-    response = error_response(503, "catalog_unavailable", _(
-        "The catalog is not answering right now. Please try again in a minute."),
-        retry_after=CATALOG_RETRY_SECONDS)
-    response.headers["Retry-After"] = str(CATALOG_RETRY_SECONDS)
+def _unavailable(code: str, message: str, retry_seconds: int) -> Response:
+    """503 with Retry-After: a part this node needs does not answer; a later request retries."""
+    response = error_response(503, code, message, retry_after=retry_seconds)
+    response.headers["Retry-After"] = str(retry_seconds)
     return response
+
+
+def catalog_unavailable() -> Response:
+    """The catalog does not answer; the next request tries it again."""
+    return _unavailable("catalog_unavailable", _(
+        "The catalog is not answering right now. Please try again in a minute."),
+        CATALOG_RETRY_SECONDS)
 
 
 def store_unavailable() -> Response:
-    """503 with Retry-After: the object store does not answer this node."""
-    response = error_response(503, "store_unavailable", _(
+    """The object store does not answer this node."""
+    return _unavailable("store_unavailable", _(
         "The file store is not answering right now. Please try again in a minute."),
-        retry_after=STORE_RETRY_SECONDS)
-    response.headers["Retry-After"] = str(STORE_RETRY_SECONDS)
-    return response
+        STORE_RETRY_SECONDS)
 
 
 def _code(status: int) -> str:
