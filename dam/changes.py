@@ -40,16 +40,22 @@ _MEMORY = "dam.changes"  # session.info key: (weak reference to the transaction,
 PAGE = 500
 
 
-def _memory(session: Session) -> dict[int, str]:
-    """What this session's current transaction recorded so far (a fresh dict for a new one)."""
+def transaction_memory(session: Session, key: str) -> dict[int, str]:
+    """A dict kept under ``key`` for ``session``'s current transaction (a fresh one for a new
+    transaction)."""
     transaction = session.get_transaction()
-    held = session.info.get(_MEMORY)
+    held = session.info.get(key)
     if held is not None and transaction is not None and held[0]() is transaction:
         return held[1]
     ids: dict[int, str] = {}
     if transaction is not None:
-        session.info[_MEMORY] = (weakref.ref(transaction), ids)
+        session.info[key] = (weakref.ref(transaction), ids)
     return ids
+
+
+def _memory(session: Session) -> dict[int, str]:
+    """What this session's current transaction recorded so far."""
+    return transaction_memory(session, _MEMORY)
 
 
 def recorded(session: Session) -> dict[int, str]:

@@ -36,14 +36,7 @@ SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "changefeed_
 
 def _required(session: Session) -> dict[int, str]:
     """Asset id -> why it must be recorded, for this session's current transaction."""
-    transaction = session.get_transaction()
-    held = session.info.get(_REQUIRED)
-    if held is not None and transaction is not None and held[0]() is transaction:
-        return held[1]
-    required: dict[int, str] = {}
-    if transaction is not None:
-        session.info[_REQUIRED] = (weakref.ref(transaction), required)
-    return required
+    return changes.transaction_memory(session, _REQUIRED)
 
 
 def _bulk_inserted_above(session: Session, highest: int) -> None:
