@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import ColumnElement, Engine, any_, create_engine, event, literal, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -146,6 +147,26 @@ class Catalog:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def among(column: Any, values: Iterable[Any], *, sqlite: bool) -> ColumnElement[bool]:
+    """``column IN (values)``. On PostgreSQL written ``column = ANY(:array)``: one parameter
+    whatever the count, so a grid's statement is the same text every time (SQLAlchemy compiles
+    it once and psycopg prepares it), where an IN list of sixty ids was rendered afresh on each
+    call (~1 ms of CPU a statement)."""
+    if sqlite:
+        return column.in_(list(values))
+    array = _ARRAYS.get(type(column.type))
+    if array is None:  # made once per type: ARRAY() costs ~120 us
+        array = _ARRAYS[type(column.type)] = ARRAY(column.type)
+    return column == any_(literal(list(values), array))
+
+
+_ARRAYS: dict[type, ARRAY[Any]] = {}
+
+
+def dialect_is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def serialize_on(session: Session, name: str) -> None:

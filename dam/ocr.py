@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dam import changes
+from dam.db import among, dialect_is_sqlite
 from dam.enums import JobKind, JobState, MediaType, OcrState
 from dam.models import Asset, Job, OcrPage, utcnow
 from dam.queue import enqueue
@@ -219,7 +220,8 @@ def first_page_with(session: Any, asset_ids: Iterable[int], is_hit: Callable[[st
         return found
     rows = session.execute(
         select(OcrPage.asset_id, OcrPage.page, OcrPage.text)
-        .where(OcrPage.asset_id.in_(ids), OcrPage.state == OcrState.DONE)
+        .where(among(OcrPage.asset_id, ids, sqlite=dialect_is_sqlite(session)),
+               OcrPage.state == OcrState.DONE)
         .order_by(OcrPage.asset_id, OcrPage.page))
     for asset_id, page, text in rows:
         if asset_id in found or not text:

@@ -49,6 +49,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.web_secure_cookies,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,  # renewed with the session's last use (web.access)
         MAX_CONTENT_LENGTH=settings.upload_chunk_bytes + 64 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=dt.timedelta(hours=1),
     )
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     """
     from web.access import init_access
     from web.errors import init_errors
+    from web.grid_html import init_grid
     from web.i18n import init_i18n
     from web.links import init_links
     from web.params import register_converters
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, *, sync_search: bool = False) -
     init_security(app, extra_media_sources=_store_media_sources(settings))
     init_i18n(app)
     init_links(app)
+    init_grid(app)
     init_access(app)
     init_errors(app)
     _register(app)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -126,12 +127,13 @@ _SESSION_USER = (User.id, User.username, User.display_name, User.role, User.sess
                  User.locale, WebSession.last_seen_at)
 
 
-def user_for_session(catalog: Catalog, token: str, max_age: dt.timedelta) -> CurrentUser | None:
+def user_for_session(catalog: Catalog, token: str, max_age: dt.timedelta,
+                     on_touch: Callable[[], None] | None = None) -> CurrentUser | None:
     """The active account of a web session that was not ended nor left unused for ``max_age``.
 
     One indexed lookup per request (the session by its key, joined to its account), on a bare
     connection: no ORM session or objects, so it costs what the old signed-cookie check did. The
-    session's last use is written at most every few minutes.
+    session's last use is written at most every few minutes (then ``on_touch`` is called).
     """
     now = utcnow()
     key = session_key(token)
@@ -146,6 +148,8 @@ def user_for_session(catalog: Catalog, token: str, max_age: dt.timedelta) -> Cur
         return None
     if now - _aware(row.last_seen_at) > TOUCH_EVERY:
         touch_session(catalog, key, now)
+        if on_touch is not None:
+            on_touch()
     return CurrentUser(row.id, row.username, row.display_name, row.role, row.session_epoch,
                        row.locale)
 

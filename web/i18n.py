@@ -151,7 +151,7 @@ def fmt_bytes(value: int | None) -> str:
     return str(value)
 
 
-def _translations() -> Translations:
+def request_translations() -> Translations:
     """This request's catalog, looked up once: flask-babel's own lookup costs ~25 us per string,
     and an asset page translates about a hundred."""
     found = g.get("_translations")
@@ -165,8 +165,8 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # templates' _() and ngettext(), as flask-babel's
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         newstyle=True,
     )
     app.jinja_env.filters.update(

@@ -49,12 +49,14 @@ def _marker(query: str) -> Highlighter | None:
 
 
 def page_hits(query: str, items: list[GridItem]) -> dict[int, PageHit]:
-    """For each item whose OCR text has the query's words, the first such page (one query)."""
-    marker = _marker(query) if query else None
-    if marker is None or not items:
+    """For each item whose OCR text has the query's words, the first such page (one query,
+    none when no item may have been read)."""
+    readable = [item.id for item in items if item.may_have_text]
+    marker = _marker(query) if query and readable else None
+    if marker is None:
         return {}
     with glancing(get_ctx().catalog) as session:
-        found = first_page_with(session, [item.id for item in items], marker.is_hit, _WORD)
+        found = first_page_with(session, readable, marker.is_hit, _WORD)
     return {
         asset_id: PageHit(page, _page_href(asset_id, page, query),
                           marker.fragments(text) or [])

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from dam import changes
-from dam.db import Catalog
+from dam.db import Catalog, among, dialect_is_sqlite
 from dam.enums import AssetState, CollectionKind, JobKind, JobState, RenditionKind, UploadState
 from dam.models import (
     Asset,
@@ -53,7 +53,7 @@ def glancing(catalog: Catalog) -> Iterator[Session]:
 GRID_COLUMNS = (
     Asset.id, Asset.media_type, Asset.state, Asset.error, Asset.headline, Asset.caption,
     Asset.original_filename, Asset.taken_at, Asset.event, Asset.creator, Asset.duration_seconds,
-    Asset.workflow_state, Asset.page_count,
+    Asset.workflow_state, Asset.page_count, Asset.publication_kind,
     Asset.metadata_json["dominant_color"].as_string().label("color"),
 )
 
@@ -97,6 +97,12 @@ class GridItem:
     workflow: str | None = None  # draft, reviewed, approved, published, withdrawn
     pages: int | None = None  # of a PDF
     color: str | None = None  # the thumbnail's average colour, "#rrggbb" (worker-computed)
+    printed: bool = False  # a publication's kind is set (a photographed poster is read by OCR)
+
+    @property
+    def may_have_text(self) -> bool:
+        """Whether OCR may have read it: a document, or a photo of printed matter."""
+        return self.media_type == "document" or self.printed
 
 
 @dataclass
@@ -125,7 +131,8 @@ def _thumbs(session, ids: Sequence[int]) -> dict[int, RenditionRef]:  # type: ig
     if not ids:
         return {}
     rows = session.execute(
-        select(*THUMB_COLUMNS).where(Rendition.asset_id.in_(ids),
+        select(*THUMB_COLUMNS).where(among(Rendition.asset_id, ids,
+                                           sqlite=dialect_is_sqlite(session)),
                                      Rendition.kind == RenditionKind.THUMBNAIL)
     )
     return {r.asset_id: rendition_ref(r) for r in rows}  # type: ignore[arg-type]
@@ -160,7 +167,7 @@ def _items(rows: Iterable[Any]) -> list[GridItem]:
         GridItem(r.id, str(r.media_type), str(r.state), _title(r), r.caption, r.error,
                  r.taken_at, r.event, r.creator, r.duration_seconds, _thumb_of(r),
                  str(r.workflow_state) if r.workflow_state else None, r.page_count,
-                 _color(r.color))
+                 _color(r.color), bool(r.publication_kind))
         for r in rows
     ]
 
@@ -185,7 +192,8 @@ def grid_items(catalog: Catalog, ids: Sequence[int], visible: ColumnElement[bool
     if not ids:
         return []
     with glancing(catalog) as session:
-        rows = session.execute(_grid_select().where(Asset.id.in_(ids), visible))
+        rows = session.execute(_grid_select().where(
+            among(Asset.id, ids, sqlite=catalog.is_sqlite), visible))
         found = {item.id: item for item in _items(rows)}
     return [found[i] for i in ids if i in found]
 

@@ -59,19 +59,34 @@ def _url(args: MultiDict[str, str], **changes: object) -> str:
     return search_href(params.items(multi=True))
 
 
-def _toggle(args: MultiDict[str, str], param: str, value: str) -> str:
-    values = args.getlist(param)
-    new = [v for v in values if v != value] if value in values else [*values, value]
-    return _url(args, **{param: new})
+class _Toggles:
+    """The URLs that add or remove one filter value, as ``_url`` makes them (page 1; the
+    toggled parameter last), with the rest of the query encoded once per parameter: a sidebar
+    has dozens of values."""
+
+    def __init__(self, args: MultiDict[str, str]) -> None:
+        self.pairs = [(k, v) for k, v in args.items(multi=True) if k != "pagina"]
+        self.rest: dict[str, str] = {}
+
+    def url(self, param: str, value: str) -> str:
+        values = [v for k, v in self.pairs if k == param]
+        new = [v for v in values if v != value] if value in values else [*values, value]
+        rest = self.rest.get(param)
+        if rest is None:
+            rest = self.rest[param] = search_href([(k, v) for k, v in self.pairs if k != param])
+        toggled = search_href([(param, v) for v in new]).partition("?")[2]
+        if not toggled:
+            return rest
+        return f"{rest}{'&' if '?' in rest else '?'}{toggled}"
 
 
-def _sidebar(args: MultiDict[str, str], facets: dict[str, list[tuple[str, int]]]
-             ) -> dict[str, list[FacetValue]]:
+def _sidebar(args: MultiDict[str, str], toggles: _Toggles,
+             facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[FacetValue]]:
     sidebar = {}
     for facet in SIDEBAR_FACETS:
         param = FACET_PARAMS[facet]
         active = set(args.getlist(param))
-        values = [FacetValue(v, n, v in active, _toggle(args, param, v))
+        values = [FacetValue(v, n, v in active, toggles.url(param, v))
                   for v, n in facets.get(facet, [])]
         if values:
             sidebar[facet] = values
@@ -88,7 +103,8 @@ def page() -> tuple[str, int]:
     filters = search_filters(args)
     listing = run_listing(query, filters=filters, sort=sort, facets=SIDEBAR_FACETS,
                           page=page_number())
-    chips = [Chip(facet, value, _toggle(args, FACET_PARAMS[facet], value))
+    toggles = _Toggles(args)
+    chips = [Chip(facet, value, toggles.url(FACET_PARAMS[facet], value))
              for facet, values in filters.items() for value in values]
     date_chips = [Chip("date", d.text, _url(args, q=" ".join(query.replace(d.text, " ", 1)
                                                                 .split())))
@@ -104,7 +120,7 @@ def page() -> tuple[str, int]:
         snippets=caption_snippets(query, listing.items),
         partial_snippets=caption_snippets(query, listing.partial_items),
         page_hits=page_hits(query, listing.items + listing.partial_items),
-        sidebar=_sidebar(args, listing.results.facets), pages=pages,
+        sidebar=_sidebar(args, toggles, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,
         clear_url=url_for("search.page", q=query) if chips else None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask import g
@@ -36,14 +36,18 @@ from web.queries import reading
 from web.state import get_ctx
 
 
-def workflow_label(state: str | None) -> str:
-    """The state's name in the UI (msgids in English, translated)."""
-    names = {
+def workflow_names(_: Callable[[str], str]) -> dict[str, str]:
+    """The workflow states' names in the UI, translated by ``_``."""
+    return {
         WorkflowState.DRAFT: _("Draft"), WorkflowState.REVIEWED: _("Reviewed"),
         WorkflowState.APPROVED: _("Approved for publication"),
         WorkflowState.PUBLISHED: _("Published"), WorkflowState.WITHDRAWN: _("Withdrawn"),
     }
-    return names.get(state, state or "")  # type: ignore[call-overload]
+
+
+def workflow_label(state: str | None) -> str:
+    """The state's name in the UI (msgids in English, translated)."""
+    return workflow_names(_).get(state, state or "")  # type: ignore[arg-type]
 
 
 def blocker_text(blocker: Blocker) -> str:

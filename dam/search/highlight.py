@@ -33,6 +33,8 @@ class Highlighter:
     stems: set[str] = field(default_factory=set)
     wholes: set[str] = field(default_factory=set)
     prefixes: tuple[str, ...] = ()
+    # Each distinct word judged once: a page of captions repeats most of its words.
+    _verdicts: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, parsed: ParsedQuery) -> Highlighter:
@@ -65,6 +67,12 @@ class Highlighter:
         return bool(self.stems or self.prefixes)
 
     def is_hit(self, word: str) -> bool:
+        verdict = self._verdicts.get(word)
+        if verdict is None:
+            verdict = self._verdicts[word] = self._judge(word)
+        return verdict
+
+    def _judge(self, word: str) -> bool:
         folded = fold(word)
         if len(folded) < 2 or folded in STOP_WORDS:
             return False

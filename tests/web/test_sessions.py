@@ -137,3 +137,24 @@ def test_the_catalog_keeps_no_usable_session_id_and_a_request_costs_one_lookup(
         event.remove(catalog.engine, "before_cursor_execute", _seen)
     loading = [s for s in statements if "web_sessions" in s or "FROM users" in s]
     assert len(loading) == 1 and "JOIN" in loading[0]  # the session and its account at once
+
+
+def test_the_cookie_is_renewed_with_the_sessions_last_use_not_on_every_page(app: Flask) -> None:
+    """A session in use keeps its cookie alive: when the server writes the session's last use
+    (every few minutes) the response renews the cookie's expiry; other pages send no cookie."""
+    browser = signed_in(app, "prensa")
+    browser.get("/")  # the first page after signing in makes the form token (a new cookie)
+    assert "Set-Cookie" not in browser.get("/").headers
+    with ctx_of(app).catalog.write() as session:  # last used six minutes ago
+        session.execute(update(WebSession).values(
+            last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)))
+    renewed = browser.get("/")
+    assert renewed.status_code == 200
+    cookie = renewed.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "Expires=" in cookie
+    expires = dt.datetime.strptime(cookie.split("Expires=")[1].split(";")[0],
+                                   "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=dt.UTC)
+    hours = ctx_of(app).settings.session_hours
+    assert abs(expires - (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours))) < \
+        dt.timedelta(minutes=1)
+    assert "Set-Cookie" not in browser.get("/").headers  # written again in five minutes
