@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.proc_cpu import CpuSampler  # noqa: E402
 from dam.db import Catalog  # noqa: E402
 from dam.enums import Role  # noqa: E402
 from tests.web.live import run_dam, start_server  # noqa: E402
@@ -147,6 +148,7 @@ def run_burst(paths: list[Path], photographers: int, workdir: Path,
         stop, out = mp.Event(), mp.Queue()
         watcher = mp.Process(target=viewer, args=(server.url, viewer_token, stop, out))
         watcher.start()
+        sampler = CpuSampler().start()
         started = time.perf_counter()
         with cf.ProcessPoolExecutor(photographers) as pool:
             uploads = list(pool.map(photographer, [server.url] * photographers, tokens,
@@ -156,6 +158,7 @@ def run_burst(paths: list[Path], photographers: int, workdir: Path,
         while not _done(catalog, server.url, viewer_token, len(paths)):
             time.sleep(0.5)
         elapsed = time.perf_counter() - started
+        cpu = sampler.stop()
         stop.set()
         searches = out.get(timeout=60)
         watcher.join(timeout=30)
@@ -163,7 +166,8 @@ def run_burst(paths: list[Path], photographers: int, workdir: Path,
         server.stop()
         catalog.dispose()
     searches.sort()
-    return {"seconds": round(elapsed, 1), "upload_seconds": round(uploaded, 1),
+    return {"seconds": round(elapsed, 1), "upload_seconds": round(uploaded, 1), "cpu_s": cpu,
+            "cpu_ms_per_photo": {k: round(1000 * v / len(paths)) for k, v in cpu.items()},
             "per_photographer_upload_s": [round(u, 1) for u in uploads],
             "searches": len(searches),
             "search_p50_ms": round(statistics.median(searches), 1) if searches else None,
@@ -191,7 +195,8 @@ def _done(catalog: Catalog, url: str, token: str, total: int) -> bool:
     return status == 200 and found.get("total", 0) >= total
 
 
-def run_folder(paths: list[Path], workdir: Path, env: dict[str, str]) -> float:
+def run_folder(paths: list[Path], workdir: Path, env: dict[str, str]
+               ) -> tuple[float, dict[str, float]]:
     """`dam ingest` of the same files with `dam worker` running, until every photo is ready."""
     base = workdir / "folder"
     base.mkdir(parents=True, exist_ok=True)
@@ -201,6 +206,7 @@ def run_folder(paths: list[Path], workdir: Path, env: dict[str, str]) -> float:
     catalog = Catalog(f"sqlite:///{base / 'var' / 'catalog.sqlite3'}")
     time.sleep(3)  # worker processes start and import (not part of the work)
     try:
+        sampler = CpuSampler().start()
         started = time.perf_counter()
         ingest = run_dam(base, "ingest", str(paths[0].parent), "--event", EVENT,
                          log=base / "ingest.log")
@@ -217,7 +223,7 @@ def run_folder(paths: list[Path], workdir: Path, env: dict[str, str]) -> float:
             if ready >= len(paths):
                 break
             time.sleep(0.5)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, sampler.stop()
     finally:
         worker.terminate()
         worker.wait(timeout=60)
@@ -239,8 +245,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="acervo-burst-"))
     env = {} if args.worker_nice is None else {"DAM_WORKER_NICE": str(args.worker_nice)}
     try:
-        folder_s = run_folder(paths, workdir, env)
-        print(json.dumps({"folder_s": round(folder_s, 1)}), flush=True)
+        folder_s, folder_cpu = run_folder(paths, workdir, env)
+        print(json.dumps({"folder_s": round(folder_s, 1), "folder_cpu_s": folder_cpu}),
+              flush=True)
         burst = run_burst(paths, args.photographers, workdir, env)
         print(json.dumps({"burst": burst}), flush=True)
     finally:
@@ -251,6 +258,8 @@ def main() -> None:
         "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
         "loadavg_after": round(os.getloadavg()[0], 2),
         "folder_ingest_s": round(folder_s, 1), "burst_s": burst["seconds"],
+        "folder_cpu_s": folder_cpu,
+        "folder_cpu_ms_per_photo": {k: round(1000 * v / total) for k, v in folder_cpu.items()},
         "ratio_folder_over_burst": round(folder_s / burst["seconds"], 2),  # type: ignore[operator]
         "target_ratio": 0.8, "viewer_search_p50_ms": burst["search_p50_ms"],
         "viewer_search_p95_ms": burst["search_p95_ms"], "target_search_p95_ms": 300,
