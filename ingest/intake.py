@@ -54,6 +54,7 @@ class IntakeState:
     sha256: str | None = None
     byte_size: int | None = None
     duplicate_of: int | None = None
+    own_file: bool = False  # ours to give the store (a web upload), not a file of the user's
     result: IntakeResult | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -124,7 +125,8 @@ def store_original(state: IntakeState) -> None:
                 and store.size(facts.original_key) == facts.byte_size
             ):
                 return
-            store.put_file(facts.original_key, state.path, content_type=facts.mime_type)
+            put = store.put_own_file if state.own_file else store.put_file
+            put(facts.original_key, state.path, content_type=facts.mime_type)
             return
         except OSError as exc:
             if attempt == STORE_RETRIES:
@@ -168,16 +170,19 @@ def intake_file(
     known_hash: tuple[str, int] | None = None,
     filename: str | None = None,
     keep_on_store_error: bool = False,
+    own_file: bool = False,
 ) -> IntakeResult:
     """Run intake on one file; a bad file becomes a recorded failure, never an exception.
 
     ``known_hash`` is (SHA-256, size) when the caller hashed the bytes as they arrived (the web
     upload), so the file is not read once more to hash it. With ``keep_on_store_error`` an
     unreachable store raises StoreDownError instead of recording a failure: the caller keeps
-    the file (the web upload's only copy) and tries again later.
+    the file (the web upload's only copy) and tries again later. ``own_file``: the file is the
+    caller's own, deleted after and never changed (an upload's), so a local store may link it
+    instead of copying it; never a user's file, which they could change in place later.
     """
     state = IntakeState(ctx=ctx, batch_id=batch_id, path=path,
-                        filename=filename or display_name(path))
+                        filename=filename or display_name(path), own_file=own_file)
     sidecar = _sidecar_bytes(path, state.filename)
     if sidecar is not None:
         return take_sidecar(ctx, batch_id, str(path), state.filename, sidecar)

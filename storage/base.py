@@ -56,6 +56,15 @@ class ObjectStore(ABC):
         The copy is streamed; a file object is read from its current position to its end.
         """
 
+    def put_own_file(self, key: str, path: Path, *, content_type: str | None = None
+                     ) -> ObjectInfo:
+        """Store a file the caller made and will only delete, never change, after this call.
+
+        Stores that can take such a file without copying its bytes do (the local folder links
+        it); this default is :meth:`put_file`.
+        """
+        return self.put_file(key, path, content_type=content_type)
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> ObjectInfo:
         """Store ``data`` atomically under ``key``."""
         return self.put_file(key, io.BytesIO(data), content_type=content_type)

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import os
+import secrets
 import shutil
 import stat as stat_mode
 import tempfile
@@ -58,6 +59,28 @@ class LocalStore(ObjectStore):
         with open_source(source) as stream:
             self._write_atomically(path, stream)
         return self._info(key, path.stat())
+
+    def put_own_file(self, key: str, path: Path, *, content_type: str | None = None
+                     ) -> ObjectInfo:
+        """A second name (hard link) for the file under ``key``, its bytes not copied; a copy
+        when it cannot be linked (another file system, links not supported)."""
+        target = self._path(key)
+        try:
+            with open(path, "rb") as source:  # its bytes are on disk before its new name is
+                os.fchmod(source.fileno(), _FILE_MODE)
+                os.fsync(source.fileno())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.parent / f"{RESERVED_PREFIX}{secrets.token_hex(8)}.tmp"
+            os.link(path, tmp)
+        except OSError:
+            return self.put_file(key, path, content_type=content_type)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(target.parent)
+        return self._info(key, target.stat())
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -457,7 +457,7 @@ def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: 
     Raises StoreDownError when the store does not take it: the file must be kept.
     """
     return intake_file(ctx, batch_id, path, known_hash=(sha256, size), filename=path.name,
-                       keep_on_store_error=True)
+                       keep_on_store_error=True, own_file=True)
 
 
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:

@@ -109,6 +109,18 @@ def test_put_file_from_path(store: ObjectStore, tmp_path: Path) -> None:
     assert store.read_bytes("a/photo-str.jpg") == ALL_BYTES
 
 
+def test_put_own_file_stores_its_bytes_and_the_file_may_then_be_deleted(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    source = tmp_path / "upload.jpg"
+    source.write_bytes(ALL_BYTES)
+
+    assert store.put_own_file("originals/ab/own", source).size == len(ALL_BYTES)
+    source.unlink()
+    assert store.read_bytes("originals/ab/own") == ALL_BYTES
+    assert [i.key for i in store.list("originals/ab/")] == ["originals/ab/own"]
+
+
 def test_put_file_from_file_object_reads_from_current_position(store: ObjectStore) -> None:
     stream = io.BytesIO(b"HEADER" + ALL_BYTES)
     stream.seek(6)

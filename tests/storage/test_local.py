@@ -81,6 +81,38 @@ def test_files_get_ordinary_permissions(local_store: LocalStore) -> None:
     assert (local_store.root / "a" / "k").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_an_own_file_is_linked_not_copied_with_ordinary_permissions(
+    local_store: LocalStore, tmp_path: Path
+) -> None:
+    source = tmp_path / "upload.jpg"
+    source.write_bytes(b"photo")
+    source.chmod(0o600)
+    umask = os.umask(0)
+    os.umask(umask)
+
+    local_store.put_own_file("originals/ab/k", source)
+    stored = local_store.root / "originals" / "ab" / "k"
+    assert stored.stat().st_ino == source.stat().st_ino
+    assert stored.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert all_files(local_store.root) == ["originals/ab/k"]  # no temporary name left
+
+
+def test_an_own_file_on_another_file_system_is_copied(
+    local_store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cross_device(*_: Any) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    source = tmp_path / "upload.jpg"
+    source.write_bytes(b"photo")
+    monkeypatch.setattr(os, "link", cross_device)
+
+    local_store.put_own_file("originals/ab/k", source)
+    stored = local_store.root / "originals" / "ab" / "k"
+    assert stored.read_bytes() == b"photo" and stored.stat().st_ino != source.stat().st_ino
+    assert all_files(local_store.root) == ["originals/ab/k"]
+
+
 def test_streaming_copy_uses_bounded_memory(
     local_store: LocalStore, big_file: tuple[Path, str]
 ) -> None:
