@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.web.live import LiveServer, run_dam, start_server
 
 
@@ -97,6 +99,41 @@ def test_process_count_follows_the_setting_and_the_cores(tmp_path: Path) -> None
     assert process_count(make_settings(tmp_path)) == min(cores, MAX_AUTO_PROCESSES)  # default 0
     assert process_count(make_settings(tmp_path, web_processes=3)) == 3
     assert process_count(make_settings(tmp_path, web_processes=3), 1) == 1  # --processes wins
+
+
+def test_only_the_first_serving_process_follows_the_catalog_into_the_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One index writer per node: processes syncing in turn re-indexed each other's work."""
+    import web
+    from tests.conftest import make_settings
+    from web import server
+
+    synced: list[bool] = []
+
+    class _App:
+        extensions = {"acervo": type("State", (), {"close": lambda self: None})()}
+
+    def fake_app(settings: object, *, sync_search: bool = False) -> _App:
+        synced.append(sync_search)
+        return _App()
+
+    class _Server:
+        def run(self) -> None:
+            return None
+
+        def close(self) -> None:
+            return None
+
+    reads: list[int] = []
+    monkeypatch.setattr(web, "create_app", fake_app)
+    monkeypatch.setattr(server, "_start_housekeeping", lambda app, index: None)
+    monkeypatch.setattr("waitress.create_server",
+                        lambda app, **options: reads.append(options["recv_bytes"]) or _Server())
+    settings = make_settings(tmp_path)
+    for index in range(3):
+        server.serve_app(settings, None, threads=2, index=index)  # type: ignore[arg-type]
+    assert synced == [True, False, False]
+    assert reads == [server.RECV_BYTES] * 3 and server.RECV_BYTES >= 64 * 1024
 
 
 class _Session:
