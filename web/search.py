@@ -12,7 +12,9 @@ from werkzeug.datastructures import MultiDict
 from dam.models import Asset
 from dam.search.service import MAX_PER_PAGE
 from web.access import visible_clause
+from web.facet_text import FacetText
 from web.forms import FACET_PARAMS, SIDEBAR_FACETS, search_filters
+from web.i18n import fmt_number
 from web.links import search_href
 from web.listing import (
     Listing,
@@ -37,6 +39,8 @@ class FacetValue:
     count: int
     active: bool
     url: str
+    label: str  # the value as the UI names it
+    count_text: str  # the count, formatted for the page's language
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Chip:
     facet: str
     value: str
     remove_url: str
+    label: str
 
 
 def _url(args: MultiDict[str, str], **changes: object) -> str:
@@ -80,13 +85,14 @@ class _Toggles:
         return f"{rest}{'&' if '?' in rest else '?'}{toggled}"
 
 
-def _sidebar(args: MultiDict[str, str], toggles: _Toggles,
+def _sidebar(args: MultiDict[str, str], toggles: _Toggles, names: FacetText,
              facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[FacetValue]]:
     sidebar = {}
     for facet in SIDEBAR_FACETS:
         param = FACET_PARAMS[facet]
         active = set(args.getlist(param))
-        values = [FacetValue(v, n, v in active, toggles.url(param, v))
+        values = [FacetValue(v, n, v in active, toggles.url(param, v), names.value(facet, v),
+                             fmt_number(n))
                   for v, n in facets.get(facet, [])]
         if values:
             sidebar[facet] = values
@@ -103,8 +109,9 @@ def page() -> tuple[str, int]:
     filters = search_filters(args)
     listing = run_listing(query, filters=filters, sort=sort, facets=SIDEBAR_FACETS,
                           page=page_number())
-    toggles = _Toggles(args)
-    chips = [Chip(facet, value, toggles.url(FACET_PARAMS[facet], value))
+    toggles, names = _Toggles(args), FacetText()
+    chips = [Chip(facet, value, toggles.url(FACET_PARAMS[facet], value),
+                  names.value(facet, value))
              for facet, values in filters.items() for value in values]
     date_chips = [Chip("date", d.text, _url(args, q=" ".join(query.replace(d.text, " ", 1)
                                                                 .split())))
@@ -120,7 +127,7 @@ def page() -> tuple[str, int]:
         snippets=caption_snippets(query, listing.items),
         partial_snippets=caption_snippets(query, listing.partial_items),
         page_hits=page_hits(query, listing.items + listing.partial_items),
-        sidebar=_sidebar(args, toggles, listing.results.facets), pages=pages,
+        sidebar=_sidebar(args, toggles, names, listing.results.facets), pages=pages,
         suggestion_url=_url(args, q=listing.results.suggestion)
         if listing.results.suggestion else None,
         clear_url=url_for("search.page", q=query) if chips else None,

@@ -17,6 +17,7 @@ from dam.models import Asset, OcrPage
 from dam.search.highlight import Fragment
 from tests.web.conftest import add_photos, ctx_of, signed_in, state_of
 from web.accounts import CurrentUser
+from web.facet_text import FacetText
 from web.ocr_view import PageHit
 from web.queries import GridItem, RenditionRef
 
@@ -140,3 +141,17 @@ def test_a_search_reads_ocr_pages_only_for_printed_matter(app: Flask, tmp_path: 
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", log)
+
+
+def test_the_sidebar_names_facet_values_as_the_office_does(app: Flask) -> None:
+    with app.test_request_context("/"):
+        g.user = CurrentUser(id=1, username="editora", display_name="Editora",
+                             role=Role.EDITOR, epoch=0, locale="es_MX")
+        names = FacetText()
+        assert names.value("pubkind", "recorte") == "Nota de prensa (recorte)"
+        assert names.value("pick", "elegida") == "Elegida"
+        assert names.value("type", "document") == "Publicación"
+        assert [names.value("stars", v) for v in ("0", "1", "4")] == [
+            "Sin estrellas", "1 estrella o más", "4 estrellas o más"]
+        assert names.value("area", "Dirección General de Obras") == "Dirección General de Obras"
+        assert names.value("tone", "desconocido") == "desconocido"
