@@ -66,12 +66,13 @@ def _url(args: MultiDict[str, str], **changes: object) -> str:
 
 class _Toggles:
     """The URLs that add or remove one filter value, as ``_url`` makes them (page 1; the
-    toggled parameter last), with the rest of the query encoded once per parameter: a sidebar
-    has dozens of values."""
+    toggled parameter last), with the rest of the query encoded once per parameter and each
+    value once: a sidebar has dozens of values."""
 
     def __init__(self, args: MultiDict[str, str]) -> None:
         self.pairs = [(k, v) for k, v in args.items(multi=True) if k != "pagina"]
         self.rest: dict[str, str] = {}
+        self.encoded: dict[tuple[str, str], str] = {}
 
     def url(self, param: str, value: str) -> str:
         values = [v for k, v in self.pairs if k == param]
@@ -79,10 +80,17 @@ class _Toggles:
         rest = self.rest.get(param)
         if rest is None:
             rest = self.rest[param] = search_href([(k, v) for k, v in self.pairs if k != param])
-        toggled = search_href([(param, v) for v in new]).partition("?")[2]
+        toggled = "&".join(self._pair(param, v) for v in new)
         if not toggled:
             return rest
         return f"{rest}{'&' if '?' in rest else '?'}{toggled}"
+
+    def _pair(self, param: str, value: str) -> str:
+        found = self.encoded.get((param, value))
+        if found is None:
+            found = self.encoded[(param, value)] = search_href([(param, value)]).partition(
+                "?")[2]
+        return found
 
 
 def _sidebar(args: MultiDict[str, str], toggles: _Toggles, names: FacetText,

@@ -35,3 +35,28 @@ def test_links_equal_url_for(app: Flask, script_root: str) -> None:
             for name, value in params:
                 grouped.setdefault(name, []).append(value)
             assert search_href(params) == url_for("search.page", **grouped)
+
+
+def test_a_sidebar_toggle_link_equals_the_search_with_that_value_added_or_removed(
+        app: Flask) -> None:
+    """The sidebar's links, built from parts encoded once, equal the search's URL rebuilt with
+    the filter changed (page 1, the toggled parameter last, repeats kept)."""
+    import random  # noqa: PLC0415
+
+    from werkzeug.datastructures import MultiDict  # noqa: PLC0415
+
+    from web.search import _Toggles, _url  # noqa: PLC0415
+
+    rng = random.Random(7)
+    keys = ["q", "area", "evento", "pagina", "orden", "tipo"]
+    values = ["a b", "Dirección & Obras", "x/y", "ñ", "1", "mercado?", "a+b=c"]
+    with app.test_request_context("/", environ_base={"SCRIPT_NAME": "/acervo"}):
+        for _ in range(300):
+            args = MultiDict([(rng.choice(keys), rng.choice(values))
+                              for _ in range(rng.randint(0, 6))])
+            toggles = _Toggles(args)
+            for param in ("area", "evento", "tipo", "q"):
+                for value in values[:4]:
+                    old = args.getlist(param)
+                    new = [v for v in old if v != value] if value in old else [*old, value]
+                    assert toggles.url(param, value) == _url(args, **{param: new})
