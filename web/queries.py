@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,7 +139,10 @@ def _thumbs(session, ids: Sequence[int]) -> dict[int, RenditionRef]:  # type: ig
     return {r.asset_id: rendition_ref(r) for r in rows}  # type: ignore[arg-type]
 
 
+@functools.cache
 def _grid_select() -> Select[Any]:
+    """A grid's columns with its thumbnail's (built once: statements are immutable, each
+    ``where`` makes a new one)."""
     return select(*GRID_COLUMNS, *_GRID_THUMB).outerjoin(Rendition, _THUMB_OF_ASSET)
 
 
