@@ -42,6 +42,7 @@ class ClaimedJob:
     attempt: int
     max_attempts: int
     transient_retries: int = 0
+    owner: str | None = None  # the lease's holder, for a handler finishing it (complete_in)
 
 
 def enqueue(
@@ -109,7 +110,7 @@ def claim(
             job.lease_owner = owner
             job.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
             return ClaimedJob(job.id, job.kind, job.asset_id, job.attempts, job.max_attempts,
-                              job.transient_retries)
+                              job.transient_retries, owner)
 
 
 def renew(catalog: Catalog, job_id: int, owner: str, lease_seconds: int) -> bool:
@@ -126,18 +127,37 @@ def renew(catalog: Catalog, job_id: int, owner: str, lease_seconds: int) -> bool
 def complete(catalog: Catalog, job_id: int, owner: str) -> bool:
     """Mark the job done; False if another worker holds it now."""
     with catalog.write() as session:
-        result = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
-            .values(
-                state=JobState.DONE,
-                finished_at=utcnow(),
-                lease_owner=None,
-                lease_expires_at=None,
-                last_error=None,
-            )
+        return complete_in(session, job_id, owner)
+
+
+def complete_in(session, job_id: int, owner: str) -> bool:  # type: ignore[no-untyped-def]
+    """Mark the job done in the caller's transaction, the one recording the job's work (a
+    worker then commits once per job, not twice); False if another worker holds it now."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        .values(
+            state=JobState.DONE,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
         )
-        return result.rowcount == 1
+    )
+    return result.rowcount == 1
+
+
+@dataclass
+class Completion:
+    """A job to mark done in the transaction that records its work (one commit per job, not
+    two), and whether it was: None until tried, False when another worker held it by then."""
+
+    job_id: int
+    owner: str
+    done: bool | None = None
+
+    def mark(self, session) -> None:  # type: ignore[no-untyped-def]
+        self.done = complete_in(session, self.job_id, self.owner)
 
 
 def fail(

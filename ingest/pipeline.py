@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from dam import changes
 from dam.context import Context
@@ -30,7 +31,7 @@ from dam.curation.versions import KEPT_ON_REPLACE
 from dam.enums import AssetState, JobKind, MediaType, RenditionKind
 from dam.errors import IngestError, UnsupportedMediaError
 from dam.models import Asset, AssetVersion, Batch, Rendition, utcnow
-from dam.queue import enqueue
+from dam.queue import Completion, enqueue
 from ingest import media_stages
 from ingest.faces import queue_faces
 from ingest.metadata import ExtractedMetadata, extract_metadata
@@ -70,6 +71,7 @@ class ProcessState:
     on_record: list[Callable[[Any, Asset], None]] = field(default_factory=list)
     batch_id: int | None = None
     filename: str = ""
+    completion: Completion | None = None  # the job, marked done when the results are recorded
 
 
 def extract(state: ProcessState) -> None:
@@ -155,49 +157,61 @@ def note_unprocessed(state: ProcessState) -> None:
 
 
 def record(state: ProcessState) -> None:
-    """Write metadata, renditions and the final state in one transaction."""
-    with state.ctx.catalog.write() as session:
-        asset = session.get(Asset, state.asset_id)
-        if asset is None:
-            state.done = True
-            return
-        changes.record(session, [asset.id], "updated")
-        if asset.sha256 != state.sha256:
-            # The file was replaced while this ran: process the new one instead.
-            asset.state, asset.error = AssetState.PENDING, None
-            enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
-                    max_attempts=state.ctx.settings.job_max_attempts)
-            state.done = True
-            return
-        edited = frozenset(asset.edited_fields or ())
-        replaced = session.scalar(select(AssetVersion.id).where(
-            AssetVersion.asset_id == asset.id).limit(1)) is not None
-        if replaced:  # a replaced file: what people described stays (dam.curation.versions)
-            edited |= KEPT_ON_REPLACE
-        _apply_metadata(asset, state, edited, keep_known=replaced)
-        for name, value in state.fields.items():
-            if name not in edited:
-                setattr(asset, name, value)
-        batch = session.get(Batch, asset.batch_id) if asset.batch_id else None
-        _apply_batch_defaults(asset, batch, edited)
-        _replace_renditions(session, asset, state.stored)
-        asset.processed_at = utcnow()
-        asset.state = AssetState.FAILED if state.failure else AssetState.READY
-        asset.error = state.failure
-        if ("sidecar" not in state.raw and sidecar_joined(session, asset)
-                and read_sidecar(state.ctx, state.batch_id, state.filename) is not None):
-            # An XMP sidecar arrived while this ran: process again, with it.
-            asset.state, asset.error = AssetState.PENDING, None
-            enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
-                    max_attempts=state.ctx.settings.job_max_attempts)
-        session.flush()
-        if asset.media_type == MediaType.PHOTO:
-            link_photo(session, asset, state.ctx.settings.publication_match_distance)
-        if state.ctx.settings.faces and asset.state == AssetState.READY:
-            queue_faces(session, asset, state.ctx.settings.job_max_attempts)
-        for write in state.on_record:
-            write(session, asset)
+    """Write metadata, renditions, the final state and the job's end in one transaction."""
+    with state.ctx.catalog.write() as session, session.no_autoflush:
+        # No autoflush: the asset's columns go out in one UPDATE, not one per query between.
+        _record_in(session, state)
+        if state.completion is not None:
+            state.completion.mark(session)
     state.done = True
+
+
+def _record_in(session: Session, state: ProcessState) -> None:
+    # The asset, its batch, and whether its file was replaced, in one query.
+    replaced_column = (select(AssetVersion.id).where(AssetVersion.asset_id == Asset.id)
+                       .exists().label("replaced"))
+    row = session.execute(
+        select(Asset, Batch, replaced_column)
+        .outerjoin(Batch, Batch.id == Asset.batch_id)
+        .where(Asset.id == state.asset_id)
+    ).first()
+    if row is None:
+        return
+    asset, batch, replaced = row
+    changes.record(session, [asset.id], "updated")
+    if asset.sha256 != state.sha256:
+        # The file was replaced while this ran: process the new one instead.
+        asset.state, asset.error = AssetState.PENDING, None
+        enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
+                max_attempts=state.ctx.settings.job_max_attempts)
+        return
+    edited = frozenset(asset.edited_fields or ())
+    if replaced:  # a replaced file: what people described stays (dam.curation.versions)
+        edited |= KEPT_ON_REPLACE
+    hashed_before = asset.phash is not None
+    _apply_metadata(asset, state, edited, keep_known=bool(replaced))
+    for name, value in state.fields.items():
+        if name not in edited:
+            setattr(asset, name, value)
+    _apply_batch_defaults(asset, batch, edited)
+    _replace_renditions(session, asset, state.stored)
+    asset.processed_at = utcnow()
+    asset.state = AssetState.FAILED if state.failure else AssetState.READY
+    asset.error = state.failure
+    if ("sidecar" not in state.raw and sidecar_joined(session, asset)
+            and read_sidecar(state.ctx, state.batch_id, state.filename) is not None):
+        # An XMP sidecar arrived while this ran: process again, with it.
+        asset.state, asset.error = AssetState.PENDING, None
+        enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
+                max_attempts=state.ctx.settings.job_max_attempts)
+    session.flush()
+    if asset.media_type == MediaType.PHOTO:
+        link_photo(session, asset, state.ctx.settings.publication_match_distance,
+                   linked_before=hashed_before)
+    if state.ctx.settings.faces and asset.state == AssetState.READY:
+        queue_faces(session, asset, state.ctx.settings.job_max_attempts)
+    for write in state.on_record:
+        write(session, asset)
 
 
 PHOTO_STAGES = (extract, render, store_renditions, record)
@@ -274,41 +288,58 @@ def _apply_batch_defaults(asset: Asset, batch: Batch | None, edited: frozenset[s
             setattr(asset, name, getattr(asset, name) or getattr(batch, batch_field))
 
 
-def _replace_renditions(session, asset: Asset, stored: list[Rendition]) -> None:  # type: ignore[no-untyped-def]
+def _replace_renditions(session: Session, asset: Asset, stored: list[Rendition]) -> None:
     existing = {
         (r.kind, r.page): r
         for r in session.scalars(select(Rendition).where(Rendition.asset_id == asset.id))
         if r.kind not in KEPT_KINDS
     }
+    added = []
     for new in stored:
         # A new row's page is None until inserted (the column default): photos have page 0.
         old = existing.pop((new.kind, new.page or 0), None)
         if old is None:
             new.asset_id = asset.id
-            session.add(new)
+            added.append({attr: getattr(new, attr) for attr in RENDITION_COLUMNS})
         else:
             for attr in ("key", "mime_type", "width", "height", "byte_size"):
                 setattr(old, attr, getattr(new, attr))
             old.created_at = utcnow()
+    if added:  # one statement for all of them (a publication has a preview per page)
+        session.execute(insert(Rendition), added)
     for stale in existing.values():
         session.delete(stale)
 
 
-def process_asset(ctx: Context, asset_id: int) -> AssetState | None:
-    """Process one asset end to end; returns its final state, or None if it no longer exists."""
+RENDITION_COLUMNS = ("asset_id", "kind", "page", "key", "mime_type", "width", "height",
+                     "byte_size")
+
+
+def process_asset(
+    ctx: Context, asset_id: int, *, completion: Completion | None = None
+) -> AssetState | None:
+    """Process one asset end to end; returns its final state, or None if it no longer exists.
+
+    With ``completion``, the job running this is marked done in the transaction that records
+    the results (when processing gets that far: else its caller marks it).
+    """
     with ctx.catalog.write() as session:
-        asset = session.get(Asset, asset_id)
-        if asset is None:
-            return None
-        if asset.state == AssetState.READY:
-            return AssetState.READY
-        asset.state = AssetState.PROCESSING
+        # One UPDATE ... RETURNING, not a load of the whole row then an UPDATE.
+        started = session.execute(
+            update(Asset)
+            .where(Asset.id == asset_id, Asset.state != AssetState.READY)
+            .values(state=AssetState.PROCESSING)
+            .returning(Asset.sha256, Asset.mime_type, Asset.media_type, Asset.original_key,
+                       Asset.batch_id, Asset.original_filename),
+            execution_options={"synchronize_session": False},
+        ).first()
+        if started is None:  # gone, or ready already
+            gone = session.scalar(select(Asset.id).where(Asset.id == asset_id)) is None
+            return None if gone else AssetState.READY
         changes.record(session, [asset_id], "updated")
-        snapshot = (asset.sha256, asset.mime_type, asset.media_type, asset.original_key)
-        origin = (asset.batch_id, asset.original_filename)
-    sha256, mime_type, media_type, key = snapshot
+    sha256, mime_type, media_type, key, batch_id, filename = started
     with ctx.store.local_path(key) as path:
         state = ProcessState(ctx, asset_id, sha256, mime_type, MediaType(media_type), path,
-                             batch_id=origin[0], filename=origin[1] or "")
+                             batch_id=batch_id, filename=filename or "", completion=completion)
         run_stages(PIPELINES[state.media_type], state)
     return AssetState.FAILED if state.failure else AssetState.READY

@@ -149,9 +149,14 @@ def _add_image(session, asset_id: int, printed: PrintedImage) -> PublicationImag
     return row
 
 
-def link_photo(session, asset: Asset, max_distance: int) -> int:  # type: ignore[no-untyped-def]
-    """Link a photo to the publications that printed it; returns how many links it has."""
-    session.execute(delete(PublicationPhoto).where(PublicationPhoto.photo_id == asset.id))
+def link_photo(session, asset: Asset, max_distance: int, *, linked_before: bool = True) -> int:  # type: ignore[no-untyped-def]
+    """Link a photo to the publications that printed it; returns how many links it has.
+
+    ``linked_before=False`` says the photo had no hash until now, hence no links to remove:
+    links are only ever made between hashes.
+    """
+    if linked_before:
+        session.execute(delete(PublicationPhoto).where(PublicationPhoto.photo_id == asset.id))
     if not asset.phash:
         return 0
     made = 0

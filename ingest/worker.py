@@ -14,6 +14,7 @@ back, and work in a temporary folder that the next worker removes if they were k
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -58,9 +59,12 @@ class JobTimeoutError(IngestError):
     """A job ran past job_timeout_seconds (a permanent failure: it would time out again)."""
 
 
-def run_process_asset(ctx: Context, job: queue.ClaimedJob) -> None:
-    if job.asset_id is not None:
-        process_asset(ctx, job.asset_id)
+def run_process_asset(ctx: Context, job: queue.ClaimedJob) -> bool | None:
+    if job.asset_id is None:
+        return None
+    completion = queue.Completion(job.id, job.owner) if job.owner else None
+    process_asset(ctx, job.asset_id, completion=completion)
+    return completion.done if completion is not None else None
 
 
 def run_make_proxy(ctx: Context, job: queue.ClaimedJob) -> None:
@@ -82,7 +86,10 @@ def run_ocr_pages(ctx: Context, job: queue.ClaimedJob) -> None:
     run_ocr_job(ctx, job)
 
 
-JobHandler = Callable[[Context, queue.ClaimedJob], None]
+#: A handler returns None, and the worker then marks the job done; or, having marked it done
+#: itself in the transaction that recorded its work (``queue.complete_in``), whether it could
+#: (False: another worker had taken the job over).
+JobHandler = Callable[[Context, queue.ClaimedJob], bool | None]
 HANDLERS: dict[JobKind, JobHandler] = {
     JobKind.PROCESS_ASSET: run_process_asset,
     JobKind.MAKE_PROXY: run_make_proxy,
@@ -146,6 +153,8 @@ def run_job(
 
     Returns the job's new state (None if another worker took it over meanwhile).
     """
+    if job.owner != owner:
+        job = dataclasses.replace(job, owner=owner)
     keeper = LeaseKeeper(ctx, job.id, owner)
     keeper.start()
     use_alarm = threading.current_thread() is threading.main_thread()
@@ -153,7 +162,7 @@ def run_job(
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.alarm(job_time_limit(ctx.settings, job.kind))
     try:
-        handler_for(job.kind)(ctx, job)
+        finished = handler_for(job.kind)(ctx, job)
     except Exception as exc:
         if use_alarm:
             signal.alarm(0)
@@ -169,8 +178,9 @@ def run_job(
     else:
         if use_alarm:
             signal.alarm(0)
-        done = _record(ctx, stop, lambda: queue.complete(ctx.catalog, job.id, owner))
-        return JobState.DONE if done else None
+        if finished is None:
+            finished = _record(ctx, stop, lambda: queue.complete(ctx.catalog, job.id, owner))
+        return JobState.DONE if finished else None
     finally:
         if use_alarm:
             signal.alarm(0)
