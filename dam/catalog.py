@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from dam import changes
@@ -65,12 +65,12 @@ def create_batch(catalog: Catalog, info: BatchInfo) -> int:
 
 def find_asset_id(catalog: Catalog, sha256: str) -> int | None:
     """The asset holding this content: as its current file, else as an earlier version."""
-    with catalog.read() as session:
-        found = session.scalars(select(Asset.id).where(Asset.sha256 == sha256)).first()
-        if found is None:
-            found = session.scalars(select(AssetVersion.asset_id)
-                                    .where(AssetVersion.sha256 == sha256)).first()
-        return found
+    current = select(Asset.id, literal(0).label("rank")).where(Asset.sha256 == sha256)
+    earlier = select(AssetVersion.asset_id, literal(1).label("rank")).where(
+        AssetVersion.sha256 == sha256)
+    both = union_all(current, earlier).subquery()
+    with catalog.read() as session:  # one query: new files are the common case
+        return session.scalars(select(both.c.id).order_by(both.c.rank).limit(1)).first()
 
 
 def record_new(
@@ -82,22 +82,25 @@ def record_new(
     """
     try:
         with catalog.write() as session:
-            asset = Asset(
-                sha256=facts.sha256,
-                media_type=facts.media_type,
-                mime_type=facts.mime_type,
-                byte_size=facts.byte_size,
-                original_filename=facts.original_filename,
-                original_key=facts.original_key,
-                batch_id=batch_id,
-                state=AssetState.PENDING,
-            )
-            session.add(asset)
-            session.flush()
-            changes.record(session, [asset.id], "created")
-            enqueue(session, JobKind.PROCESS_ASSET, asset.id, max_attempts=max_attempts)
-            _add_item(session, batch_id, facts, IntakeOutcome.NEW, asset.id)
-            return IntakeResult(IntakeOutcome.NEW, facts.source_path, asset.id)
+            # A plain INSERT ... RETURNING: no Asset object to build and flush for a new file.
+            asset_id = session.execute(
+                insert(Asset)
+                .values(
+                    sha256=facts.sha256,
+                    media_type=facts.media_type,
+                    mime_type=facts.mime_type,
+                    byte_size=facts.byte_size,
+                    original_filename=facts.original_filename,
+                    original_key=facts.original_key,
+                    batch_id=batch_id,
+                    state=AssetState.PENDING,
+                )
+                .returning(Asset.id)
+            ).scalar_one()
+            changes.record(session, [asset_id], "created")
+            enqueue(session, JobKind.PROCESS_ASSET, asset_id, max_attempts=max_attempts)
+            _add_item(session, batch_id, facts, IntakeOutcome.NEW, asset_id, flush=False)
+            return IntakeResult(IntakeOutcome.NEW, facts.source_path, asset_id)
     except IntegrityError:
         existing = find_asset_id(catalog, facts.sha256)
         if existing is None:
@@ -129,7 +132,7 @@ def record_failure(
     return IntakeResult(IntakeOutcome.FAILED, source_path, error=error)
 
 
-def _add_item(session, batch_id, facts, outcome, asset_id) -> IntakeItem:  # type: ignore[no-untyped-def]
+def _add_item(session, batch_id, facts, outcome, asset_id, *, flush: bool = True) -> IntakeItem:  # type: ignore[no-untyped-def]
     item = IntakeItem(
         batch_id=batch_id,
         source_path=facts.source_path,
@@ -140,7 +143,8 @@ def _add_item(session, batch_id, facts, outcome, asset_id) -> IntakeItem:  # typ
         byte_size=facts.byte_size,
     )
     session.add(item)
-    session.flush()
+    if flush:
+        session.flush()
     return item
 
 
