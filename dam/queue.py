@@ -86,18 +86,22 @@ def claim(
             due = _due_clause(now) if take_over else and_(
                 Job.state == JobState.QUEUED, Job.run_after <= now
             )
+            # Columns, not a Job object: a claim is a worker's most frequent statement pair.
             query = (
-                select(Job)
+                select(Job.id, Job.kind, Job.asset_id, Job.attempts, Job.max_attempts,
+                       Job.transient_retries)
                 .where(due)
                 .order_by(Job.priority, Job.run_after, Job.id)  # a job put back waits its turn
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
-            job = session.scalars(query).first()
-            if job is None:
+            row = session.execute(query).first()
+            if row is None:
                 return None
-            if job.attempts >= job.max_attempts:
+            job_id, kind, asset_id, attempts, max_attempts, transient_retries = row
+            if attempts >= max_attempts:
                 # Its lease ran out on the last allowed try: the worker died or hung each time.
+                job = session.get_one(Job, job_id)
                 _mark_failed(
                     session,
                     job,
@@ -105,12 +109,15 @@ def claim(
                     or f"the worker stopped (killed or timed out) on all {job.attempts} tries",
                 )
                 continue
-            job.state = JobState.RUNNING
-            job.attempts += 1
-            job.lease_owner = owner
-            job.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
-            return ClaimedJob(job.id, job.kind, job.asset_id, job.attempts, job.max_attempts,
-                              job.transient_retries, owner)
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(state=JobState.RUNNING, attempts=attempts + 1, lease_owner=owner,
+                        lease_expires_at=now + dt.timedelta(seconds=lease_seconds)),
+                execution_options={"synchronize_session": False},
+            )
+            return ClaimedJob(job_id, JobKind(kind), asset_id, attempts + 1, max_attempts,
+                              transient_retries, owner)
 
 
 def renew(catalog: Catalog, job_id: int, owner: str, lease_seconds: int) -> bool:
