@@ -26,7 +26,7 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 
 from dam.enums import MediaType
 from dam.models import Asset, PublicationImage, PublicationPhoto, phash_quarters
@@ -60,43 +60,44 @@ def near_values(value: int, radius: int) -> list[int]:
     return [value ^ mask for mask in _flip_masks(radius)]
 
 
-def _near_clause(columns: list, phash: str, max_distance: int):  # type: ignore[no-untyped-def]
+def _near_clause(columns: list):  # type: ignore[no-untyped-def]
+    """Any quarter among the values bound to ``q0``..``q3`` (see :func:`_near_values`): the
+    lists are expanded when the statement runs, so it is built and compiled once, not coerced
+    value by value (548 of them for r = 2) at every call: ~0.35 ms less a photo."""
+    return or_(*(column.in_(bindparam(f"q{i}", expanding=True))
+                 for i, column in enumerate(columns)))
+
+
+def _near_values(phash: str, max_distance: int) -> dict[str, list[int]]:
     radius = quarter_radius(max_distance)
-    quarters = phash_quarters(phash)
-    return or_(
-        *(
-            column.in_(near_values(q, radius))
-            for column, q in zip(columns, quarters, strict=True)
-            if q is not None
-        )
-    )
+    return {f"q{i}": near_values(q, radius) if q is not None else []
+            for i, q in enumerate(phash_quarters(phash))}
+
+
+@lru_cache(maxsize=1)
+def _near_photos():  # type: ignore[no-untyped-def]
+    columns = [Asset.phash_q0, Asset.phash_q1, Asset.phash_q2, Asset.phash_q3]
+    return select(Asset.id, Asset.phash).where(
+        Asset.media_type == MediaType.PHOTO, Asset.phash.is_not(None), _near_clause(columns))
+
+
+@lru_cache(maxsize=1)
+def _near_printed():  # type: ignore[no-untyped-def]
+    columns = [PublicationImage.phash_q0, PublicationImage.phash_q1,
+               PublicationImage.phash_q2, PublicationImage.phash_q3]
+    return select(PublicationImage).where(_near_clause(columns))
 
 
 def matching_photos(session, phash: str, max_distance: int) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """(photo id, distance) of the archive photos within ``max_distance`` of ``phash``."""
-    columns = [Asset.phash_q0, Asset.phash_q1, Asset.phash_q2, Asset.phash_q3]
-    rows = session.execute(
-        select(Asset.id, Asset.phash).where(
-            Asset.media_type == MediaType.PHOTO,
-            Asset.phash.is_not(None),
-            _near_clause(columns, phash, max_distance),
-        )
-    ).all()
+    rows = session.execute(_near_photos(), _near_values(phash, max_distance)).all()
     found = [(asset_id, hamming(other, phash)) for asset_id, other in rows]
     return [(asset_id, d) for asset_id, d in found if d <= max_distance]
 
 
 def matching_printed(session, phash: str, max_distance: int) -> list[tuple[PublicationImage, int]]:  # type: ignore[no-untyped-def]
     """(printed picture, distance) within ``max_distance`` of ``phash``."""
-    columns = [
-        PublicationImage.phash_q0,
-        PublicationImage.phash_q1,
-        PublicationImage.phash_q2,
-        PublicationImage.phash_q3,
-    ]
-    images = session.scalars(
-        select(PublicationImage).where(_near_clause(columns, phash, max_distance))
-    ).all()
+    images = session.scalars(_near_printed(), _near_values(phash, max_distance)).all()
     found = [(image, hamming(image.phash, phash)) for image in images]
     return [(image, d) for image, d in found if d <= max_distance]
 
