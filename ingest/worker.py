@@ -35,6 +35,7 @@ from dam.enums import JobKind, JobState
 from dam.errors import IngestError
 from dam.faults import classify, is_catalog_error
 from dam.queue_bell import JobBell
+from ingest.allocator import keep_freed_memory
 from ingest.lifeline import watch_parent
 from ingest.pipeline import process_asset
 from ingest.renditions import warm_up
@@ -301,6 +302,7 @@ def _child_main(
     if settings.worker_nice and hasattr(os, "nice"):
         os.nice(settings.worker_nice)  # renditions wait for pages and searches, not the reverse
     scratch = open_scratch(settings.data_dir)
+    keep_freed_memory()  # before the first photo's buffers (ingest.allocator)
     warm_up()
     ctx = open_context(settings, check=False)  # the supervisor checked the schema
     shift = Shift()
