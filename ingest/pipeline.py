@@ -158,15 +158,19 @@ def note_unprocessed(state: ProcessState) -> None:
 
 def record(state: ProcessState) -> None:
     """Write metadata, renditions, the final state and the job's end in one transaction."""
-    with state.ctx.catalog.write() as session, session.no_autoflush:
-        # No autoflush: the asset's columns go out in one UPDATE, not one per query between.
-        _record_in(session, state)
+    with state.ctx.catalog.write() as session:
+        with session.no_autoflush:  # the asset's columns in one UPDATE, not one per query
+            recorded = _record_results(session, state)
+        if recorded is not None:
+            _record_links(session, state, *recorded)
         if state.completion is not None:
             state.completion.mark(session)
     state.done = True
 
 
-def _record_in(session: Session, state: ProcessState) -> None:
+def _record_results(session: Session, state: ProcessState) -> tuple[Asset, bool] | None:
+    """The asset's columns and renditions, flushed; returns the asset and whether it had a
+    perceptual hash before, or None when it is gone or its file was replaced meanwhile."""
     # The asset, its batch, and whether its file was replaced, in one query.
     replaced_column = (select(AssetVersion.id).where(AssetVersion.asset_id == Asset.id)
                        .exists().label("replaced"))
@@ -176,7 +180,7 @@ def _record_in(session: Session, state: ProcessState) -> None:
         .where(Asset.id == state.asset_id)
     ).first()
     if row is None:
-        return
+        return None
     asset, batch, replaced = row
     changes.record(session, [asset.id], "updated")
     if asset.sha256 != state.sha256:
@@ -184,7 +188,7 @@ def _record_in(session: Session, state: ProcessState) -> None:
         asset.state, asset.error = AssetState.PENDING, None
         enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
                 max_attempts=state.ctx.settings.job_max_attempts)
-        return
+        return None
     edited = frozenset(asset.edited_fields or ())
     if replaced:  # a replaced file: what people described stays (dam.curation.versions)
         edited |= KEPT_ON_REPLACE
@@ -205,6 +209,12 @@ def _record_in(session: Session, state: ProcessState) -> None:
         enqueue(session, JobKind.PROCESS_ASSET, asset.id,  # this job itself is ending
                 max_attempts=state.ctx.settings.job_max_attempts)
     session.flush()
+    return asset, hashed_before
+
+
+def _record_links(session: Session, state: ProcessState, asset: Asset,
+                  hashed_before: bool) -> None:
+    """Publication links, follow-up jobs and the stages' own writes (autoflush as usual)."""
     if asset.media_type == MediaType.PHOTO:
         link_photo(session, asset, state.ctx.settings.publication_match_distance,
                    linked_before=hashed_before)
