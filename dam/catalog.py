@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, inspect, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from dam import changes
 from dam.db import Catalog
@@ -65,16 +66,27 @@ def create_batch(catalog: Catalog, info: BatchInfo) -> int:
 
 def find_asset_id(catalog: Catalog, sha256: str) -> int | None:
     """The asset holding this content: as its current file, else as an earlier version."""
+    with catalog.read() as session:
+        return asset_id_holding(session, sha256)
+
+
+def asset_id_holding(session: Session, sha256: str) -> int | None:
+    """``find_asset_id`` within the caller's session (one query: new files are the common
+    case)."""
     current = select(Asset.id, literal(0).label("rank")).where(Asset.sha256 == sha256)
     earlier = select(AssetVersion.asset_id, literal(1).label("rank")).where(
         AssetVersion.sha256 == sha256)
     both = union_all(current, earlier).subquery()
-    with catalog.read() as session:  # one query: new files are the common case
-        return session.scalars(select(both.c.id).order_by(both.c.rank).limit(1)).first()
+    return session.scalars(select(both.c.id).order_by(both.c.rank).limit(1)).first()
+
+
+AlsoRecord = Callable[[Session, "IntakeResult"], None]
+"""Caller's own writes for an intake outcome, made in the transaction that records it."""
 
 
 def record_new(
-    catalog: Catalog, batch_id: int, facts: IntakeFacts, max_attempts: int
+    catalog: Catalog, batch_id: int, facts: IntakeFacts, max_attempts: int,
+    also: AlsoRecord | None = None,
 ) -> IntakeResult:
     """Record a stored original as a pending asset with its processing job, in one transaction.
 
@@ -100,25 +112,34 @@ def record_new(
             changes.record(session, [asset_id], "created")
             enqueue(session, JobKind.PROCESS_ASSET, asset_id, max_attempts=max_attempts)
             _add_item(session, batch_id, facts, IntakeOutcome.NEW, asset_id, flush=False)
-            return IntakeResult(IntakeOutcome.NEW, facts.source_path, asset_id)
+            result = IntakeResult(IntakeOutcome.NEW, facts.source_path, asset_id)
+            if also is not None:
+                also(session, result)
+            return result
     except IntegrityError:
         existing = find_asset_id(catalog, facts.sha256)
         if existing is None:
             raise
-        return record_duplicate(catalog, batch_id, facts, existing)
+        return record_duplicate(catalog, batch_id, facts, existing, also)
 
 
 def record_duplicate(
-    catalog: Catalog, batch_id: int, facts: IntakeFacts, asset_id: int
+    catalog: Catalog, batch_id: int, facts: IntakeFacts, asset_id: int,
+    also: AlsoRecord | None = None,
 ) -> IntakeResult:
+    result = IntakeResult(IntakeOutcome.DUPLICATE, facts.source_path, asset_id)
     with catalog.write() as session:
         _add_item(session, batch_id, facts, IntakeOutcome.DUPLICATE, asset_id)
-    return IntakeResult(IntakeOutcome.DUPLICATE, facts.source_path, asset_id)
+        if also is not None:
+            also(session, result)
+    return result
 
 
 def record_failure(
-    catalog: Catalog, batch_id: int, source_path: str, filename: str, error: str
+    catalog: Catalog, batch_id: int, source_path: str, filename: str, error: str,
+    also: AlsoRecord | None = None,
 ) -> IntakeResult:
+    result = IntakeResult(IntakeOutcome.FAILED, source_path, error=error)
     with catalog.write() as session:
         session.add(
             IntakeItem(
@@ -129,7 +150,9 @@ def record_failure(
                 error=error,
             )
         )
-    return IntakeResult(IntakeOutcome.FAILED, source_path, error=error)
+        if also is not None:
+            also(session, result)
+    return result
 
 
 def _add_item(session, batch_id, facts, outcome, asset_id, *, flush: bool = True) -> IntakeItem:  # type: ignore[no-untyped-def]

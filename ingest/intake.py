@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dam.catalog import (
+    AlsoRecord,
     IntakeFacts,
     IntakeResult,
+    asset_id_holding,
     find_asset_id,
     record_duplicate,
     record_failure,
@@ -55,6 +57,8 @@ class IntakeState:
     byte_size: int | None = None
     duplicate_of: int | None = None
     own_file: bool = False  # ours to give the store (a web upload), not a file of the user's
+    also: AlsoRecord | None = None  # the caller's writes, in the transaction of the outcome
+    holder: int | None | bool = False  # asset with this content, looked up (False: not yet)
     result: IntakeResult | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -96,11 +100,16 @@ def hash_file(state: IntakeState) -> None:
 
 
 def refuse_erased(state: IntakeState) -> None:
-    """Content erased by legal mandate is recognised and refused, never stored again."""
+    """Content erased by legal mandate is recognised and refused, never stored again.
+
+    The asset already holding the content is looked up in the same read (find_duplicate).
+    """
     assert state.sha256
     with state.ctx.catalog.read() as session:
         tombstone = find_erasure(session, state.sha256)
         reason = returned_reason(tombstone) if tombstone is not None else None
+        if reason is None:
+            state.holder = asset_id_holding(session, state.sha256)
     if reason is not None:
         log.warning("intake: %s was erased by legal mandate: refused", state.filename)
         raise IngestError(reason)
@@ -109,9 +118,12 @@ def refuse_erased(state: IntakeState) -> None:
 def find_duplicate(state: IntakeState) -> None:
     """Same content already catalogued: report and link it, store nothing."""
     assert state.sha256
-    existing = find_asset_id(state.ctx.catalog, state.sha256)
+    existing = state.holder
+    if existing is False:
+        existing = find_asset_id(state.ctx.catalog, state.sha256)
     if existing is not None:
-        state.result = record_duplicate(state.ctx.catalog, state.batch_id, state.facts(), existing)
+        state.result = record_duplicate(state.ctx.catalog, state.batch_id, state.facts(),
+                                        int(existing), state.also)
 
 
 def store_original(state: IntakeState) -> None:
@@ -138,7 +150,8 @@ def store_original(state: IntakeState) -> None:
 def record(state: IntakeState) -> None:
     """A pending asset and its job, in one transaction."""
     state.result = record_new(
-        state.ctx.catalog, state.batch_id, state.facts(), state.ctx.settings.job_max_attempts
+        state.ctx.catalog, state.batch_id, state.facts(), state.ctx.settings.job_max_attempts,
+        state.also,
     )
 
 
@@ -171,6 +184,7 @@ def intake_file(
     filename: str | None = None,
     keep_on_store_error: bool = False,
     own_file: bool = False,
+    also: AlsoRecord | None = None,
 ) -> IntakeResult:
     """Run intake on one file; a bad file becomes a recorded failure, never an exception.
 
@@ -180,12 +194,18 @@ def intake_file(
     the file (the web upload's only copy) and tries again later. ``own_file``: the file is the
     caller's own, deleted after and never changed (an upload's), so a local store may link it
     instead of copying it; never a user's file, which they could change in place later.
+    ``also``: the caller's own writes for the outcome, made in the transaction that records it
+    (an upload's state), so that both are saved or neither.
     """
     state = IntakeState(ctx=ctx, batch_id=batch_id, path=path,
-                        filename=filename or display_name(path), own_file=own_file)
+                        filename=filename or display_name(path), own_file=own_file, also=also)
     sidecar = _sidecar_bytes(path, state.filename)
     if sidecar is not None:
-        return take_sidecar(ctx, batch_id, str(path), state.filename, sidecar)
+        result = take_sidecar(ctx, batch_id, str(path), state.filename, sidecar)
+        if also is not None:
+            with ctx.catalog.write() as session:
+                also(session, result)
+        return result
     stages = INTAKE_STAGES
     if known_hash is not None:
         state.sha256, state.byte_size = known_hash
@@ -195,9 +215,9 @@ def intake_file(
     except IngestError as exc:
         if keep_on_store_error and isinstance(exc, StoreDownError):
             raise
-        return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc))
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, str(exc), also)
     except OSError as exc:
         reason = f"cannot read the file: {exc.strerror or exc}"
-        return record_failure(ctx.catalog, batch_id, str(path), state.filename, reason)
+        return record_failure(ctx.catalog, batch_id, str(path), state.filename, reason, also)
     assert state.result is not None
     return state.result

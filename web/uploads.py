@@ -41,8 +41,9 @@ from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from dam.catalog import BatchInfo, IntakeResult, create_batch, record_failure
+from dam.catalog import AlsoRecord, BatchInfo, IntakeResult, create_batch, record_failure
 from dam.context import Context
 from dam.db import serialize_on
 from dam.enums import IntakeOutcome, MediaType, UploadState
@@ -361,8 +362,9 @@ def _check_type(ctx: Context, upload: Upload, path: Path) -> None:
     if kind.media_type != MediaType.OTHER or _is_sidecar(upload.filename, path):
         return  # an XMP sidecar joins the picture of the same name in the batch
     reason = _("This type of file is not accepted: only photos, video, audio and PDF.")
-    _finish(ctx, upload, record_failure(ctx.catalog, upload.batch_id, upload.filename,
-                                        upload.filename, reason))
+    record_failure(ctx.catalog, upload.batch_id, upload.filename, upload.filename, reason,
+                   _finished(upload))
+    _clean_up(ctx, upload)
     raise RequestError(415, "unsupported_type", reason)
 
 
@@ -374,11 +376,24 @@ def _is_sidecar(filename: str, path: Path) -> bool:
         return False
 
 
-def _finish(ctx: Context, upload: Upload, result: IntakeResult) -> None:
-    state = UploadState.FAILED if result.outcome == IntakeOutcome.FAILED else UploadState.DONE
-    with ctx.catalog.write() as session:
-        session.execute(update(Upload).where(Upload.id == upload.id).values(
-            state=state, outcome=result.outcome, asset_id=result.asset_id, error=result.error))
+def _finished(upload: Upload) -> AlsoRecord:
+    """The upload's final state, written in the transaction that records its intake outcome;
+    ``upload`` (detached) is brought up to date as well."""
+
+    def write(session: Session, result: IntakeResult) -> None:
+        state = (UploadState.FAILED if result.outcome == IntakeOutcome.FAILED
+                 else UploadState.DONE)
+        values = {"state": state, "outcome": result.outcome, "asset_id": result.asset_id,
+                  "error": result.error}
+        session.execute(update(Upload).where(Upload.id == upload.id).values(**values))
+        for name, value in values.items():
+            setattr(upload, name, value)
+
+    return write
+
+
+def _clean_up(ctx: Context, upload: Upload) -> None:
+    """The received file and chunks of a finished upload."""
     shutil.rmtree(part_path(ctx, upload).parent, ignore_errors=True)
     if upload_parts.chunks_in_store(ctx):
         upload_parts.discard_parts(ctx, upload.id)
@@ -394,7 +409,8 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
     if upload.state != UploadState.RECEIVING:
         return upload
     if upload_parts.chunks_in_store(ctx):
-        _complete_from_store(ctx, upload)
+        if _complete_from_store(ctx, upload):
+            return upload  # brought up to date by take_in
         with reading(ctx.catalog) as session:
             return session.get(Upload, upload.id)  # type: ignore[return-value]
     progress = _progress_for(upload.id)
@@ -409,19 +425,22 @@ def complete_upload(ctx: Context, upload: Upload) -> Upload:
                 sha256 = progress.digest.hexdigest()
             else:  # after a restart, or chunks taken by several processes: read it once
                 sha256 = _hash_file(path, received)
+            upload.received = received
             take_in(ctx, upload, path, sha256, received)
+            return upload  # brought up to date by take_in
     with reading(ctx.catalog) as session:
         return session.get(Upload, upload.id)  # type: ignore[return-value]
 
 
-def _complete_from_store(ctx: Context, upload: Upload) -> None:
-    """One node joins the parts and takes the file in; others answer the state as it is."""
+def _complete_from_store(ctx: Context, upload: Upload) -> bool:
+    """One node joins the parts and takes the file in (True); others answer the state as it
+    is (False)."""
     if not upload_parts.claim_assembly(ctx, upload):
         state, received = _stored_state(ctx, upload.id)
         if state == UploadState.RECEIVING and received != upload.byte_size:
             raise RequestError(409, "incomplete", _("The upload is not complete yet."),
                                offset=received)
-        return  # being assembled by another request, or finished meanwhile
+        return False  # being assembled by another request, or finished meanwhile
     path = part_path(ctx, upload)
     try:
         check_space(ctx, upload.byte_size)
@@ -433,31 +452,35 @@ def _complete_from_store(ctx: Context, upload: Upload) -> None:
             raise store_away() from exc
         raise
     with _exclusive(path):
+        upload.received = upload.byte_size
         take_in(ctx, upload, path, sha256, upload.byte_size)
+    return True
 
 
 def take_in(ctx: Context, upload: Upload, path: Path, sha256: str, size: int) -> bool:
     """Intake of a complete file (its lock held); False when it must wait for the store."""
     try:
-        result = intake_received(ctx, upload.batch_id, path, sha256, size)
+        intake_received(ctx, upload.batch_id, path, sha256, size, _finished(upload))
     except StoreDownError as exc:
         log.warning("upload %s waits for the object store: %s", upload.id, exc)
         with ctx.catalog.write() as session:  # the store's address and error stay in the log
             session.execute(update(Upload).where(Upload.id == upload.id).values(
                 state=UploadState.WAITING_STORE, sha256=sha256))
+        upload.state, upload.sha256 = UploadState.WAITING_STORE, sha256
         return False
-    _finish(ctx, upload, result)
+    _clean_up(ctx, upload)
     return True
 
 
-def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: int
-                    ) -> IntakeResult:
+def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: int,
+                    also: AlsoRecord | None = None) -> IntakeResult:
     """ingest.intake's stages on an uploaded file whose SHA-256 was computed on arrival.
 
-    Raises StoreDownError when the store does not take it: the file must be kept.
+    Raises StoreDownError when the store does not take it: the file must be kept. ``also``:
+    writes made in the transaction that records the outcome (see ``intake_file``).
     """
     return intake_file(ctx, batch_id, path, known_hash=(sha256, size), filename=path.name,
-                       keep_on_store_error=True, own_file=True)
+                       keep_on_store_error=True, own_file=True, also=also)
 
 
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:
