@@ -217,13 +217,12 @@ def upload_status(upload_id: str) -> Response:
 
 @bp.patch("/uploads/<upload_id>")
 def upload_chunk(upload_id: str) -> Response:
-    upload = _own_upload(upload_id)
     try:
-        offset = int(request.headers.get("Upload-Offset", ""))
+        offset: int | None = int(request.headers.get("Upload-Offset", ""))
     except ValueError:
-        raise RequestError(400, "offset", "the Upload-Offset header is required") from None
-    reached = uploads.receive_chunk(get_ctx(), upload, offset, request.content_length,
-                                    request.stream)
+        offset = None  # a 400, once the upload is known to be the account's
+    upload, reached = uploads.receive_chunk(get_ctx(), upload_id, g.user.id, offset,
+                                            request.content_length, request.stream)
     response = jsonify(offset=reached, size=upload.byte_size)
     response.headers["Upload-Offset"] = str(reached)
     return response
@@ -231,6 +230,6 @@ def upload_chunk(upload_id: str) -> Response:
 
 @bp.post("/uploads/<upload_id>/complete")
 def complete_upload(upload_id: str) -> tuple[Response, int]:
-    upload = uploads.complete_upload(get_ctx(), _own_upload(upload_id))
+    upload = uploads.complete_upload(get_ctx(), upload_id, g.user.id)
     waiting = upload.state == UploadState.WAITING_STORE  # kept; taken in when the store is back
     return jsonify(_upload_json(upload)), 202 if waiting else 200

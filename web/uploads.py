@@ -29,6 +29,7 @@ import errno
 import fcntl
 import hashlib
 import logging
+import os
 import secrets
 import shutil
 import threading
@@ -39,6 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -109,22 +111,34 @@ def _forget(upload_id: str) -> None:
 
 
 @contextmanager
+def _locked_folder(folder: Path) -> Iterator[bool]:
+    """Hold an upload's folder locked against every thread and process of this node.
+
+    Yields False when the folder is gone (another request finished the upload meanwhile).
+    """
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield False
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield folder.exists()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+@contextmanager
 def _exclusive(path: Path) -> Iterator[bool]:
-    """Hold the upload's file locked against every thread and process of this node.
+    """Hold the upload whose file is ``path`` locked (its folder: ``_locked_folder``).
 
     Yields False when the file is gone (another request finished the upload meanwhile).
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        yield False
-        return
-    with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield path.exists()
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with _locked_folder(path.parent) as present:
+        yield present and path.exists()
 
 
 def check_filename(name: object) -> str:
@@ -279,9 +293,55 @@ def _copy(stream: BinaryIO, path: Path, offset: int, length: int, progress: _Pro
         raise disk_full() from exc
 
 
-def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
-                  stream: BinaryIO) -> int:
-    """Append one chunk at ``offset``; returns the new offset."""
+def _own(ctx: Context, upload_id: str, owner_id: int) -> Upload:
+    """The upload as the catalog has it now, if it is this account's; else 404."""
+    upload = get_upload(ctx, upload_id)
+    if upload is None or upload.user_id != owner_id:
+        abort(404)
+    return upload
+
+
+def receive_chunk(ctx: Context, upload_id: str, owner_id: int, offset: int | None,
+                  length: int | None, stream: BinaryIO) -> tuple[Upload, int]:
+    """Append one chunk at ``offset`` to the account's upload; returns it and the new offset.
+
+    On this node's disk, the upload is read once, its folder locked (the chunks of one upload
+    go one at a time), so that the offset checked is the one the chunk follows.
+    """
+    if upload_parts.chunks_in_store(ctx) or not _valid_id(upload_id):
+        upload = _own(ctx, upload_id, owner_id)
+        offset, length = _chunk_fits(upload, offset, length)
+        if upload_parts.chunks_in_store(ctx):
+            return upload, _receive_in_store(ctx, upload, offset, length, stream)
+    folder = uploads_dir(ctx) / upload_id
+    with _locked_folder(folder) as locked:
+        upload = _own(ctx, upload_id, owner_id)
+        offset, length = _chunk_fits(upload, offset, length)
+        check_space(ctx, length)
+        progress = _progress_for(upload.id)
+        path = part_path(ctx, upload)
+        if not locked or not path.exists():
+            raise RequestError(409, "finished", _("This upload is already finished."),
+                               offset=upload.received)
+        if offset != upload.received:
+            raise RequestError(409, "offset", _("The upload is at another offset."),
+                               offset=upload.received)
+        if progress.offset != offset:  # the bytes before came through another process
+            progress.digest, progress.offset = None, offset
+        try:
+            _copy(stream, path, offset, length, progress)
+        finally:
+            _save_offset(ctx, upload.id, progress.offset)
+        reached = upload.received = progress.offset
+    if offset < HEADER_BYTES <= reached or reached == upload.byte_size:
+        _check_type(ctx, upload, path)
+    return upload, reached
+
+
+def _chunk_fits(upload: Upload, offset: int | None, length: int | None) -> tuple[int, int]:
+    """The checks of a chunk against its upload, before any byte is taken."""
+    if offset is None:
+        raise RequestError(400, "offset", "the Upload-Offset header is required")
     if upload.state != UploadState.RECEIVING:
         raise RequestError(409, "finished", _("This upload is already finished."),
                            offset=upload.received)
@@ -289,41 +349,19 @@ def receive_chunk(ctx: Context, upload: Upload, offset: int, length: int | None,
         raise RequestError(411, "length", _("The chunk needs a Content-Length."))
     if offset + length > upload.byte_size:
         raise RequestError(400, "overflow", _("The chunk goes past the declared file size."))
-    if upload_parts.chunks_in_store(ctx):
-        return _receive_in_store(ctx, upload, offset, length, stream)
-    check_space(ctx, length)
-    progress = _progress_for(upload.id)
-    path = part_path(ctx, upload)
-    with _exclusive(path) as present:
-        state, received = _stored_state(ctx, upload.id)
-        if not present or state != UploadState.RECEIVING:
-            raise RequestError(409, "finished", _("This upload is already finished."),
-                               offset=received)
-        if offset != received:
-            raise RequestError(409, "offset", _("The upload is at another offset."),
-                               offset=received)
-        if progress.offset != offset:  # the bytes before came through another process
-            progress.digest, progress.offset = None, offset
-        try:
-            _copy(stream, path, offset, length, progress)
-        finally:
-            _save_offset(ctx, upload.id, progress.offset)
-        reached = progress.offset
-    if offset < HEADER_BYTES <= reached or reached == upload.byte_size:
-        _check_type(ctx, upload, path)
-    return reached
+    return offset, length
 
 
 def _receive_in_store(ctx: Context, upload: Upload, offset: int, length: int,
                       stream: BinaryIO) -> int:
-    """A chunk kept in the object store (web.upload_parts): any node may take the next one."""
-    state, received = _stored_state(ctx, upload.id)
-    if state != UploadState.RECEIVING:
-        raise RequestError(409, "finished", _("This upload is already finished."),
-                           offset=received)
-    if offset != received:
+    """A chunk kept in the object store (web.upload_parts): any node may take the next one.
+
+    ``upload`` was read as this request began; should another request have moved it on
+    since, the conditional update of ``store_chunk`` refuses the chunk (409).
+    """
+    if offset != upload.received:
         raise RequestError(409, "offset", _("The upload is at another offset."),
-                           offset=received)
+                           offset=upload.received)
     try:
         reached = upload_parts.store_chunk(ctx, upload.id, offset, length, stream)
     except StoreUnavailableError as exc:
@@ -400,36 +438,33 @@ def _clean_up(ctx: Context, upload: Upload) -> None:
     _forget(upload.id)
 
 
-def complete_upload(ctx: Context, upload: Upload) -> Upload:
-    """Take the whole file in through the intake stages (hash already known); idempotent.
+def complete_upload(ctx: Context, upload_id: str, owner_id: int) -> Upload:
+    """Take the account's whole file in through the intake stages (hash already known);
+    idempotent. Returns the upload as it is then.
 
     When the object store does not take the original, the upload waits for it (state
     WAITING_STORE, the file kept) and housekeeping takes it in later.
     """
-    if upload.state != UploadState.RECEIVING:
-        return upload
-    if upload_parts.chunks_in_store(ctx):
-        if _complete_from_store(ctx, upload):
-            return upload  # brought up to date by take_in
+    if upload_parts.chunks_in_store(ctx) or not _valid_id(upload_id):
+        upload = _own(ctx, upload_id, owner_id)
+        if upload.state != UploadState.RECEIVING or _complete_from_store(ctx, upload):
+            return upload  # as it was, or brought up to date by take_in
         with reading(ctx.catalog) as session:
             return session.get(Upload, upload.id)  # type: ignore[return-value]
-    progress = _progress_for(upload.id)
-    path = part_path(ctx, upload)
-    with _exclusive(path) as present:
-        state, received = _stored_state(ctx, upload.id)
-        if present and state == UploadState.RECEIVING:
-            if received != upload.byte_size:
+    with _locked_folder(uploads_dir(ctx) / upload_id):
+        upload = _own(ctx, upload_id, owner_id)  # read under the lock: the state as it is
+        path = part_path(ctx, upload)
+        if upload.state == UploadState.RECEIVING and path.exists():
+            if upload.received != upload.byte_size:
                 raise RequestError(409, "incomplete", _("The upload is not complete yet."),
-                                   offset=received)
-            if progress.digest is not None and progress.offset == received:
+                                   offset=upload.received)
+            progress = _progress_for(upload.id)
+            if progress.digest is not None and progress.offset == upload.received:
                 sha256 = progress.digest.hexdigest()
             else:  # after a restart, or chunks taken by several processes: read it once
-                sha256 = _hash_file(path, received)
-            upload.received = received
-            take_in(ctx, upload, path, sha256, received)
-            return upload  # brought up to date by take_in
-    with reading(ctx.catalog) as session:
-        return session.get(Upload, upload.id)  # type: ignore[return-value]
+                sha256 = _hash_file(path, upload.received)
+            take_in(ctx, upload, path, sha256, upload.received)  # brings ``upload`` up to date
+    return upload
 
 
 def _complete_from_store(ctx: Context, upload: Upload) -> bool:
@@ -452,7 +487,7 @@ def _complete_from_store(ctx: Context, upload: Upload) -> bool:
             raise store_away() from exc
         raise
     with _exclusive(path):
-        upload.received = upload.byte_size
+        upload.received, upload.state = upload.byte_size, UploadState.ASSEMBLING
         take_in(ctx, upload, path, sha256, upload.byte_size)
     return True
 
@@ -483,8 +518,12 @@ def intake_received(ctx: Context, batch_id: int, path: Path, sha256: str, size: 
                        keep_on_store_error=True, own_file=True, also=also)
 
 
+def _valid_id(upload_id: str) -> bool:
+    return len(upload_id) == 32 and all(c in "0123456789abcdef" for c in upload_id)
+
+
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:
-    if len(upload_id) != 32 or not all(c in "0123456789abcdef" for c in upload_id):
+    if not _valid_id(upload_id):
         return None
     with reading(ctx.catalog) as session:
         return session.get(Upload, upload_id)
