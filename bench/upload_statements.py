@@ -85,7 +85,7 @@ def main() -> None:
         "photographer": "Ana", "caption": "Jornada"}).json["id"]
     photos = [make_photo(base / f"p{i}.jpg", (700, 500), seed=i + 1, quality=90).read_bytes()
               for i in range(2 * args.photos)]
-    profile = cProfile.Profile() if args.profile else None
+    profile = cProfile.Profile(time.process_time) if args.profile else None
     cpu = collections.Counter[str]()
     for chunks in (1, 3):
         counter.statements.clear(), counter.transactions.clear()
@@ -141,7 +141,7 @@ def main() -> None:
               f"{1000 * sum(cpu.values()) / n:.1f} ms CPU")
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(70)
         print(out.getvalue())
 
 

@@ -105,7 +105,7 @@ def refuse_erased(state: IntakeState) -> None:
     The asset already holding the content is looked up in the same read (find_duplicate).
     """
     assert state.sha256
-    with state.ctx.catalog.read() as session:
+    with state.ctx.catalog.glance() as session:  # plain reads: no transaction on PostgreSQL
         tombstone = find_erasure(session, state.sha256)
         reason = returned_reason(tombstone) if tombstone is not None else None
         if reason is None:

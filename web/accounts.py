@@ -286,24 +286,23 @@ def user_for_token(catalog: Catalog, token: str) -> CurrentUser | None:
     """The active account a token belongs to; notes when it was last used (once a minute)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    with reading(catalog) as session:
+    with catalog.glance() as session:  # one plain read: every API request comes here
         row = session.execute(
-            select(ApiToken, User)
+            select(ApiToken.id.label("token_id"), ApiToken.last_used_at, User.active, User.id,
+                   User.username, User.display_name, User.role, User.session_epoch,
+                   User.locale)
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None))
         ).first()
-    if row is None or not row.User.active:
+    if row is None or not row.active:
         return None
-    token_row, user = row
     now = utcnow()
-    if token_row.last_used_at is None or now - _aware(token_row.last_used_at) > dt.timedelta(
-        minutes=1
-    ):
+    if row.last_used_at is None or now - _aware(row.last_used_at) > dt.timedelta(minutes=1):
         with catalog.write() as session:
-            stored = session.get(ApiToken, token_row.id)
-            if stored is not None:
-                stored.last_used_at = now
-    return _current(user)
+            session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
+                            .values(last_used_at=now))
+    return CurrentUser(row.id, row.username, row.display_name, row.role, row.session_epoch,
+                       row.locale)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

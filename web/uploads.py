@@ -59,7 +59,7 @@ from web import upload_parts
 from web.accounts import CurrentUser
 from web.errors import RequestError
 from web.i18n import fmt_bytes
-from web.queries import reading
+from web.queries import glancing, reading
 
 log = logging.getLogger(__name__)
 
@@ -527,5 +527,5 @@ def _valid_id(upload_id: str) -> bool:
 def get_upload(ctx: Context, upload_id: str) -> Upload | None:
     if not _valid_id(upload_id):
         return None
-    with reading(ctx.catalog) as session:
+    with glancing(ctx.catalog) as session:  # one statement: no transaction needed
         return session.get(Upload, upload_id)
