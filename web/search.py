@@ -122,7 +122,7 @@ def page() -> tuple[str, int]:
                   names.value(facet, value))
              for facet, values in filters.items() for value in values]
     date_chips = [Chip("date", d.text, _url(args, q=" ".join(query.replace(d.text, " ", 1)
-                                                                .split())))
+                                                                .split())), d.text)
                   for d in listing.results.dates]
     pages = {
         "prev": _url(args, pagina=listing.results.page - 1) if listing.results.page > 1 else None,
