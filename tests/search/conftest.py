@@ -37,12 +37,19 @@ def build_index(root: Path, engine_name: str, assets: list) -> None:
     location.swap(generation)
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def archive_service(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    base = tmp_path_factory.mktemp(f"archive-{request.param}")
-    settings = make_settings(base, search_engine=request.param)
-    build_index(settings.index_path, request.param, make_archive())
+def indexed_service(tmp_path_factory: pytest.TempPathFactory, name: str, engine_name: str,
+                    assets: list) -> Iterator[SearchService]:
+    """A search service over an index of ``assets`` alone (no catalog), closed after use: the
+    body of a module's or session's service fixture (``yield from``)."""
+    base = tmp_path_factory.mktemp(f"{name}-{engine_name}")
+    settings = make_settings(base, search_engine=engine_name)
+    build_index(settings.index_path, engine_name, assets)
     service = SearchService(settings)
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def archive_service(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    yield from indexed_service(tmp_path_factory, "archive", request.param, make_archive())

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from dam.search.query import parse_query
 from dam.search.service import SearchService
-from tests.conftest import make_settings
-from tests.search.conftest import ENGINES, build_index
+from tests.search.conftest import ENGINES, indexed_service
 
 
 def _clipping(aid: int, medium: str, day: str, tone: str | None, headline: str) -> SimpleNamespace:
@@ -47,12 +45,7 @@ def _archive() -> list[SimpleNamespace]:
 @pytest.fixture(scope="module", params=ENGINES)
 def service(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    base: Path = tmp_path_factory.mktemp(f"clippings-{request.param}")
-    settings = make_settings(base, search_engine=request.param)
-    build_index(settings.index_path, request.param, _archive())
-    svc = SearchService(settings)
-    yield svc
-    svc.close()
+    yield from indexed_service(tmp_path_factory, "clippings", request.param, _archive())
 
 
 def _ids(svc: SearchService, query: str) -> set[int]:

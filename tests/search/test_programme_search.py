@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from dam.search.query import QuerySyntaxError, parse_query
 from dam.search.service import SearchService
 from dam.search.suggest import field_form
-from tests.conftest import make_settings
-from tests.search.conftest import ENGINES, build_index
+from tests.search.conftest import ENGINES, indexed_service
 
 UTOPIAS = SimpleNamespace(id=100, event="Inauguración de la Utopía", event_date=None,
                           area="Dirección de Cultura", programme="Utopías", place=None,
@@ -45,12 +43,7 @@ def _archive() -> list[SimpleNamespace]:
 @pytest.fixture(scope="module", params=ENGINES)
 def service(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    base: Path = tmp_path_factory.mktemp(f"programmes-{request.param}")
-    settings = make_settings(base, search_engine=request.param)
-    build_index(settings.index_path, request.param, _archive())
-    svc = SearchService(settings)
-    yield svc
-    svc.close()
+    yield from indexed_service(tmp_path_factory, "programmes", request.param, _archive())
 
 
 def _ids(svc: SearchService, query: str) -> set[int]:
